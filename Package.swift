@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The exports target is the only one linked with the static Swift runtime:
+// on a tested target the same flag breaks `swift test`'s link.
+let exportsLinkerFlags: [String] = [
+    "-static-stdlib",
+    "-Xlinker", "-z", "-Xlinker", "defs",
+    "-Xlinker", "-soname=libfinmon.so.1",
+    "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
+    "-lswiftSynchronization", "-l_FoundationCollections", "-l_FoundationCShims",
+]
+
+let package = Package(
+    name: "finmon",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "finmon", type: .dynamic, targets: ["FinMonExports"]),
+    ],
+    dependencies: [
+        // HTTP/1.1 for the exporter and the small clients (Docker Engine, Alertmanager).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // zlib for gzip'd scrapes; libyaml (the parser Yams wraps) for the config,
+        // because Yams imports full Foundation and so links ICU into the .so.
+        .systemLibrary(name: "CFinMonZlib", path: "Sources/CFinMonZlib"),
+        .systemLibrary(name: "CFinMonYAML", path: "Sources/CFinMonYAML"),
+        .target(
+            name: "FinMonCore",
+            dependencies: [
+                "CFinMonZlib",
+                "CFinMonYAML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "FinMonExports",
+            dependencies: ["FinMonCore"],
+            exclude: ["finmon.map"],
+            linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
+        ),
+        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
