@@ -1,0 +1,88 @@
+import NIOCore
+import NIOHTTP1
+
+/// Serves `/metrics` and `/healthz` on one HTTP/1.1 connection (keep-alive is handled by
+/// NIO's server pipeline; this handler answers one request at a time).
+final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: MetricsRegistry
+    private var head: HTTPRequestHead?
+
+    init(registry: MetricsRegistry) {
+        self.registry = registry
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+        case .body:
+            break  // GET bodies are ignored
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            respond(to: requestHead, context: context)
+        }
+    }
+
+    private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        guard request.method == .GET || request.method == .HEAD else {
+            send(.methodNotAllowed, contentType: "text/plain; charset=utf-8",
+                 body: Array("only GET and HEAD are served\n".utf8), request: request, context: context,
+                 extra: [("Allow", "GET, HEAD")])
+            return
+        }
+        switch path {
+        case "/metrics":
+            let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
+            let body = TextExposition.render(registry, format: format)
+            if Gzip.accepted(by: request.headers.first(name: "Accept-Encoding")), let zipped = Gzip.compress(body) {
+                send(.ok, contentType: format.contentType, body: zipped, request: request, context: context,
+                     extra: [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
+            } else {
+                send(.ok, contentType: format.contentType, body: body, request: request, context: context,
+                     extra: [("Vary", "Accept-Encoding")])
+            }
+        case "/healthz":
+            send(.ok, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8), request: request, context: context)
+        case "/":
+            send(.ok, contentType: "text/plain; charset=utf-8",
+                 body: Array("finmon exporter\n/metrics  Prometheus metrics\n/healthz  liveness\n".utf8),
+                 request: request, context: context)
+        default:
+            send(.notFound, contentType: "text/plain; charset=utf-8", body: Array("not found; try /metrics\n".utf8),
+                 request: request, context: context)
+        }
+    }
+
+    private func send(
+        _ status: HTTPResponseStatus, contentType: String, body: [UInt8], request: HTTPRequestHead,
+        context: ChannelHandlerContext, extra: [(String, String)] = []
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let responseHead = HTTPResponseHead(version: request.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if request.method != .HEAD, !body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

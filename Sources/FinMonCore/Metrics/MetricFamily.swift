@@ -1,0 +1,149 @@
+import Synchronization
+
+/// A named metric and all its series.
+///
+/// Series are kept in a dictionary keyed by label values in the family's label-name order,
+/// so insert, lookup and removal are O(1); the sorted order the exposition needs is cached
+/// and rebuilt only after the set of series changed.
+public final class MetricFamily: Sendable {
+    public let name: String
+    public let help: String
+    public let type: MetricType
+    public let labelNames: [String]
+    /// Histogram bounds with `+Inf` last; empty for counters and gauges.
+    public let upperBounds: [Double]
+    public let maxSeries: Int
+
+    private struct State {
+        var series: [[String]: Series] = [:]
+        var sorted: [Series]? = []
+    }
+
+    private let state = Mutex(State())
+    /// The one detached series handed out for every label set past the limit, so callers
+    /// that keep asking for new series do not allocate for each.
+    public let overflowSink: Series
+    /// The C ABI's handle for this family (see Series.hostToken).
+    public let hostToken = Atomic<UInt64>(0)
+    private let onDrop: @Sendable (String) -> Void
+
+    init(
+        name: String, help: String, type: MetricType, labelNames: [String], upperBounds: [Double],
+        maxSeries: Int, onDrop: @escaping @Sendable (String) -> Void
+    ) {
+        self.name = name
+        self.help = help
+        self.type = type
+        self.labelNames = labelNames
+        self.upperBounds = upperBounds
+        self.maxSeries = maxSeries
+        self.onDrop = onDrop
+        self.overflowSink = Series(familyName: name, type: type, labelValues: labelNames.map { _ in "" }, upperBounds: upperBounds)
+        overflowSink.detach()
+        if labelNames.isEmpty {
+            let only = Series(familyName: name, type: type, labelValues: [], upperBounds: upperBounds)
+            state.withLock { $0.series[[]] = only; $0.sorted = [only] }
+        }
+    }
+
+    /// The series for these label values, given in `labelNames` order; created on first use.
+    ///
+    /// Past `maxSeries` the new series is not stored: the caller gets a detached series (its
+    /// writes succeed and go nowhere) and `finmon_dropped_series_total` counts it, because a
+    /// label with unbounded values must not grow the process without bound.
+    public func labels(_ values: [String]) throws(MetricsError) -> Series {
+        guard values.count == labelNames.count else {
+            throw .labelMismatch(metric: name, expected: labelNames, got: values.count == 0 ? [] : ["\(values.count) values"])
+        }
+        for value in values { try MetricName.validateText(value, what: "a label value of '\(name)'") }
+        let (series, dropped) = state.withLock { state -> (Series, Bool) in
+            if let existing = state.series[values] { return (existing, false) }
+            guard state.series.count < maxSeries else { return (overflowSink, true) }
+            let created = Series(familyName: name, type: type, labelValues: values, upperBounds: upperBounds)
+            state.series[values] = created
+            state.sorted = nil
+            return (created, false)
+        }
+        if dropped { onDrop(name) }
+        return series
+    }
+
+    /// The series for labels given by name, in any order.
+    public func labels(named: [String: String]) throws(MetricsError) -> Series {
+        try labels(orderedValues(named))
+    }
+
+    /// Removes one series; returns it, or nil if there was none.
+    @discardableResult
+    public func remove(_ values: [String]) throws(MetricsError) -> Series? {
+        guard !labelNames.isEmpty else {
+            throw .invalidValue(metric: name, reason: "a metric without labels has no series to remove")
+        }
+        guard values.count == labelNames.count else {
+            throw .labelMismatch(metric: name, expected: labelNames, got: ["\(values.count) values"])
+        }
+        let removed = state.withLock { state -> Series? in
+            guard let removed = state.series.removeValue(forKey: values) else { return nil }
+            state.sorted = nil
+            return removed
+        }
+        removed?.detach()
+        return removed
+    }
+
+    @discardableResult
+    public func remove(named: [String: String]) throws(MetricsError) -> Series? {
+        try remove(orderedValues(named))
+    }
+
+    /// Removes every labeled series and returns them; a family without labels keeps its one
+    /// series (handles to it stay valid) and only has its value reset.
+    @discardableResult
+    public func clear() -> [Series] {
+        if labelNames.isEmpty {
+            state.withLock { $0.series[[]] }?.reset()
+            return []
+        }
+        let old = state.withLock { state -> [Series] in
+            let all = Array(state.series.values)
+            state.series.removeAll(keepingCapacity: false)
+            state.sorted = []
+            return all
+        }
+        for series in old { series.detach() }
+        return old
+    }
+
+    public var seriesCount: Int { state.withLock { $0.series.count } }
+
+    /// The series ordered by label values, for a stable exposition.
+    public func sortedSeries() -> [Series] {
+        state.withLock { state in
+            if let sorted = state.sorted { return sorted }
+            let sorted = state.series.values.sorted { lhs, rhs in
+                lhs.labelValues.lexicographicallyPrecedes(rhs.labelValues)
+            }
+            state.sorted = sorted
+            return sorted
+        }
+    }
+
+    public func existingSeries(_ values: [String]) -> Series? {
+        state.withLock { $0.series[values] }
+    }
+
+    public func orderedValues(_ named: [String: String]) throws(MetricsError) -> [String] {
+        guard named.count == labelNames.count else {
+            throw .labelMismatch(metric: name, expected: labelNames, got: named.keys.sorted())
+        }
+        var values: [String] = []
+        values.reserveCapacity(labelNames.count)
+        for labelName in labelNames {
+            guard let value = named[labelName] else {
+                throw .labelMismatch(metric: name, expected: labelNames, got: named.keys.sorted())
+            }
+            values.append(value)
+        }
+        return values
+    }
+}

@@ -1,0 +1,135 @@
+import Synchronization
+
+/// One time series: a family's label values and the value behind them.
+///
+/// Counter and gauge values live in an atomic bit pattern, so a set or an increment from
+/// the loop never waits for a scrape; histograms take a small lock because a bucket count,
+/// the sum and the count must move together.
+public final class Series: Sendable {
+    public let labelValues: [String]
+    public let type: MetricType
+    /// The family's name, kept for error messages only.
+    public let familyName: String
+    let upperBounds: [Double]
+    private let bits: Atomic<UInt64>
+    private let histogram: Mutex<HistogramCounts>
+    /// Set once the series is removed from its family: writes through an old handle
+    /// still succeed (as with prometheus_client's detached children) but reach no scrape.
+    private let detachedFlag = Atomic<Bool>(false)
+    /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
+    /// same labels twice hands back the same handle instead of filling the handle table.
+    public let hostToken = Atomic<UInt64>(0)
+
+    init(familyName: String, type: MetricType, labelValues: [String], upperBounds: [Double]) {
+        self.familyName = familyName
+        self.type = type
+        self.labelValues = labelValues
+        self.upperBounds = upperBounds
+        self.bits = Atomic(0.0.bitPattern)
+        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+    }
+
+    public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
+    func detach() { detachedFlag.store(true, ordering: .relaxed) }
+
+    /// The counter or gauge value; for a histogram, its sample count.
+    public var value: Double {
+        if type == .histogram { return Double(histogram.withLock { $0.count }) }
+        return Double(bitPattern: bits.load(ordering: .relaxed))
+    }
+
+    public func set(_ newValue: Double) throws(MetricsError) {
+        guard type == .gauge else { throw .wrongType(metric: familyName, type: type, operation: "set") }
+        bits.store(newValue.bitPattern, ordering: .relaxed)
+    }
+
+    public func inc(_ amount: Double = 1) throws(MetricsError) {
+        switch type {
+        case .counter:
+            guard amount.isFinite, amount >= 0 else {
+                throw .invalidValue(metric: familyName, reason: "a counter can only be increased by a finite, non-negative amount, got \(amount)")
+            }
+            add(amount)
+        case .gauge:
+            add(amount)
+        case .histogram:
+            throw .wrongType(metric: familyName, type: type, operation: "inc")
+        }
+    }
+
+    public func dec(_ amount: Double = 1) throws(MetricsError) {
+        guard type == .gauge else { throw .wrongType(metric: familyName, type: type, operation: "dec") }
+        add(-amount)
+    }
+
+    public func observe(_ sample: Double) throws(MetricsError) {
+        guard type == .histogram else { throw .wrongType(metric: familyName, type: type, operation: "observe") }
+        guard !sample.isNaN else {
+            throw .invalidValue(metric: familyName, reason: "a histogram cannot observe NaN")
+        }
+        // Buckets are few (tens); a linear scan beats a binary search at this size.
+        var index = upperBounds.count - 1
+        for (i, bound) in upperBounds.enumerated() where sample <= bound {
+            index = i
+            break
+        }
+        histogram.withLock { $0.record(sample, bucket: index) }
+    }
+
+    /// Stores a value the library collected itself (process CPU seconds, say), bypassing the
+    /// counter's monotonic check: the source is the kernel, not the caller.
+    func store(_ newValue: Double) {
+        bits.store(newValue.bitPattern, ordering: .relaxed)
+    }
+
+    func reset() {
+        bits.store(0.0.bitPattern, ordering: .relaxed)
+        histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
+    }
+
+    /// Cumulative bucket counts, sum and count, read together.
+    public func histogramSnapshot() -> HistogramSnapshot {
+        histogram.withLock { counts in
+            var cumulative: [UInt64] = []
+            cumulative.reserveCapacity(counts.buckets.count)
+            var running: UInt64 = 0
+            for count in counts.buckets {
+                running &+= count
+                cumulative.append(running)
+            }
+            return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: counts.sum, count: counts.count)
+        }
+    }
+
+    private func add(_ amount: Double) {
+        var old = bits.load(ordering: .relaxed)
+        while true {
+            let new = (Double(bitPattern: old) + amount).bitPattern
+            let (exchanged, current) = bits.compareExchange(expected: old, desired: new, ordering: .relaxed)
+            if exchanged { return }
+            old = current
+        }
+    }
+}
+
+/// Per-bucket (not cumulative) counts: recording touches one slot only.
+struct HistogramCounts {
+    var buckets: [UInt64]
+    var sum: Double = 0
+    var count: UInt64 = 0
+
+    init(bucketCount: Int) { buckets = Array(repeating: 0, count: bucketCount) }
+
+    mutating func record(_ sample: Double, bucket: Int) {
+        buckets[bucket] &+= 1
+        sum += sample
+        count &+= 1
+    }
+}
+
+public struct HistogramSnapshot: Sendable, Equatable {
+    public let upperBounds: [Double]
+    public let cumulativeCounts: [UInt64]
+    public let sum: Double
+    public let count: UInt64
+}

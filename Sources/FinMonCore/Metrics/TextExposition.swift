@@ -1,0 +1,86 @@
+/// Renders a registry in the Prometheus text format 0.0.4 or OpenMetrics 1.0.0.
+public enum TextExposition {
+    public static func render(_ registry: MetricsRegistry, format: ExpositionFormat) -> [UInt8] {
+        registry.collect()
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        for family in registry.sortedFamilies() {
+            render(family, format: format, into: &out)
+        }
+        if format == .openMetrics { append("# EOF\n", to: &out) }
+        return out
+    }
+
+    public static func renderString(_ registry: MetricsRegistry, format: ExpositionFormat) -> String {
+        String(decoding: render(registry, format: format), as: UTF8.self)
+    }
+
+    static func render(_ family: MetricFamily, format: ExpositionFormat, into out: inout [UInt8]) {
+        let series = family.sortedSeries()
+        // OpenMetrics names a counter family without `_total` and its sample with it.
+        var familyName = family.name
+        var sampleName = family.name
+        if format == .openMetrics, family.type == .counter {
+            if familyName.hasSuffix("_total") { familyName = String(familyName.dropLast(6)) } else { sampleName += "_total" }
+        }
+        append("# HELP ", to: &out)
+        append(familyName, to: &out)
+        out.append(UInt8(ascii: " "))
+        SampleFormatter.escapeHelp(family.help, escapeQuote: format == .openMetrics, into: &out)
+        append("\n# TYPE ", to: &out)
+        append(familyName, to: &out)
+        out.append(UInt8(ascii: " "))
+        append(family.type.description, to: &out)
+        out.append(UInt8(ascii: "\n"))
+        for one in series {
+            switch family.type {
+            case .counter, .gauge:
+                line(sampleName, family.labelNames, one.labelValues, extra: nil, value: SampleFormatter.format(one.value), into: &out)
+            case .histogram:
+                let snapshot = one.histogramSnapshot()
+                for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {
+                    line(family.name + "_bucket", family.labelNames, one.labelValues,
+                         extra: ("le", SampleFormatter.format(bound)), value: String(count), into: &out)
+                }
+                line(family.name + "_count", family.labelNames, one.labelValues, extra: nil, value: String(snapshot.count), into: &out)
+                line(family.name + "_sum", family.labelNames, one.labelValues, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
+            }
+        }
+    }
+
+    private static func line(
+        _ name: String, _ labelNames: [String], _ labelValues: [String], extra: (String, String)?,
+        value: String, into out: inout [UInt8]
+    ) {
+        append(name, to: &out)
+        if !labelNames.isEmpty || extra != nil {
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (labelName, labelValue) in zip(labelNames, labelValues) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                label(labelName, labelValue, into: &out)
+            }
+            if let (labelName, labelValue) = extra {
+                if !first { out.append(UInt8(ascii: ",")) }
+                label(labelName, labelValue, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: " "))
+        append(value, to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    private static func label(_ name: String, _ value: String, into out: inout [UInt8]) {
+        append(name, to: &out)
+        out.append(UInt8(ascii: "="))
+        out.append(UInt8(ascii: "\""))
+        SampleFormatter.escapeLabelValue(value, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func append(_ text: String, to out: inout [UInt8]) {
+        out.append(contentsOf: text.utf8)
+    }
+}

@@ -1,0 +1,146 @@
+import FinMonCore
+import Glibc
+
+@_cdecl("finmon_last_error")
+public func finmon_last_error() -> UnsafePointer<CChar> {
+    LastError.pointer
+}
+
+@_cdecl("finmon_string_free")
+public func finmon_string_free(_ string: UnsafeMutablePointer<CChar>?) {
+    free(string)
+}
+
+@_cdecl("finmon_collector_new")
+public func finmon_collector_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    abiCall {
+        guard let out else { throw ABIError.null("out") }
+        let monitoring = try Monitoring()
+        out.pointee = Handles.pointer(Handles.collectors.insert(monitoring))
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_collector_free")
+public func finmon_collector_free(_ collector: OpaquePointer?) {
+    guard let collector, let monitoring = Handles.collectors.remove(Handles.raw(collector)) else { return }
+    monitoring.stop()
+    monitoring.events.close()
+    for family in monitoring.registry.sortedFamilies() { Handles.release(family) }
+}
+
+@_cdecl("finmon_collector_stop")
+public func finmon_collector_stop(_ collector: OpaquePointer?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        monitoring.stop()
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_exporter_start")
+public func finmon_exporter_start(
+    _ collector: OpaquePointer?, _ address: UnsafePointer<CChar>?, _ port: Int32, _ retrySeconds: Double,
+    _ boundPort: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let host = try CInput.optionalString(address, "address") ?? "127.0.0.1"
+        guard retrySeconds.isFinite, retrySeconds > 0 else {
+            throw ABIError.argument("retry interval must be a positive number of seconds, got \(retrySeconds)")
+        }
+        let bound = try monitoring.startExporter(host: host, port: Int(port), retryInterval: retrySeconds)
+        boundPort?.pointee = Int32(clamping: bound ?? -1)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_exporter_stop")
+public func finmon_exporter_stop(_ collector: OpaquePointer?) -> Int32 {
+    abiCall {
+        try Handles.collector(collector).stopExporter()
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_exporter_port")
+public func finmon_exporter_port(_ collector: OpaquePointer?, _ port: UnsafeMutablePointer<Int32>?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let port else { throw ABIError.null("port") }
+        switch monitoring.exporter.status {
+        case .serving(let bound): port.pointee = Int32(clamping: bound)
+        case .degraded, .stopped: port.pointee = -1
+        }
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_collector_exposition")
+public func finmon_collector_exposition(
+    _ collector: OpaquePointer?, _ format: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ length: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        guard let chosen = ExpositionFormat(rawValue: format) else {
+            throw ABIError.argument("format must be 0 (Prometheus text 0.0.4) or 1 (OpenMetrics), got \(format)")
+        }
+        let bytes = TextExposition.render(monitoring.registry, format: chosen)
+        guard let text = CInput.ownedCString(bytes: bytes) else { throw ABIError(code: Status.internal, message: "out of memory") }
+        out.pointee = text
+        length?.pointee = bytes.count
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_collector_sample_value")
+public func finmon_collector_sample_value(
+    _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+    _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?, _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ count: Int, _ value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let sampleName = try CInput.string(name, "name")
+        let names = try CInput.strings(labelNames, count: count, "label_names")
+        let values = try CInput.strings(labelValues, count: count, "label_values")
+        guard let value else { throw ABIError.null("value") }
+        monitoring.registry.collect()
+        let labels = Dictionary(zip(names, values), uniquingKeysWith: { first, _ in first })
+        guard let found = monitoring.registry.sampleValue(name: sampleName, labels: labels) else {
+            throw ABIError(code: Status.notFound, message: "no sample '\(sampleName)' with labels \(labels.sorted { $0.key < $1.key })")
+        }
+        value.pointee = found
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_events_next")
+public func finmon_events_next(
+    _ collector: OpaquePointer?, _ timeoutSeconds: Double, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        guard !timeoutSeconds.isNaN, timeoutSeconds >= 0 else {
+            throw ABIError.argument("timeout must be >= 0 seconds, got \(timeoutSeconds)")
+        }
+        out.pointee = monitoring.events.next(timeout: timeoutSeconds).flatMap { CInput.ownedCString($0.jsonLine()) }
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_events_close")
+public func finmon_events_close(_ collector: OpaquePointer?) -> Int32 {
+    abiCall {
+        try Handles.collector(collector).events.close()
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_after_fork_child")
+public func finmon_after_fork_child() {
+    for monitoring in Handles.collectors.all() { monitoring.forgetThreadsAfterFork() }
+}

@@ -1,0 +1,71 @@
+import FinMonCore
+import Synchronization
+
+/// The process-wide handle tables, one per kind of object the header names.
+enum Handles {
+    static let collectors = HandleTable<Monitoring>()
+    static let metrics = HandleTable<MetricFamily>()
+    static let series = HandleTable<Series>()
+
+    static func collector(_ pointer: OpaquePointer?) throws -> Monitoring {
+        guard let pointer else { throw ABIError.null("the collector") }
+        guard let object = collectors.get(raw(pointer)) else { throw ABIError.handle("the collector") }
+        return object
+    }
+
+    static func metric(_ pointer: OpaquePointer?) throws -> MetricFamily {
+        guard let pointer else { throw ABIError.null("the metric") }
+        guard let object = metrics.get(raw(pointer)) else { throw ABIError.handle("the metric") }
+        return object
+    }
+
+    static func series(_ pointer: OpaquePointer?) throws -> Series {
+        guard let pointer else { throw ABIError.null("the series") }
+        guard let object = series.get(raw(pointer)) else { throw ABIError.handle("the series (it may have been removed)") }
+        return object
+    }
+
+    /// The family's handle, issued once and kept on the family.
+    static func handle(for family: MetricFamily) -> OpaquePointer? {
+        pointer(token(family.hostToken) { metrics.insert(family) } release: { metrics.remove($0) })
+    }
+
+    static func handle(for one: Series) -> OpaquePointer? {
+        pointer(token(one.hostToken) { series.insert(one) } release: { series.remove($0) })
+    }
+
+    /// Frees the handle a removed series had, so a loop creating and removing 100,000
+    /// container series keeps a table of constant size.
+    static func release(_ one: Series) {
+        let token = one.hostToken.exchange(0, ordering: .acquiringAndReleasing)
+        if token != 0 { series.remove(token) }
+    }
+
+    static func release(_ family: MetricFamily) {
+        for one in family.sortedSeries() { release(one) }
+        release(family.overflowSink)
+        let token = family.hostToken.exchange(0, ordering: .acquiringAndReleasing)
+        if token != 0 { metrics.remove(token) }
+    }
+
+    static func raw(_ pointer: OpaquePointer) -> UInt64 {
+        UInt64(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(pointer))))
+    }
+
+    /// Never nil in practice: the slot part of a handle starts at 1.
+    static func pointer(_ raw: UInt64) -> OpaquePointer? {
+        OpaquePointer(bitPattern: UInt(raw))
+    }
+
+    private static func token(
+        _ slot: borrowing Atomic<UInt64>, insert: () -> UInt64, release: (UInt64) -> Void
+    ) -> UInt64 {
+        let existing = slot.load(ordering: .acquiring)
+        if existing != 0 { return existing }
+        let fresh = insert()
+        let (won, current) = slot.compareExchange(expected: 0, desired: fresh, ordering: .acquiringAndReleasing)
+        if won { return fresh }
+        release(fresh)
+        return current
+    }
+}

@@ -1,0 +1,136 @@
+import FinMonCore
+
+@_cdecl("finmon_metric_register")
+public func finmon_metric_register(
+    _ collector: OpaquePointer?, _ type: Int32, _ name: UnsafePointer<CChar>?, _ help: UnsafePointer<CChar>?,
+    _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?, _ labelCount: Int,
+    _ buckets: UnsafePointer<Double>?, _ bucketCount: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let metricType = MetricType(rawValue: type) else {
+            throw ABIError(code: Status.wrongType, message: "metric type must be 0 (counter), 1 (gauge) or 2 (histogram), got \(type)")
+        }
+        let metricName = try CInput.string(name, "name")
+        let helpText = try CInput.string(help, "help")
+        let labels = try CInput.strings(labelNames, count: labelCount, "label_names")
+        let bounds = bucketCount == 0 && buckets == nil ? nil : try CInput.doubles(buckets, count: bucketCount, "buckets")
+        guard let out else { throw ABIError.null("out") }
+        let family = try monitoring.registry.register(metricType, name: metricName, help: helpText, labelNames: labels, buckets: bounds)
+        out.pointee = Handles.handle(for: family)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_metric_lookup")
+public func finmon_metric_lookup(
+    _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let metricName = try CInput.string(name, "name")
+        guard let out else { throw ABIError.null("out") }
+        guard let family = monitoring.registry.family(named: metricName) else {
+            throw ABIError(code: Status.notFound, message: "no metric named '\(metricName)' is registered")
+        }
+        out.pointee = Handles.handle(for: family)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_metric_unregister")
+public func finmon_metric_unregister(_ collector: OpaquePointer?, _ metric: OpaquePointer?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let family = try Handles.metric(metric)
+        guard monitoring.registry.family(named: family.name) === family else {
+            throw ABIError(code: Status.notFound, message: "metric '\(family.name)' is not registered with this collector")
+        }
+        monitoring.registry.unregister(family.name)
+        Handles.release(family)
+        return Status.ok
+    }
+}
+
+/// The series for these label values. With `label_names` NULL the values are in the
+/// family's label order; otherwise they are matched to the family's labels by name.
+/// Returns FINMON_DROPPED (1) when the family is full and the series was not stored.
+@_cdecl("finmon_metric_labels")
+public func finmon_metric_labels(
+    _ metric: OpaquePointer?, _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        let values = try labelValuesInOrder(family, labelNames, labelValues, count)
+        guard let out else { throw ABIError.null("out") }
+        let series = try family.labels(values)
+        out.pointee = Handles.handle(for: series)
+        return series === family.overflowSink ? Status.dropped : Status.ok
+    }
+}
+
+@_cdecl("finmon_metric_remove")
+public func finmon_metric_remove(
+    _ metric: OpaquePointer?, _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int, _ removed: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        let values = try labelValuesInOrder(family, labelNames, labelValues, count)
+        let series = try family.remove(values)
+        if let series { Handles.release(series) }
+        removed?.pointee = series == nil ? 0 : 1
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_metric_clear")
+public func finmon_metric_clear(_ metric: OpaquePointer?) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        for series in family.clear() { Handles.release(series) }
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_metric_series_count")
+public func finmon_metric_series_count(_ metric: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        guard let count else { throw ABIError.null("count") }
+        count.pointee = family.seriesCount
+        return Status.ok
+    }
+}
+
+private func labelValuesInOrder(
+    _ family: MetricFamily, _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int
+) throws -> [String] {
+    let values = try CInput.strings(labelValues, count: count, "label_values")
+    guard labelNames != nil else { return values }
+    let names = try CInput.strings(labelNames, count: count, "label_names")
+    var named: [String: String] = [:]
+    for (name, value) in zip(names, values) {
+        guard named.updateValue(value, forKey: name) == nil else {
+            throw MetricsError.duplicateLabelName(name)
+        }
+    }
+    return try family.orderedValues(named)
+}
+
+/// The family's definition as JSON: {"name","help","type","labels":[...],"buckets":[...]}.
+@_cdecl("finmon_metric_describe")
+public func finmon_metric_describe(_ metric: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        guard let out else { throw ABIError.null("out") }
+        var json = "{\"name\":" + JSONText.quoted(family.name) + ",\"help\":" + JSONText.quoted(family.help)
+        json += ",\"type\":" + JSONText.quoted(family.type.description) + ",\"labels\":["
+        json += family.labelNames.map(JSONText.quoted).joined(separator: ",")
+        json += "],\"buckets\":[" + family.upperBounds.dropLast().map(JSONText.number).joined(separator: ",") + "]}"
+        out.pointee = CInput.ownedCString(json)
+        return Status.ok
+    }
+}

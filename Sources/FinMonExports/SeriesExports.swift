@@ -1,0 +1,106 @@
+import FinMonCore
+
+@_cdecl("finmon_series_set")
+public func finmon_series_set(_ series: OpaquePointer?, _ value: Double) -> Int32 {
+    abiCall {
+        try Handles.series(series).set(value)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_series_inc")
+public func finmon_series_inc(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
+    abiCall {
+        try Handles.series(series).inc(amount)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_series_dec")
+public func finmon_series_dec(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
+    abiCall {
+        try Handles.series(series).dec(amount)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_series_observe")
+public func finmon_series_observe(_ series: OpaquePointer?, _ value: Double) -> Int32 {
+    abiCall {
+        try Handles.series(series).observe(value)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_series_get")
+public func finmon_series_get(_ series: OpaquePointer?, _ value: UnsafeMutablePointer<Double>?) -> Int32 {
+    abiCall {
+        let one = try Handles.series(series)
+        guard let value else { throw ABIError.null("value") }
+        value.pointee = one.value
+        return Status.ok
+    }
+}
+
+/// Applies `count` updates in one crossing. Every handle and value is checked before any
+/// update is applied, so a bad entry changes nothing; `failed_index` then names it.
+@_cdecl("finmon_batch_apply")
+public func finmon_batch_apply(
+    _ handles: UnsafePointer<UInt64>?, _ ops: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?,
+    _ count: Int, _ failedIndex: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    abiCall {
+        let n = try CInput.count(count, "count")
+        guard n > 0 else { return Status.ok }
+        guard let handles else { throw ABIError.null("handles") }
+        guard let ops else { throw ABIError.null("ops") }
+        guard let values else { throw ABIError.null("values") }
+        var resolved: [Series] = []
+        resolved.reserveCapacity(n)
+        for i in 0..<n {
+            do {
+                guard let series = Handles.series.get(handles[i]) else { throw ABIError.handle("handles[\(i)]") }
+                guard let op = BatchOp(rawValue: ops[i]) else {
+                    throw ABIError.argument("ops[\(i)] = \(ops[i]); use 0 set, 1 inc, 2 dec, 3 observe")
+                }
+                try op.validate(series, values[i])
+                resolved.append(series)
+            } catch {
+                failedIndex?.pointee = i
+                throw error
+            }
+        }
+        for i in 0..<n {
+            // Validated above; the only failures left would be type errors, already excluded.
+            try? BatchOp(rawValue: ops[i])?.apply(resolved[i], values[i])
+        }
+        return Status.ok
+    }
+}
+
+enum BatchOp: UInt8 {
+    case set = 0, inc = 1, dec = 2, observe = 3
+
+    func validate(_ series: Series, _ value: Double) throws(MetricsError) {
+        switch (self, series.type) {
+        case (.set, .gauge), (.dec, .gauge), (.inc, .gauge): return
+        case (.inc, .counter):
+            guard value.isFinite, value >= 0 else {
+                throw .invalidValue(metric: series.familyName, reason: "a counter can only be increased by a finite, non-negative amount, got \(value)")
+            }
+        case (.observe, .histogram):
+            guard !value.isNaN else { throw .invalidValue(metric: series.familyName, reason: "a histogram cannot observe NaN") }
+        default:
+            throw .wrongType(metric: series.familyName, type: series.type, operation: "\(self)")
+        }
+    }
+
+    func apply(_ series: Series, _ value: Double) throws(MetricsError) {
+        switch self {
+        case .set: try series.set(value)
+        case .inc: try series.inc(value)
+        case .dec: try series.dec(value)
+        case .observe: try series.observe(value)
+        }
+    }
+}

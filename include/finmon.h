@@ -1,0 +1,203 @@
+/*
+ * finmon.h -- the C ABI of libfinmon, finmon's monitoring core.
+ *
+ * Conventions
+ *  - Every fallible call returns int: FINMON_OK (0) or a positive note on success, a
+ *    negative finmon_status on failure. Out-parameters come last and are left untouched
+ *    on failure. finmon_last_error() then holds a message for the calling thread.
+ *  - Handles are opaque and checked on every call: a freed or made-up handle is an
+ *    error (FINMON_E_INVALID_HANDLE), never a crash. No input can make the library trap.
+ *  - Strings passed in are NUL-terminated UTF-8 and borrowed for the call only.
+ *    Strings the library returns through `char **` are owned by the caller and freed
+ *    with finmon_string_free(). Free functions accept NULL.
+ *  - Every function may be called from any thread.
+ */
+#ifndef FINMON_H
+#define FINMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FINMON_VERSION_MAJOR 0
+#define FINMON_VERSION_MINOR 1
+#define FINMON_VERSION_PATCH 0
+
+/* Status codes. */
+typedef enum finmon_status {
+    FINMON_OK = 0,
+    FINMON_DROPPED = 1,               /* success, but the series was not stored: its family is full */
+    FINMON_E_INVALID_ARGUMENT = -1,   /* a value out of range: NaN, negative increment, bad count ... */
+    FINMON_E_NULL_POINTER = -2,       /* a required pointer was NULL */
+    FINMON_E_INVALID_HANDLE = -3,     /* freed, removed or unknown handle */
+    FINMON_E_INVALID_UTF8 = -4,       /* a string is not valid UTF-8 */
+    FINMON_E_INVALID_NAME = -5,       /* a metric or label name breaks Prometheus' rules */
+    FINMON_E_LABELS = -6,             /* label names or count do not match the metric's */
+    FINMON_E_WRONG_TYPE = -7,         /* the operation does not exist for this metric type */
+    FINMON_E_CONFLICT = -8,           /* the name is registered with another definition */
+    FINMON_E_NOT_FOUND = -9,          /* no such metric or sample */
+    FINMON_E_STATE = -10,             /* not allowed now (already started, address unusable) */
+    FINMON_E_IO = -11,                /* a file or socket operation failed */
+    FINMON_E_CONFIG = -12,            /* invalid configuration */
+    FINMON_E_TIMEOUT = -13,           /* a request timed out */
+    FINMON_E_DOCKER = -14,            /* the container engine answered with an error */
+    FINMON_E_INTERNAL = -99           /* a bug in finmon; please report it */
+} finmon_status;
+
+typedef enum finmon_metric_type {
+    FINMON_COUNTER = 0,
+    FINMON_GAUGE = 1,
+    FINMON_HISTOGRAM = 2
+} finmon_metric_type;
+
+typedef enum finmon_format {
+    FINMON_FORMAT_PROMETHEUS_TEXT = 0, /* text/plain; version=0.0.4 */
+    FINMON_FORMAT_OPENMETRICS = 1      /* application/openmetrics-text; version=1.0.0 */
+} finmon_format;
+
+typedef enum finmon_batch_op {
+    FINMON_OP_SET = 0,
+    FINMON_OP_INC = 1,
+    FINMON_OP_DEC = 2,
+    FINMON_OP_OBSERVE = 3
+} finmon_batch_op;
+
+/* A collector: one registry with the metric catalog, its exporter and its threads. */
+typedef struct finmon_collector finmon_collector;
+/* A metric family of a collector. Owned by the collector; never freed by the caller. */
+typedef struct finmon_metric finmon_metric;
+/* One labeled series of a family. Owned by the family; invalid once removed or cleared. */
+typedef struct finmon_series finmon_series;
+
+/* ---- Library ---------------------------------------------------------------------- */
+
+/* "MAJOR.MINOR.PATCH". Static storage: do not free. */
+const char *finmon_version(void);
+
+/* The calling thread's message for its last failed call; "" if none. Never NULL.
+   Owned by the library and valid until the thread's next failing call: do not free. */
+const char *finmon_last_error(void);
+
+/* Frees a string the library returned. NULL is ignored. */
+void finmon_string_free(char *string);
+
+/* Call in a forked child (e.g. from os.register_at_fork(after_in_child=...)): the parent's
+   threads do not exist there; this forgets them so the child can start its own. */
+void finmon_after_fork_child(void);
+
+/* ---- Collector -------------------------------------------------------------------- */
+
+/* Creates a collector with the metric catalog registered. *out is owned by the caller
+   and released with finmon_collector_free. */
+int finmon_collector_new(finmon_collector **out);
+
+/* Stops the collector's threads and releases it and every metric and series handle it
+   gave out. NULL is ignored. */
+void finmon_collector_free(finmon_collector *collector);
+
+/* Stops every thread of the collector (exporter, samplers); blocks until they are joined.
+   The collector stays usable and can be started again. */
+int finmon_collector_stop(finmon_collector *collector);
+
+/* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
+   the caller: free it with finmon_string_free. length may be NULL. */
+int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
+
+/* The value of one sample, found as prometheus_client's get_sample_value does: by sample
+   name (x, or x_bucket / x_sum / x_count of a histogram) and labels by name (with "le"
+   for a bucket). FINMON_E_NOT_FOUND if there is no such sample. */
+int finmon_collector_sample_value(finmon_collector *collector, const char *name,
+                                  const char *const *label_names, const char *const *label_values,
+                                  size_t label_count, double *value);
+
+/* ---- Exporter --------------------------------------------------------------------- */
+
+/* Serves GET /metrics and /healthz on address:port (address NULL means 127.0.0.1; port 0
+   picks a free port). *bound_port receives the port, or -1 when the port is in use: then
+   the exporter logs "Metrics export disabled, Prometheus unavailable" and retries every
+   retry_seconds until it binds. bound_port may be NULL. */
+int finmon_exporter_start(finmon_collector *collector, const char *address, int port,
+                          double retry_seconds, int *bound_port);
+
+/* Stops serving; collecting goes on. */
+int finmon_exporter_stop(finmon_collector *collector);
+
+/* The port being served, or -1 while stopped or waiting for the port. */
+int finmon_exporter_port(finmon_collector *collector, int *port);
+
+/* ---- Events ----------------------------------------------------------------------- */
+
+/* Waits up to timeout_seconds for the next log or alert event and returns it as a JSON
+   object {"level","logger","message","data"} in *out (caller frees with
+   finmon_string_free), or *out = NULL on timeout or once the queue is closed. Blocking:
+   call it from a thread of your own. */
+int finmon_events_next(finmon_collector *collector, double timeout_seconds, char **out);
+
+/* Wakes every finmon_events_next waiter; later calls return at once. */
+int finmon_events_close(finmon_collector *collector);
+
+/* ---- Metrics ---------------------------------------------------------------------- */
+
+/* Registers a metric (or returns the existing one if the definition is identical).
+   label_names has label_count entries (may be NULL when 0). buckets (histograms only;
+   NULL and 0 for the defaults) are strictly increasing finite bounds; +Inf is implied.
+   *out is owned by the collector. */
+int finmon_metric_register(finmon_collector *collector, int type, const char *name, const char *help,
+                           const char *const *label_names, size_t label_count,
+                           const double *buckets, size_t bucket_count, finmon_metric **out);
+
+/* Finds a registered metric by name (e.g. one of the catalog's). *out is owned by the collector. */
+int finmon_metric_lookup(finmon_collector *collector, const char *name, finmon_metric **out);
+
+/* The metric's definition as a JSON object {"name","help","type","labels","buckets"}
+   (buckets without the implied +Inf). *out is owned by the caller: finmon_string_free. */
+int finmon_metric_describe(finmon_metric *metric, char **out);
+
+/* Removes a metric from the collector; its handle and its series' handles become invalid. */
+int finmon_metric_unregister(finmon_collector *collector, finmon_metric *metric);
+
+/* The series for the given label values, created on first use. With label_names NULL the
+   values are in the metric's label order; otherwise they are matched by name. Asking
+   twice returns the same handle. Returns FINMON_DROPPED when the family reached its
+   series limit: *out then writes nowhere, and finmon_dropped_series_total counts it.
+   For a metric without labels pass label_count 0. *out is owned by the metric. */
+int finmon_metric_labels(finmon_metric *metric, const char *const *label_names,
+                         const char *const *label_values, size_t label_count, finmon_series **out);
+
+/* Removes one series (its handle becomes invalid). *removed (may be NULL) is 1 if it existed. */
+int finmon_metric_remove(finmon_metric *metric, const char *const *label_names,
+                         const char *const *label_values, size_t label_count, int *removed);
+
+/* Removes every series of a labeled metric; resets the value of a metric without labels. */
+int finmon_metric_clear(finmon_metric *metric);
+
+/* The number of stored series. */
+int finmon_metric_series_count(finmon_metric *metric, size_t *count);
+
+/* ---- Series ----------------------------------------------------------------------- */
+
+/* Gauges only. NaN and infinities are stored and exposed as NaN / +Inf / -Inf. */
+int finmon_series_set(finmon_series *series, double value);
+/* Counters (finite, >= 0) and gauges. */
+int finmon_series_inc(finmon_series *series, double amount);
+/* Gauges only. */
+int finmon_series_dec(finmon_series *series, double amount);
+/* Histograms only; NaN is refused. */
+int finmon_series_observe(finmon_series *series, double value);
+/* The counter or gauge value; a histogram's sample count. */
+int finmon_series_get(finmon_series *series, double *value);
+
+/* Applies count updates in one call: handles[i] is a finmon_series handle as an integer,
+   ops[i] a finmon_batch_op, values[i] its argument. All entries are checked first; on a
+   bad one nothing is applied and *failed_index (may be NULL) names it. */
+int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values,
+                       size_t count, size_t *failed_index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FINMON_H */

@@ -1,0 +1,63 @@
+"""finmon: monitoring for an autonomous strategy-evolution loop, on a native Swift core.
+
+Hooks are called in-process at iteration boundaries; the exporter, samplers and alert
+evaluation run on the library's own threads and never take the GIL.
+
+Example:
+    >>> import finmon
+    >>> collector = finmon.MetricsCollector()
+    >>> collector.population_diversity.set(0.4)
+    >>> collector.get_sample_value("population_diversity")
+    0.4
+    >>> collector.close()
+"""
+
+from __future__ import annotations
+
+from ._native import version as _library_version
+from .collector import CATALOG, MetricsCollector
+from .errors import (
+    ConfigError,
+    ConflictError,
+    DockerError,
+    FinmonError,
+    FinmonIOError,
+    FinmonTimeoutError,
+    InvalidArgumentError,
+    InvalidHandleError,
+    InvalidNameError,
+    LabelError,
+    LibraryLoadError,
+    MetricTypeError,
+    NotFoundError,
+    StateError,
+)
+from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric
+
+__version__ = _library_version()
+
+__all__ = [
+    "CATALOG",
+    "Batch",
+    "Child",
+    "ConfigError",
+    "ConflictError",
+    "Counter",
+    "DockerError",
+    "FinmonError",
+    "FinmonIOError",
+    "FinmonTimeoutError",
+    "Gauge",
+    "Histogram",
+    "InvalidArgumentError",
+    "InvalidHandleError",
+    "InvalidNameError",
+    "LabelError",
+    "LibraryLoadError",
+    "Metric",
+    "MetricTypeError",
+    "MetricsCollector",
+    "NotFoundError",
+    "StateError",
+    "__version__",
+]

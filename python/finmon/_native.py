@@ -1,0 +1,200 @@
+"""Loading libfinmon.so and declaring its C prototypes.
+
+The library is found through ``FINMON_LIB`` (a path), else next to this file. Two views
+of it are kept: ``hot`` (``ctypes.PyDLL``: the call keeps the GIL, which is cheaper for
+calls that take microseconds) and ``blocking`` (``ctypes.CDLL``: the GIL is released, so
+other Python threads run while the library waits on a socket or a thread join).
+
+Example:
+    >>> from finmon import _native
+    >>> _native.version()
+    '0.1.0'
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_double, c_int, c_size_t, c_uint8, c_uint64, c_void_p
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import LibraryLoadError, error_for
+
+__all__ = [
+    "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "raise_last",
+    "string_array", "take_string", "version",
+]
+
+#: The ABI major this shim speaks; a library with another major is refused.
+ABI_MAJOR = 0
+
+c_char_pp = POINTER(c_char_p)
+
+
+def library_path() -> Path:
+    """Where libfinmon.so is loaded from."""
+    override = os.environ.get("FINMON_LIB")
+    if override:
+        return Path(override)
+    return Path(__file__).with_name("libfinmon.so")
+
+
+def _load() -> tuple[ctypes.PyDLL, ctypes.CDLL]:
+    path = library_path()
+    if not path.exists():
+        raise LibraryLoadError(
+            f"libfinmon.so not found at {path}; install the package with `pip install ./python` "
+            "or point FINMON_LIB at a built library"
+        )
+    try:
+        return ctypes.PyDLL(str(path)), ctypes.CDLL(str(path))
+    except OSError as error:
+        raise LibraryLoadError(f"cannot load {path}: {error}") from error
+
+
+hot, blocking = _load()
+
+
+def _declare(lib: ctypes.CDLL, name: str, restype: object, argtypes: list[object]) -> None:
+    function = getattr(lib, name)
+    function.restype = restype
+    function.argtypes = argtypes
+
+
+# const char *finmon_version(void);
+_declare(hot, "finmon_version", c_char_p, [])
+# const char *finmon_last_error(void);
+_declare(hot, "finmon_last_error", c_char_p, [])
+# void finmon_string_free(char *string);
+_declare(hot, "finmon_string_free", None, [c_void_p])
+# void finmon_after_fork_child(void);
+_declare(hot, "finmon_after_fork_child", None, [])
+# int finmon_collector_new(finmon_collector **out);
+_declare(hot, "finmon_collector_new", c_int, [POINTER(c_void_p)])
+# void finmon_collector_free(finmon_collector *collector);
+_declare(blocking, "finmon_collector_free", None, [c_void_p])
+# int finmon_collector_stop(finmon_collector *collector);
+_declare(blocking, "finmon_collector_stop", c_int, [c_void_p])
+# int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
+_declare(hot, "finmon_collector_exposition", c_int, [c_void_p, c_int, POINTER(c_void_p), POINTER(c_size_t)])
+# int finmon_collector_sample_value(finmon_collector *, const char *name, const char *const *label_names,
+#                                   const char *const *label_values, size_t label_count, double *value);
+_declare(hot, "finmon_collector_sample_value", c_int,
+         [c_void_p, c_char_p, c_char_pp, c_char_pp, c_size_t, POINTER(c_double)])
+# int finmon_exporter_start(finmon_collector *, const char *address, int port, double retry_seconds, int *bound_port);
+_declare(blocking, "finmon_exporter_start", c_int, [c_void_p, c_char_p, c_int, c_double, POINTER(c_int)])
+# int finmon_exporter_stop(finmon_collector *collector);
+_declare(blocking, "finmon_exporter_stop", c_int, [c_void_p])
+# int finmon_exporter_port(finmon_collector *collector, int *port);
+_declare(hot, "finmon_exporter_port", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_events_next(finmon_collector *collector, double timeout_seconds, char **out);
+_declare(blocking, "finmon_events_next", c_int, [c_void_p, c_double, POINTER(c_void_p)])
+# int finmon_events_close(finmon_collector *collector);
+_declare(hot, "finmon_events_close", c_int, [c_void_p])
+# int finmon_metric_register(finmon_collector *, int type, const char *name, const char *help,
+#                            const char *const *label_names, size_t label_count,
+#                            const double *buckets, size_t bucket_count, finmon_metric **out);
+_declare(hot, "finmon_metric_register", c_int,
+         [c_void_p, c_int, c_char_p, c_char_p, c_char_pp, c_size_t, POINTER(c_double), c_size_t, POINTER(c_void_p)])
+# int finmon_metric_lookup(finmon_collector *collector, const char *name, finmon_metric **out);
+_declare(hot, "finmon_metric_lookup", c_int, [c_void_p, c_char_p, POINTER(c_void_p)])
+# int finmon_metric_describe(finmon_metric *metric, char **out);
+_declare(hot, "finmon_metric_describe", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_metric_unregister(finmon_collector *collector, finmon_metric *metric);
+_declare(hot, "finmon_metric_unregister", c_int, [c_void_p, c_void_p])
+# int finmon_metric_labels(finmon_metric *, const char *const *label_names, const char *const *label_values,
+#                          size_t label_count, finmon_series **out);
+_declare(hot, "finmon_metric_labels", c_int, [c_void_p, c_char_pp, c_char_pp, c_size_t, POINTER(c_void_p)])
+# int finmon_metric_remove(finmon_metric *, const char *const *label_names, const char *const *label_values,
+#                          size_t label_count, int *removed);
+_declare(hot, "finmon_metric_remove", c_int, [c_void_p, c_char_pp, c_char_pp, c_size_t, POINTER(c_int)])
+# int finmon_metric_clear(finmon_metric *metric);
+_declare(hot, "finmon_metric_clear", c_int, [c_void_p])
+# int finmon_metric_series_count(finmon_metric *metric, size_t *count);
+_declare(hot, "finmon_metric_series_count", c_int, [c_void_p, POINTER(c_size_t)])
+# int finmon_series_set(finmon_series *series, double value);
+_declare(hot, "finmon_series_set", c_int, [c_void_p, c_double])
+# int finmon_series_inc(finmon_series *series, double amount);
+_declare(hot, "finmon_series_inc", c_int, [c_void_p, c_double])
+# int finmon_series_dec(finmon_series *series, double amount);
+_declare(hot, "finmon_series_dec", c_int, [c_void_p, c_double])
+# int finmon_series_observe(finmon_series *series, double value);
+_declare(hot, "finmon_series_observe", c_int, [c_void_p, c_double])
+# int finmon_series_get(finmon_series *series, double *value);
+_declare(hot, "finmon_series_get", c_int, [c_void_p, POINTER(c_double)])
+# int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values,
+#                        size_t count, size_t *failed_index);
+_declare(hot, "finmon_batch_apply", c_int,
+         [POINTER(c_uint64), POINTER(c_uint8), POINTER(c_double), c_size_t, POINTER(c_size_t)])
+
+
+def version() -> str:
+    """The library's version, "MAJOR.MINOR.PATCH"."""
+    raw: bytes = hot.finmon_version()
+    return raw.decode()
+
+
+def _check_abi() -> None:
+    found = version()
+    try:
+        major = int(found.split(".")[0])
+    except ValueError:
+        raise LibraryLoadError(f"{library_path()} reports an unreadable version {found!r}") from None
+    if major != ABI_MAJOR:
+        raise LibraryLoadError(
+            f"{library_path()} has ABI {found}, this finmon package needs {ABI_MAJOR}.x; rebuild it"
+        )
+
+
+_check_abi()
+
+
+def last_error() -> str:
+    """The calling thread's message for its last failed call."""
+    raw: bytes = hot.finmon_last_error()
+    return raw.decode("utf-8", "replace")
+
+
+def raise_last(code: int) -> NoReturn:
+    """Raise the exception for a failed call's status code."""
+    raise error_for(code, last_error() or f"finmon call failed with status {code}")
+
+
+def check(code: int) -> int:
+    """Return a non-negative status; raise for a negative one."""
+    if code < 0:
+        raise_last(code)
+    return code
+
+
+def take_string(pointer: c_void_p, length: int | None = None) -> bytes:
+    """Copy a string the library returned and free it."""
+    if not pointer.value:
+        return b""
+    try:
+        if length is None:
+            return ctypes.string_at(pointer.value)
+        return ctypes.string_at(pointer.value, length)
+    finally:
+        hot.finmon_string_free(pointer)
+
+
+def encode(text: object, what: str) -> bytes:
+    """A Python string as the NUL-terminated UTF-8 the C ABI takes, with a clear error."""
+    from .errors import InvalidArgumentError
+
+    if not isinstance(text, str):
+        text = str(text)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidArgumentError(f"{what} is not valid UTF-8 text: {error}") from None
+    if b"\0" in data:
+        raise InvalidArgumentError(f"{what} contains a NUL character")
+    return data
+
+
+def string_array(values: list[bytes]) -> ctypes.Array[c_char_p]:
+    """A ``const char *const *`` for ctypes."""
+    return (c_char_p * len(values))(*values)

@@ -1,0 +1,298 @@
+"""MetricsCollector: finmon's registry, catalog and exporter, as the loop sees them.
+
+Example:
+    >>> import finmon
+    >>> collector = finmon.MetricsCollector()
+    >>> port = collector.start_http_server(port=0)      # 0 picks a free port
+    >>> collector.population_diversity.set(0.4)
+    >>> collector.strategy_success.inc()
+    >>> collector.get_sample_value("strategy_success_total")
+    1.0
+    >>> collector.stop()
+    >>> collector.close()
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import threading
+import weakref
+from ctypes import c_double, c_int, c_size_t, c_void_p
+from types import TracebackType
+from typing import Sequence, TypeVar
+
+from . import _native
+from ._events import EventPump
+from .errors import InvalidHandleError
+from .metrics import Batch, Counter, Gauge, Histogram, Metric
+
+__all__ = ["MetricsCollector", "CATALOG"]
+
+#: Attribute name -> metric name of the original design's catalog (and finmon's additions).
+CATALOG: dict[str, str] = {
+    "system_memory_usage": "system_memory_usage_bytes",
+    "system_memory_total": "system_memory_total_bytes",
+    "system_memory_limit": "system_memory_limit_bytes",
+    "system_cpu_usage": "system_cpu_usage_percent",
+    "system_disk_usage": "system_disk_usage_bytes",
+    "system_disk_total": "system_disk_total_bytes",
+    "system_disk_usage_percent": "system_disk_usage_percent",
+    "execution_time": "execution_time_seconds",
+    "strategy_success": "strategy_success_total",
+    "strategy_failure": "strategy_failure_total",
+    "strategy_success_rate": "strategy_success_rate",
+    "strategy_sharpe_ratio": "strategy_sharpe_ratio",
+    "strategy_max_drawdown": "strategy_max_drawdown",
+    "population_diversity": "population_diversity",
+    "unique_strategy_count": "unique_strategy_count",
+    "total_strategy_count": "total_strategy_count",
+    "champion_staleness": "champion_staleness_iterations",
+    "champion_updates": "champion_updates_total",
+    "champion_sharpe_ratio": "champion_sharpe_ratio",
+    "loop_iteration": "loop_iteration",
+    "active_containers": "active_containers",
+    "orphaned_containers": "orphaned_containers",
+    "container_memory_usage": "container_memory_usage_bytes",
+    "container_cpu_usage": "container_cpu_usage_percent",
+    "container_cleanup_success": "container_cleanup_success_total",
+    "container_cleanup_failure": "container_cleanup_failure_total",
+    "alerts_triggered": "alerts_triggered_total",
+    "alert_active": "alert_active",
+    "alert_notifications": "alert_notifications_total",
+    "collection_errors": "finmon_collection_errors_total",
+}
+
+_KINDS: dict[int, type[Metric]] = {0: Counter, 1: Gauge, 2: Histogram}
+_TYPE_CODES = {"counter": 0, "gauge": 1, "histogram": 2}
+_M = TypeVar("_M", bound=Metric)
+
+_live: weakref.WeakSet[MetricsCollector] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # The parent's native threads and our pump thread do not exist in the child.
+    _native.hot.finmon_after_fork_child()
+    for collector in list(_live):
+        collector._pump = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class MetricsCollector:
+    """One registry with the metric catalog, an optional ``/metrics`` exporter, and threads.
+
+    The catalog's metrics are attributes (see :data:`CATALOG`): ``population_diversity``,
+    ``container_memory_usage`` (labeled by ``container_id``), ``strategy_success``...
+    """
+
+    # Catalog attributes, typed for editors and type checkers.
+    system_memory_usage: Gauge
+    system_memory_total: Gauge
+    system_memory_limit: Gauge
+    system_cpu_usage: Gauge
+    system_disk_usage: Gauge
+    system_disk_total: Gauge
+    system_disk_usage_percent: Gauge
+    execution_time: Histogram
+    strategy_success: Counter
+    strategy_failure: Counter
+    strategy_success_rate: Gauge
+    strategy_sharpe_ratio: Gauge
+    strategy_max_drawdown: Gauge
+    population_diversity: Gauge
+    unique_strategy_count: Gauge
+    total_strategy_count: Gauge
+    champion_staleness: Gauge
+    champion_updates: Counter
+    champion_sharpe_ratio: Gauge
+    loop_iteration: Gauge
+    active_containers: Gauge
+    orphaned_containers: Gauge
+    container_memory_usage: Gauge
+    container_cpu_usage: Gauge
+    container_cleanup_success: Counter
+    container_cleanup_failure: Counter
+    alerts_triggered: Counter
+    alert_active: Gauge
+    alert_notifications: Counter
+    collection_errors: Counter
+
+    def __init__(self) -> None:
+        out = c_void_p()
+        _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
+        self._handle: int | None = out.value
+        self._lock = threading.Lock()
+        self._metrics: dict[str, Metric] = {}
+        self._pump: EventPump | None = None
+        self._ensure_pump()
+        for attribute, name in CATALOG.items():
+            setattr(self, attribute, self.metric(name))
+        _live.add(self)
+
+    # ---- metrics -------------------------------------------------------------------
+
+    def counter(self, name: str, documentation: str, labelnames: Sequence[str] = ()) -> Counter:
+        """Register (or get, if identical) a counter."""
+        return self._register(Counter, name, documentation, labelnames, None)
+
+    def gauge(self, name: str, documentation: str, labelnames: Sequence[str] = ()) -> Gauge:
+        """Register (or get, if identical) a gauge."""
+        return self._register(Gauge, name, documentation, labelnames, None)
+
+    def histogram(self, name: str, documentation: str, labelnames: Sequence[str] = (),
+                  buckets: Sequence[float] | None = None) -> Histogram:
+        """Register (or get, if identical) a histogram; ``buckets`` default to prometheus_client's."""
+        return self._register(Histogram, name, documentation, labelnames, buckets)
+
+    def metric(self, name: str) -> Metric:
+        """A registered metric by its Prometheus name."""
+        cached = self._metrics.get(name)
+        if cached is not None:
+            return cached
+        out = c_void_p()
+        _native.check(_native.hot.finmon_metric_lookup(self._live_handle(), _native.encode(name, "name"),
+                                                        ctypes.byref(out)))
+        return self._wrap(out.value or 0, name)
+
+    def unregister(self, metric: Metric) -> None:
+        """Remove a metric from this collector."""
+        _native.check(_native.hot.finmon_metric_unregister(self._live_handle(), metric._handle))
+        self._metrics.pop(metric.name, None)
+
+    def batch(self) -> Batch:
+        """A :class:`Batch` of updates applied in one native call."""
+        return Batch()
+
+    def get_sample_value(self, name: str, labels: dict[str, str] | None = None) -> float | None:
+        """A sample's value as prometheus_client's ``REGISTRY.get_sample_value`` finds it, or None."""
+        labels = labels or {}
+        names = [_native.encode(k, "a label name") for k in labels]
+        values = [_native.encode(v, "a label value") for v in labels.values()]
+        out = c_double()
+        rc = _native.hot.finmon_collector_sample_value(
+            self._live_handle(), _native.encode(name, "name"), _native.string_array(names),
+            _native.string_array(values), len(names), ctypes.byref(out))
+        if rc == -9:  # FINMON_E_NOT_FOUND
+            return None
+        _native.check(rc)
+        return out.value
+
+    def generate_latest(self, openmetrics: bool = False) -> bytes:
+        """The exposition text, as a scrape would get it."""
+        out = c_void_p()
+        length = c_size_t()
+        _native.check(_native.hot.finmon_collector_exposition(
+            self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
+        return _native.take_string(out, length.value)
+
+    # ---- exporter and lifecycle ----------------------------------------------------
+
+    def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0) -> int | None:
+        """Serve ``/metrics`` and ``/healthz``; return the bound port.
+
+        If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
+        is logged on the ``finmon`` logger, None is returned, collecting goes on, and the
+        exporter binds by itself once the port is free (checked every ``retry_interval`` s).
+        """
+        if not isinstance(port, int) or isinstance(port, bool):
+            raise TypeError(f"port must be an int, got {type(port).__name__}")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be in 0..65535, got {port}")
+        self._ensure_pump()
+        bound = c_int(-1)
+        _native.check(_native.blocking.finmon_exporter_start(
+            self._live_handle(), _native.encode(addr, "addr"), port, float(retry_interval), ctypes.byref(bound)))
+        return bound.value if bound.value >= 0 else None
+
+    @property
+    def exporter_port(self) -> int | None:
+        """The port being served, or None (stopped, or waiting for a busy port)."""
+        out = c_int(-1)
+        _native.check(_native.hot.finmon_exporter_port(self._live_handle(), ctypes.byref(out)))
+        return out.value if out.value >= 0 else None
+
+    def stop_http_server(self) -> None:
+        """Stop serving; collecting goes on."""
+        _native.check(_native.blocking.finmon_exporter_stop(self._live_handle()))
+
+    def stop(self) -> None:
+        """Stop every library thread (exporter, samplers) and join them. Can be started again."""
+        if self._handle is None:
+            return
+        _native.check(_native.blocking.finmon_collector_stop(self._handle))
+
+    def close(self) -> None:
+        """Stop and free the native collector; the object is unusable afterwards."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        _native.hot.finmon_events_close(handle)
+        if self._pump is not None:
+            self._pump.stop()
+            self._pump = None
+        _native.blocking.finmon_collector_free(handle)
+
+    def __enter__(self) -> MetricsCollector:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # ---- internals -----------------------------------------------------------------
+
+    def _live_handle(self) -> int:
+        handle = self._handle
+        if handle is None:
+            raise InvalidHandleError("this MetricsCollector is closed", -3)
+        return handle
+
+    def _ensure_pump(self) -> None:
+        if self._handle is not None and (self._pump is None or not self._pump.alive):
+            self._pump = EventPump(self._handle)
+
+    def _register(self, kind: type[_M], name: str, documentation: str, labelnames: Sequence[str],
+                  buckets: Sequence[float] | None) -> _M:
+        if isinstance(labelnames, str):
+            raise TypeError("labelnames must be a sequence of names, not a string")
+        names = [_native.encode(label, "a label name") for label in labelnames]
+        bucket_array = None
+        if buckets is not None:
+            try:
+                bucket_array = (c_double * len(buckets))(*[float(b) for b in buckets])
+            except (TypeError, ValueError):
+                raise TypeError(f"buckets must be numbers, got {buckets!r}") from None
+        out = c_void_p()
+        _native.check(_native.hot.finmon_metric_register(
+            self._live_handle(), kind._type_code, _native.encode(name, "name"),
+            _native.encode(documentation, "documentation"), _native.string_array(names), len(names),
+            bucket_array, len(buckets) if buckets is not None else 0, ctypes.byref(out)))
+        metric = self._wrap(out.value or 0, name, tuple(labelnames), kind._type_code, documentation)
+        assert isinstance(metric, kind)
+        return metric
+
+    def _wrap(self, handle: int, name: str, labelnames: tuple[str, ...] | None = None,
+              type_code: int | None = None, documentation: str = "") -> Metric:
+        cached = self._metrics.get(name)
+        if cached is not None and cached._handle == handle:
+            return cached
+        if labelnames is None or type_code is None:
+            out = c_void_p()
+            _native.check(_native.hot.finmon_metric_describe(handle, ctypes.byref(out)))
+            described = json.loads(_native.take_string(out))
+            type_code = _TYPE_CODES[described["type"]]
+            labelnames = tuple(described["labels"])
+            documentation = described["help"]
+        metric = _KINDS[type_code](self, handle, name, documentation, labelnames)
+        self._metrics[name] = metric
+        return metric

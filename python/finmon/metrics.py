@@ -1,0 +1,318 @@
+"""Counter, Gauge and Histogram: prometheus_client's verbs over finmon's native registry.
+
+A metric object comes from a :class:`~finmon.MetricsCollector` (its catalog attributes, or
+``collector.gauge(...)`` and friends). Labeled metrics hand out children with
+``labels(...)``; each child keeps its native handle, so binding once and calling ``set``
+in the loop costs one C call.
+
+Example:
+    >>> import finmon
+    >>> collector = finmon.MetricsCollector()
+    >>> child = collector.container_memory_usage.labels(container_id="abc")
+    >>> child.set(1e6)
+    >>> collector.get_sample_value("container_memory_usage_bytes", {"container_id": "abc"})
+    1000000.0
+    >>> collector.close()
+"""
+
+from __future__ import annotations
+
+import ctypes
+from array import array
+from ctypes import c_double, c_int, c_size_t, c_void_p
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from . import _native
+from .errors import InvalidArgumentError, MetricTypeError
+
+if TYPE_CHECKING:
+    from .collector import MetricsCollector
+
+__all__ = ["Metric", "Counter", "Gauge", "Histogram", "Child", "Batch"]
+
+_hot = _native.hot
+_set = _hot.finmon_series_set
+_inc = _hot.finmon_series_inc
+_dec = _hot.finmon_series_dec
+_observe = _hot.finmon_series_observe
+_get = _hot.finmon_series_get
+_raise = _native.raise_last
+
+_DROPPED = 1
+
+
+def _type_error(verb: str, value: object) -> MetricTypeError:
+    return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}", -7)
+
+
+class Child:
+    """One series of a metric: a bound set of label values with its native handle."""
+
+    __slots__ = ("_handle", "_metric", "label_values", "dropped")
+
+    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
+        self._handle = handle
+        self._metric = metric
+        self.label_values = label_values
+        #: True when the family was full and this series writes nowhere (see finmon_dropped_series_total).
+        self.dropped = dropped
+
+    def set(self, value: float) -> None:
+        """Set a gauge (NaN and infinities are kept as such)."""
+        try:
+            rc = _set(self._handle, value)
+        except ctypes.ArgumentError:
+            raise _type_error("set", value) from None
+        if rc:
+            _raise(rc)
+
+    def inc(self, amount: float = 1.0) -> None:
+        """Increase a counter (by a finite amount >= 0) or a gauge."""
+        try:
+            rc = _inc(self._handle, amount)
+        except ctypes.ArgumentError:
+            raise _type_error("inc", amount) from None
+        if rc:
+            _raise(rc)
+
+    def dec(self, amount: float = 1.0) -> None:
+        """Decrease a gauge."""
+        try:
+            rc = _dec(self._handle, amount)
+        except ctypes.ArgumentError:
+            raise _type_error("dec", amount) from None
+        if rc:
+            _raise(rc)
+
+    def observe(self, value: float) -> None:
+        """Record one histogram observation (NaN is refused)."""
+        try:
+            rc = _observe(self._handle, value)
+        except ctypes.ArgumentError:
+            raise _type_error("observe", value) from None
+        if rc:
+            _raise(rc)
+
+    def get(self) -> float:
+        """The current value (a histogram's observation count)."""
+        out = c_double()
+        rc = _get(self._handle, ctypes.byref(out))
+        if rc:
+            _raise(rc)
+        return out.value
+
+    def __repr__(self) -> str:
+        return f"<finmon child of {self._metric.name} {dict(zip(self._metric.labelnames, self.label_values))}>"
+
+
+class Metric:
+    """A metric family. Use a subclass: :class:`Counter`, :class:`Gauge`, :class:`Histogram`."""
+
+    _type_code = -1
+
+    def __init__(self, collector: MetricsCollector, handle: int, name: str, documentation: str,
+                 labelnames: tuple[str, ...]) -> None:
+        self._collector = collector
+        self._handle = handle
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = labelnames
+        self._children: dict[tuple[str, ...], Child] = {}
+        self._unlabeled: Child | None = None
+        if not labelnames:
+            self._unlabeled = self._bind(())
+
+    def labels(self, *values: object, **labelkwargs: object) -> Child:
+        """The child for these label values, by position or by name (not both)."""
+        if values and labelkwargs:
+            raise InvalidArgumentError("labels() takes label values by position or by name, not both", -1)
+        if labelkwargs:
+            if set(labelkwargs) != set(self.labelnames):
+                from .errors import LabelError
+
+                raise LabelError(
+                    f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}", -6)
+            values = tuple(labelkwargs[name] for name in self.labelnames)
+        key = tuple(v if type(v) is str else str(v) for v in values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._bind(key)
+        return child
+
+    def remove(self, *values: object) -> None:
+        """Remove one labeled series (its children stop working)."""
+        key = tuple(str(v) for v in values)
+        encoded = [_native.encode(v, "a label value") for v in key]
+        removed = c_int()
+        _native.check(_hot.finmon_metric_remove(
+            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(removed)))
+        self._children.pop(key, None)
+
+    def clear(self) -> None:
+        """Remove every labeled series; reset an unlabeled metric."""
+        _native.check(_hot.finmon_metric_clear(self._handle))
+        self._children.clear()
+
+    def series_count(self) -> int:
+        """How many series the family stores."""
+        out = c_size_t()
+        _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
+        return out.value
+
+    def _bind(self, key: tuple[str, ...]) -> Child:
+        encoded = [_native.encode(v, f"a label value of '{self.name}'") for v in key]
+        out = c_void_p()
+        rc = _native.check(_hot.finmon_metric_labels(
+            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(out)))
+        child = Child(out.value or 0, self, key, dropped=rc == _DROPPED)
+        if not child.dropped:
+            # Dropped children are not cached: the family may have room again after a remove.
+            self._children[key] = child
+        return child
+
+    def _only(self) -> Child:
+        child = self._unlabeled
+        if child is None:
+            from .errors import LabelError
+
+            raise LabelError(f"metric '{self.name}' has labels {list(self.labelnames)}; call labels(...) first", -6)
+        return child
+
+    def __repr__(self) -> str:
+        return f"<finmon {type(self).__name__} {self.name}>"
+
+
+class Counter(Metric):
+    """A monotonically increasing count. Example: ``collector.strategy_success.inc()``."""
+
+    _type_code = 0
+
+    def inc(self, amount: float = 1.0) -> None:
+        """Increase by a finite amount >= 0."""
+        self._only().inc(amount)
+
+    def get(self) -> float:
+        """The current count."""
+        return self._only().get()
+
+
+class Gauge(Metric):
+    """A value that goes up and down. Example: ``collector.population_diversity.set(0.4)``."""
+
+    _type_code = 1
+
+    def set(self, value: float) -> None:
+        """Set the value."""
+        self._only().set(value)
+
+    def inc(self, amount: float = 1.0) -> None:
+        """Increase the value."""
+        self._only().inc(amount)
+
+    def dec(self, amount: float = 1.0) -> None:
+        """Decrease the value."""
+        self._only().dec(amount)
+
+    def get(self) -> float:
+        """The current value."""
+        return self._only().get()
+
+
+class Histogram(Metric):
+    """Observations counted in buckets. Example: ``collector.execution_time.observe(1.7)``."""
+
+    _type_code = 2
+
+    def observe(self, value: float) -> None:
+        """Record one observation."""
+        self._only().observe(value)
+
+
+class Batch:
+    """Many updates applied in one native call: the cheapest way to update a whole catalog.
+
+    Entries are checked together when the batch is applied; if one is bad (a negative
+    counter increment, NaN observed, a removed child) none is applied and the error says
+    which.
+
+    Example:
+        >>> import finmon
+        >>> collector = finmon.MetricsCollector()
+        >>> with collector.batch() as batch:
+        ...     batch.set(collector.population_diversity, 0.4)
+        ...     batch.inc(collector.strategy_success)
+        >>> collector.get_sample_value("population_diversity")
+        0.4
+        >>> collector.close()
+    """
+
+    __slots__ = ("_handles", "_ops", "_values")
+
+    def __init__(self) -> None:
+        self._handles: list[int] = []
+        self._ops: list[int] = []
+        self._values: list[float] = []
+
+    def set(self, target: Child | Metric, value: float) -> None:
+        """Queue a gauge set."""
+        self._add(target, 0, value)
+
+    def inc(self, target: Child | Metric, amount: float = 1.0) -> None:
+        """Queue an increment."""
+        self._add(target, 1, amount)
+
+    def dec(self, target: Child | Metric, amount: float = 1.0) -> None:
+        """Queue a gauge decrement."""
+        self._add(target, 2, amount)
+
+    def observe(self, target: Child | Metric, value: float) -> None:
+        """Queue a histogram observation."""
+        self._add(target, 3, value)
+
+    def _add(self, target: Child | Metric, op: int, value: float) -> None:
+        child = target if type(target) is Child else target._only()  # type: ignore[union-attr]
+        self._handles.append(child._handle)  # type: ignore[union-attr]
+        self._ops.append(op)
+        self._values.append(value)
+
+    def apply(self) -> None:
+        """Apply every queued update, then empty the batch."""
+        count = len(self._handles)
+        if not count:
+            return
+        try:
+            values = array("d", self._values)
+        except TypeError as error:
+            raise MetricTypeError(f"batch values must be numbers: {error}", -7) from None
+        handles = array("Q", self._handles)
+        ops = array("B", self._ops)
+        failed = c_size_t()
+        rc = _hot.finmon_batch_apply(
+            ctypes.cast(handles.buffer_info()[0], ctypes.POINTER(ctypes.c_uint64)),
+            ctypes.cast(ops.buffer_info()[0], ctypes.POINTER(ctypes.c_uint8)),
+            ctypes.cast(values.buffer_info()[0], ctypes.POINTER(ctypes.c_double)),
+            count, ctypes.byref(failed))
+        self.clear()
+        if rc:
+            _raise(rc)
+
+    def clear(self) -> None:
+        """Forget the queued updates."""
+        self._handles.clear()
+        self._ops.clear()
+        self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._handles)
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if kind is None:
+            self.apply()
+        else:
+            self.clear()
+
