@@ -1,0 +1,93 @@
+"""Shared pytest fixtures: real Alertmanager, podman engine and Prometheus.
+
+A server that cannot start makes the tests using it FAIL (never skip), with
+the server's log tail in the message: run ``scripts/setup.sh`` first.
+
+- ``alertmanager`` (session): one ``AlertmanagerServer``; tests share it, so
+  match your alerts by a label unique to the test, and a test that calls
+  ``stop()`` must ``start()`` it again (same port) in a ``finally``.
+- ``podman`` (session): one ``PodmanService``; the same rule for
+  ``stop()``/``start()``. Sandbox containers created during the session are
+  removed at its end.
+- ``prometheus_factory`` (function): ``prometheus_factory(scrape_targets, **kw)``
+  starts a ``PrometheusServer`` (arguments as its constructor) and stops it
+  after the test; call it once the exporter's port is known.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+# Make `import servers` work whatever pytest's import mode or rootdir.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from servers import (  # noqa: E402
+    AlertmanagerServer,
+    ManagedServer,
+    PodmanService,
+    PrometheusServer,
+    ServerStartError,
+)
+
+S = TypeVar("S", bound=ManagedServer)
+
+
+def _started(factory: Callable[[], S]) -> S:
+    """Build and start a server, turning any startup problem into a test failure."""
+    try:
+        server = factory()
+    except (ServerStartError, OSError) as exc:
+        problem = f"could not set up a real server for the test: {exc}"
+    else:
+        try:
+            return server.start()
+        except (ServerStartError, OSError) as exc:
+            server.close()
+            problem = f"could not start a real server for the test: {exc}"
+    # Outside the except blocks, so the report shows only this message.
+    pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def alertmanager() -> Iterator[AlertmanagerServer]:
+    """A running Alertmanager (default config: one `null` receiver, 1 s grouping)."""
+    server = _started(AlertmanagerServer)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def podman() -> Iterator[PodmanService]:
+    """A running podman API service on a private unix socket."""
+    server = _started(PodmanService)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def prometheus_factory() -> Iterator[Callable[..., PrometheusServer]]:
+    """Factory: ``prometheus_factory(["127.0.0.1:PORT"], rule_files=[...],
+    alertmanager_url=alertmanager.url)`` -> a started ``PrometheusServer``."""
+    servers: list[PrometheusServer] = []
+
+    def make(scrape_targets: list[str], **kwargs: Any) -> PrometheusServer:
+        server = _started(lambda: PrometheusServer(scrape_targets, **kwargs))
+        servers.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            server.close()
