@@ -47,7 +47,7 @@ CATALOG: dict[str, str] = {
     "strategy_max_drawdown": "strategy_max_drawdown",
     "population_diversity": "population_diversity",
     "unique_strategy_count": "unique_strategy_count",
-    "total_strategy_count": "total_strategy_count",
+    "population_size": "population_size",
     "champion_staleness": "champion_staleness_iterations",
     "champion_updates": "champion_updates_total",
     "champion_sharpe_ratio": "champion_sharpe_ratio",
@@ -104,7 +104,7 @@ class MetricsCollector:
     strategy_max_drawdown: Gauge
     population_diversity: Gauge
     unique_strategy_count: Gauge
-    total_strategy_count: Gauge
+    population_size: Gauge
     champion_staleness: Gauge
     champion_updates: Counter
     champion_sharpe_ratio: Gauge

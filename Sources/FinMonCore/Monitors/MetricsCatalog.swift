@@ -23,7 +23,7 @@ public struct MetricsCatalog: Sendable {
     // Diversity and champion
     public let populationDiversity: MetricFamily
     public let uniqueStrategyCount: MetricFamily
-    public let totalStrategyCount: MetricFamily
+    public let populationSize: MetricFamily
     public let championStalenessIterations: MetricFamily
     public let championUpdatesTotal: MetricFamily
     public let championSharpeRatio: MetricFamily
@@ -74,7 +74,7 @@ public struct MetricsCatalog: Sendable {
             help: "Diversity of the strategy population (0 = identical, 1 = maximally spread).")
         uniqueStrategyCount = try r.register(.gauge, name: "unique_strategy_count",
             help: "Distinct strategies in the population.")
-        totalStrategyCount = try r.register(.gauge, name: "total_strategy_count",
+        populationSize = try r.register(.gauge, name: "population_size",
             help: "Strategies in the population.")
         championStalenessIterations = try r.register(.gauge, name: "champion_staleness_iterations",
             help: "Iterations since the champion (best Sharpe ratio) last changed.")
