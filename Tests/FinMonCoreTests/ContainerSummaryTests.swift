@@ -1,0 +1,35 @@
+import FoundationEssentials
+import Testing
+
+@testable import FinMonCore
+
+@Suite struct ContainerSummaryTests {
+    private func decode(_ json: String) throws -> [ContainerSummary] {
+        try JSONDecoder().decode([ContainerSummary].self, from: Data(json.utf8))
+    }
+
+    @Test func decodesThePodmanList() throws {
+        let list = try decode(PodmanFixtures.containersList)
+        #expect(list.map(\.name) == ["fmdock-running", "fmdock-exited"])
+        #expect(list.map(\.state) == ["running", "exited"])
+    }
+
+    @Test func nullOrMissingFieldsBecomeEmptyOrNil() throws {
+        let list = try decode(#"[{"Id":"a","Names":null,"Labels":null},{"Id":"b"}]"#)
+        #expect(list == [ContainerSummary(id: "a"), ContainerSummary(id: "b")])
+        #expect(list[0].name == nil)
+    }
+
+    @Test func wrongTypesInOptionalFieldsAreIgnored() throws {
+        let list = try decode(#"[{"Id":"a","Names":"oops","Labels":{"k":1},"State":7,"Status":["x"]}]"#)
+        #expect(list == [ContainerSummary(id: "a")])
+    }
+
+    @Test func nameWithoutLeadingSlashIsKept() {
+        #expect(ContainerSummary(id: "a", names: ["plain", "/second"]).name == "plain")
+    }
+
+    @Test func anEntryWithoutIdFailsToDecode() {
+        #expect(throws: DecodingError.self) { try decode(#"[{"Names":["/x"]}]"#) }
+    }
+}
