@@ -42,7 +42,7 @@ let package = Package(
             exclude: ["finmon.map"],
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),
-        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"]),
+        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

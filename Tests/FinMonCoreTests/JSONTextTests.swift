@@ -1,21 +1,45 @@
 import Testing
 @testable import FinMonCore
 
-@Suite struct JSONTextTests {
-    @Test(arguments: [
-        (80.0, "80"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-05, "1e-05"), (1e20, "1e+20"),
-        (123_456_789_012_345.0, "123456789012345"), (.nan, "null"), (.infinity, "null"), (-.infinity, "null"),
-    ] as [(Double, String)])
-    func numbers(value: Double, expected: String) {
-        #expect(JSONText.format(value) == expected)
-    }
+@Test func quotedEscapesQuoteBackslashAndWhitespace() {
+    #expect(JSONText.quoted("") == #""""#)
+    #expect(JSONText.quoted("plain") == #""plain""#)
+    #expect(JSONText.quoted(#"a"b"#) == #""a\"b""#)
+    #expect(JSONText.quoted(#"a\b"#) == #""a\\b""#)
+    #expect(JSONText.quoted("a\nb\rc\td") == #""a\nb\rc\td""#)
+}
 
-    @Test func nestedValuesRenderCompactly() throws {
-        let value = JSONText.sortedObject([
-            ("b", .array([.int(1), .null, .bool(false)])),
-            ("a", .orderedObject([("z", .string("x\u{1}y")), ("y", .optional(nil as Int?))])),
-        ])
-        #expect(value.rendered == #"{"a":{"z":"x\u0001y","y":null},"b":[1,null,false]}"#)
-        #expect(try ConfigTestSupport.JSON.parse(value.rendered)["a"]?["z"] == .string("x\u{1}y"))
+@Test func quotedEscapesEveryOtherControlCharacterAsU00XX() {
+    #expect(JSONText.quoted("\u{0}") == #""\u0000""#)
+    #expect(JSONText.quoted("\u{8}\u{c}") == #""\u0008\u000c""#)
+    #expect(JSONText.quoted("\u{1b}[0m") == #""\u001b[0m""#)
+    #expect(JSONText.quoted("\u{1f}") == #""\u001f""#)
+    for value in UInt8(0)..<0x20 {
+        let quoted = JSONText.quoted(String(UnicodeScalar(value)))
+        #expect(!quoted.utf8.contains { $0 < 0x20 })
     }
+}
+
+@Test func quotedKeepsPrintableAndNonASCIITextAsIs() {
+    #expect(JSONText.quoted(" ~\u{7f}") == "\" ~\u{7f}\"")
+    #expect(JSONText.quoted("é日本🙂") == "\"é日本🙂\"")
+}
+
+@Test func appendStringAppends() {
+    var out = "["
+    JSONText.appendString("a", to: &out)
+    out += ","
+    JSONText.appendString("b\n", to: &out)
+    out += "]"
+    #expect(out == #"["a","b\n"]"#)
+}
+
+@Test func numbersWithoutAJSONSpellingBecomeNull() {
+    #expect(JSONText.number(.nan) == "null")
+    #expect(JSONText.number(.infinity) == "null")
+    #expect(JSONText.number(-.infinity) == "null")
+    #expect(JSONText.number(1) == "1.0")
+    #expect(JSONText.number(-2.5) == "-2.5")
+    #expect(JSONText.number(1e-05) == "1e-05")
+    #expect(JSONText.number(0) == "0.0")
 }

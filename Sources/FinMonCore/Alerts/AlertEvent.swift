@@ -40,7 +40,7 @@ public struct AlertEvent: Sendable, Equatable {
     /// One JSON object on one line (no trailing newline), keys in a fixed order;
     /// non-finite values are `null` so the line always parses.
     public func jsonLine() -> String {
-        JSONText.orderedObject([
+        JSONValue.orderedObject([
             ("alert_type", .string(alertType.rawValue)),
             ("severity", .string(severity.rawValue)),
             ("status", .string(status.rawValue)),

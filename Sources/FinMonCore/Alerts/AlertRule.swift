@@ -119,14 +119,14 @@ public struct AlertRule: Sendable, Equatable {
 
     /// `80`, `0.1`: thresholds as a person wrote them.
     static func plain(_ value: Double) -> String {
-        JSONText.format(value)
+        JSONValue.format(value)
     }
 
     /// One decimal (`85.2`), rounded half away from zero, without Foundation's String(format:).
     static func percent(_ value: Double) -> String {
         guard value.isFinite else { return value.description }
         let tenths = (abs(value) * 10).rounded(.toNearestOrAwayFromZero)
-        guard tenths < 1e15, let scaled = Int(exactly: tenths) else { return JSONText.format(value) }
+        guard tenths < 1e15, let scaled = Int(exactly: tenths) else { return JSONValue.format(value) }
         let sign = value < 0 && scaled != 0 ? "-" : ""
         return "\(sign)\(scaled / 10).\(scaled % 10)"
     }

@@ -5,10 +5,10 @@ extension MonitoringConfig {
         jsonValue.rendered
     }
 
-    var jsonValue: JSONText {
+    var jsonValue: JSONValue {
         let m = monitoring
         let a = alerts
-        func table<Value>(_ values: PerAlertType<Value>, _ render: (Value) -> JSONText) -> JSONText {
+        func table<Value>(_ values: PerAlertType<Value>, _ render: (Value) -> JSONValue) -> JSONValue {
             .sortedObject(AlertType.allCases.map { ($0.rawValue, render(values[$0])) })
         }
         return .sortedObject([
@@ -34,7 +34,7 @@ extension MonitoringConfig {
                     ("enabled", .bool(m.containerMonitor.enabled)),
                     ("docker_host", .optional(m.containerMonitor.dockerHost)),
                     ("label", .string(m.containerMonitor.label)),
-                    ("orphan_statuses", .array(m.containerMonitor.orphanStatuses.map(JSONText.string))),
+                    ("orphan_statuses", .array(m.containerMonitor.orphanStatuses.map(JSONValue.string))),
                     ("stats_collection_interval_seconds", .number(m.containerMonitor.statsCollectionIntervalSeconds)),
                     ("request_timeout_seconds", .number(m.containerMonitor.requestTimeoutSeconds)),
                 ])),

@@ -27,15 +27,18 @@ enum Gzip {
         return output
     }
 
-    /// True unless the client excludes gzip (absent, or `q=0`).
+    /// True when the client lists gzip, or `*`, with a weight above 0. An entry for gzip
+    /// itself wins over `*` wherever it stands (RFC 9110, 12.5.3).
     static func accepted(by acceptEncoding: String?) -> Bool {
         guard let acceptEncoding else { return false }
+        var wildcard: Bool?
         for part in acceptEncoding.split(separator: ",") {
             let fields = part.split(separator: ";").map { $0.trimmingSpaces() }
             guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "*" else { continue }
             let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            return q > 0
+            if coding == "gzip" { return q > 0 }
+            if wildcard == nil { wildcard = q > 0 }
         }
-        return false
+        return wildcard ?? false
     }
 }

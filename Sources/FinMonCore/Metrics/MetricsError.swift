@@ -43,7 +43,16 @@ public enum MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Names in messages are cut short so a megabyte of garbage does not become a megabyte of error.
     static func quote(_ text: String) -> String {
         let limit = 80
-        if text.utf8.count <= limit { return "'\(text)'" }
-        return "'\(String(text.prefix(limit)))...' (\(text.utf8.count) bytes)"
+        let bytes = text.utf8.count
+        if bytes <= limit { return "'\(text)'" }
+        // Cut by bytes on a scalar boundary: one Character can hold any number of combining marks.
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars {
+            used += UTF8.width(scalar)
+            if used > limit { break }
+            kept.append(scalar)
+        }
+        return "'\(String(kept))...' (\(bytes) bytes)"
     }
 }

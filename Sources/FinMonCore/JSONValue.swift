@@ -2,40 +2,40 @@
 /// Foundation's JSONEncoder (whose number formatting and key order we would not control)
 /// nor a Codable conformance per type. Output is always valid JSON: non-finite numbers,
 /// which JSON cannot express, are written as `null`.
-enum JSONText: Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
     case number(Double)
     case string(String)
-    case array([JSONText])
+    case array([JSONValue])
     /// Members in the order given.
     case object([Member])
 
     struct Member: Sendable, Equatable {
         let key: String
-        let value: JSONText
+        let value: JSONValue
     }
 
     /// An object whose members are sorted by key, for output that is stable across versions.
-    static func sortedObject(_ members: [(String, JSONText)]) -> JSONText {
+    static func sortedObject(_ members: [(String, JSONValue)]) -> JSONValue {
         .object(members.sorted { $0.0 < $1.0 }.map { Member(key: $0.0, value: $0.1) })
     }
 
-    static func orderedObject(_ members: [(String, JSONText)]) -> JSONText {
+    static func orderedObject(_ members: [(String, JSONValue)]) -> JSONValue {
         .object(members.map { Member(key: $0.0, value: $0.1) })
     }
 
-    static func optional(_ string: String?) -> JSONText {
-        string.map(JSONText.string) ?? .null
+    static func optional(_ string: String?) -> JSONValue {
+        string.map(JSONValue.string) ?? .null
     }
 
-    static func optional(_ number: Double?) -> JSONText {
-        number.map(JSONText.number) ?? .null
+    static func optional(_ number: Double?) -> JSONValue {
+        number.map(JSONValue.number) ?? .null
     }
 
-    static func optional(_ int: Int?) -> JSONText {
-        int.map(JSONText.int) ?? .null
+    static func optional(_ int: Int?) -> JSONValue {
+        int.map(JSONValue.int) ?? .null
     }
 
     var rendered: String {

@@ -1,0 +1,100 @@
+import Testing
+@testable import FinMonCore
+
+/// The catalog's names, types and labels, written out by hand so a rename shows up here.
+private let expectedFamilies: [(name: String, type: MetricType, labels: [String])] = [
+    ("system_memory_usage_bytes", .gauge, []),
+    ("system_memory_total_bytes", .gauge, []),
+    ("system_memory_limit_bytes", .gauge, []),
+    ("system_cpu_usage_percent", .gauge, []),
+    ("system_disk_usage_bytes", .gauge, []),
+    ("system_disk_total_bytes", .gauge, []),
+    ("system_disk_usage_percent", .gauge, []),
+    ("execution_time_seconds", .histogram, []),
+    ("strategy_success_total", .counter, []),
+    ("strategy_failure_total", .counter, []),
+    ("strategy_success_rate", .gauge, []),
+    ("strategy_sharpe_ratio", .gauge, []),
+    ("strategy_max_drawdown", .gauge, []),
+    ("population_diversity", .gauge, []),
+    ("unique_strategy_count", .gauge, []),
+    ("total_strategy_count", .gauge, []),
+    ("champion_staleness_iterations", .gauge, []),
+    ("champion_updates_total", .counter, []),
+    ("champion_sharpe_ratio", .gauge, []),
+    ("loop_iteration", .gauge, []),
+    ("active_containers", .gauge, []),
+    ("orphaned_containers", .gauge, []),
+    ("container_memory_usage_bytes", .gauge, ["container_id"]),
+    ("container_cpu_usage_percent", .gauge, ["container_id"]),
+    ("container_cleanup_success_total", .counter, []),
+    ("container_cleanup_failure_total", .counter, []),
+    ("alerts_triggered_total", .counter, ["alert_type"]),
+    ("alert_active", .gauge, ["alert_type"]),
+    ("alert_notifications_total", .counter, ["receiver", "result"]),
+    ("finmon_collection_errors_total", .counter, ["collector"]),
+]
+
+@Test func everyCatalogFamilyIsRegisteredWithItsTypeAndLabels() throws {
+    let registry = MetricsRegistry()
+    _ = try MetricsCatalog(registry: registry)
+    for expected in expectedFamilies {
+        let family = try #require(registry.family(named: expected.name), "\(expected.name) is missing")
+        #expect(family.type == expected.type, "\(expected.name)")
+        #expect(family.labelNames == expected.labels, "\(expected.name)")
+    }
+    let registered = Set(registry.sortedFamilies().map(\.name))
+    #expect(registered == Set(expectedFamilies.map(\.name) + [MetricsRegistry.droppedSeriesName]))
+}
+
+@Test func everyFamilyHasHelp() throws {
+    let registry = MetricsRegistry()
+    _ = try MetricsCatalog(registry: registry)
+    for family in registry.sortedFamilies() {
+        #expect(!family.help.isEmpty, "\(family.name) has no HELP")
+        #expect(!family.help.contains("\n"), "\(family.name)")
+    }
+}
+
+@Test func propertiesPointAtTheirFamilies() throws {
+    let registry = MetricsRegistry()
+    let catalog = try MetricsCatalog(registry: registry)
+    let pairs: [(MetricFamily, String)] = [
+        (catalog.systemMemoryUsageBytes, "system_memory_usage_bytes"),
+        (catalog.systemCPUUsagePercent, "system_cpu_usage_percent"),
+        (catalog.executionTimeSeconds, "execution_time_seconds"),
+        (catalog.strategySuccessTotal, "strategy_success_total"),
+        (catalog.strategyFailureTotal, "strategy_failure_total"),
+        (catalog.championUpdatesTotal, "champion_updates_total"),
+        (catalog.containerMemoryUsageBytes, "container_memory_usage_bytes"),
+        (catalog.alertNotificationsTotal, "alert_notifications_total"),
+        (catalog.collectionErrorsTotal, "finmon_collection_errors_total"),
+    ]
+    for (family, name) in pairs {
+        #expect(family === registry.family(named: name), "\(name)")
+    }
+}
+
+@Test func executionTimeUsesBacktestSizedBuckets() throws {
+    let registry = MetricsRegistry()
+    let catalog = try MetricsCatalog(registry: registry)
+    #expect(MetricsCatalog.executionTimeBuckets == [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600])
+    #expect(catalog.executionTimeSeconds.upperBounds == MetricsCatalog.executionTimeBuckets + [.infinity])
+}
+
+@Test func registeringTheCatalogTwiceReusesTheFamilies() throws {
+    let registry = MetricsRegistry()
+    let first = try MetricsCatalog(registry: registry)
+    let second = try MetricsCatalog(registry: registry)
+    #expect(first.loopIteration === second.loopIteration)
+    #expect(first.alertActive === second.alertActive)
+    #expect(registry.sortedFamilies().count == expectedFamilies.count + 1)
+}
+
+@Test func aConflictingEarlierRegistrationIsReported() throws {
+    let registry = MetricsRegistry()
+    try registry.register(.counter, name: "loop_iteration", help: "not a gauge")
+    #expect(throws: MetricsError.conflictingRegistration(name: "loop_iteration", reason: "as a counter")) {
+        try MetricsCatalog(registry: registry)
+    }
+}
