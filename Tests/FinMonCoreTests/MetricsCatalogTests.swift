@@ -18,7 +18,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
     ("strategy_max_drawdown", .gauge, []),
     ("population_diversity", .gauge, []),
     ("unique_strategy_count", .gauge, []),
-    ("total_strategy_count", .gauge, []),
+    ("population_size", .gauge, []),
     ("champion_staleness_iterations", .gauge, []),
     ("champion_updates_total", .counter, []),
     ("champion_sharpe_ratio", .gauge, []),
