@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -48,12 +49,28 @@ public final class Monitoring: Sendable {
         }
         guard let current else { return }
         current.exporter.stop()
-        try? current.group.syncShutdownGracefully()
+        if Self.inForkedChild.load(ordering: .relaxed) {
+            // libdispatch does not survive a fork once the parent used it, and NIO's
+            // synchronous shutdown waits on a Dispatch queue: it would never return. The
+            // loop thread still ends; only the completion callback is never delivered.
+            current.group.shutdownGracefully(queue: DispatchQueue(label: "finmon.shutdown")) { _ in }
+        } else {
+            try? current.group.syncShutdownGracefully()
+        }
     }
+
+    /// Called once in a forked child, before anything else touches the library.
+    public static func markForkedChild() {
+        inForkedChild.store(true, ordering: .relaxed)
+    }
+
+    /// Set in a forked child (see `forgetThreadsAfterFork`), for the rest of its life.
+    private static let inForkedChild = Atomic<Bool>(false)
 
     /// In a forked child the parent's threads do not exist: shutting them down would wait
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
     public func forgetThreadsAfterFork() {
+        Self.markForkedChild()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads

@@ -142,5 +142,6 @@ public func finmon_events_close(_ collector: OpaquePointer?) -> Int32 {
 
 @_cdecl("finmon_after_fork_child")
 public func finmon_after_fork_child() {
+    Monitoring.markForkedChild()
     for monitoring in Handles.collectors.all() { monitoring.forgetThreadsAfterFork() }
 }

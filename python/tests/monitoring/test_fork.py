@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 
@@ -19,6 +20,8 @@ def test_child_starts_its_own_exporter_after_fork(collector: finmon.MetricsColle
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: report through the pipe, never return into pytest
+        # A hung child would hang the parent's waitpid: dump its stacks and exit instead.
+        faulthandler.dump_traceback_later(20, exit=True)
         code = 1
         try:
             collector.population_diversity.set(0.75)
