@@ -296,3 +296,47 @@ def test_unique_fraction_refuses_other_types() -> None:
         diversity.unique_fraction("abc")
     with pytest.raises(finmon.InvalidArgumentError, match="fingerprint 0 is not valid text"):
         diversity.unique_fraction(["\ud800"])
+
+
+# ---- the C ABI's own checks (what a C caller, not the shim, could pass) -------------
+
+
+def test_the_abi_refuses_bad_buffers_without_crashing() -> None:
+    import ctypes
+
+    from finmon import _native
+
+    out = ctypes.c_double(-1.0)
+    compute = _native.blocking.finmon_diversity_compute
+    assert compute(None, 3, 2, ctypes.byref(out)) == -2
+    assert "values is NULL" in _native.last_error()
+    assert compute(None, 2**62, 4, ctypes.byref(out)) == -1
+    assert "overflows" in _native.last_error()
+    assert compute(None, 2**64 - 1, 1, ctypes.byref(out)) == -1
+    assert "rows and cols must be >= 0" in _native.last_error()
+    values = (ctypes.c_double * 2)(1.0, 2.0)
+    assert compute(values, 2, 1, None) == -2
+    assert out.value == -1.0  # out-parameters are untouched on failure
+
+    unique = _native.hot.finmon_diversity_unique_fraction
+    assert unique(None, None, 0, ctypes.byref(out), None) == 0 and out.value == 0.0
+    assert unique(None, None, 2, ctypes.byref(out), None) == -2
+    pointers = (ctypes.c_char_p * 2)(b"ab", None)
+    lengths = (ctypes.c_size_t * 2)(2, 0)
+    assert unique(pointers, lengths, 2, ctypes.byref(out), None) == 0 and out.value == 1.0
+    lengths[1] = 1
+    assert unique(pointers, lengths, 2, ctypes.byref(out), None) == -2
+    assert "fingerprints[1] is NULL" in _native.last_error()
+
+
+def test_the_abi_refuses_a_freed_collector(collector: finmon.MetricsCollector) -> None:
+    import ctypes
+
+    from finmon import _native
+
+    handle = collector._live_handle()
+    collector.close()
+    assert _native.hot.finmon_diversity_record(handle, 1, 0.5, 1, 2) == -3
+    result = ctypes.c_int(-1)
+    assert _native.hot.finmon_diversity_check_collapse(None, 5, 0.1, ctypes.byref(result)) == -2
+    assert result.value == -1

@@ -192,3 +192,12 @@ def test_wrong_types_get_type_errors(collector: finmon.MetricsCollector) -> None
     with pytest.raises(finmon.InvalidArgumentError, match="does not fit in 64 bits"):
         collector.record_iteration(2**63, True, 0.1)
     assert value(collector, "execution_time_seconds_count") == 0
+
+
+def test_the_abi_refuses_unknown_flag_bits(collector: finmon.MetricsCollector) -> None:
+    from finmon import _native
+
+    before = family_samples(collector)
+    assert _native.hot.finmon_loop_record_iteration(collector._live_handle(), 1, 1, 0.1, 1.0, -0.1, 4) == -1
+    assert "flags must combine FINMON_LOOP_HAS_SHARPE" in _native.last_error()
+    assert family_samples(collector) == before
