@@ -196,6 +196,69 @@ int finmon_series_get(finmon_series *series, double *value);
 int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values,
                        size_t count, size_t *failed_index);
 
+/* ---- Loop hooks and diversity ----------------------------------------------------- */
+
+/* Bits of finmon_loop_record_iteration's flags: which optional figures are present. */
+#define FINMON_LOOP_HAS_SHARPE 1
+#define FINMON_LOOP_HAS_MAX_DRAWDOWN 2
+
+/* Records one iteration's outcome in one call: observes execution_time_seconds, counts
+   strategy_success_total or strategy_failure_total, sets strategy_success_rate (over the
+   last N outcomes, N = the success window, default 10), strategy_sharpe_ratio and
+   strategy_max_drawdown (only when their flag is set), loop_iteration, and moves
+   champion_staleness_iterations to this iteration. success is 0 (failure) or non-zero.
+   FINMON_E_INVALID_ARGUMENT, with nothing changed, for: iteration < 0 or before the last
+   recorded one (an equal one is accepted), execution_seconds negative or not finite, a
+   flagged sharpe or max_drawdown that is not finite, unknown flag bits. */
+int finmon_loop_record_iteration(finmon_collector *collector, int64_t iteration, int success,
+                                 double execution_seconds, double sharpe, double max_drawdown, int flags);
+
+/* The success fraction over the outcomes in the window so far (the gauge's value), NaN
+   before the first outcome; *window_full (may be NULL) is 1 once the window holds N
+   outcomes, which is when the alert rule considers the rate. */
+int finmon_loop_success_rate(finmon_collector *collector, double *rate, int *window_full);
+
+/* DiversityMonitor.record_diversity: keeps the sample in a bounded history (default 1,000)
+   and sets population_diversity, unique_strategy_count, total_strategy_count and
+   champion_staleness_iterations. FINMON_E_INVALID_ARGUMENT, with nothing changed, for:
+   diversity NaN or outside [0, 1], a negative count, unique_count > total_count,
+   iteration < 0 or before the last recorded diversity iteration. */
+int finmon_diversity_record(finmon_collector *collector, int64_t iteration, double diversity,
+                            int64_t unique_count, int64_t total_count);
+
+/* DiversityMonitor.record_champion_update: counts champion_updates_total, sets
+   champion_sharpe_ratio to new_sharpe and resets the staleness. old_sharpe is read only
+   when has_old_sharpe is non-zero (0 for the first champion). FINMON_E_INVALID_ARGUMENT,
+   with nothing changed, for a Sharpe ratio that is not finite, iteration < 0 or before the
+   last champion update. */
+int finmon_diversity_record_champion_update(finmon_collector *collector, int64_t iteration,
+                                            int has_old_sharpe, double old_sharpe, double new_sharpe);
+
+/* *out = 1 when each of the last `window` recorded diversity values is below threshold,
+   else 0 (also while fewer than `window` values are held). O(window). window must be
+   >= 1 and threshold not NaN (FINMON_E_INVALID_ARGUMENT). */
+int finmon_diversity_check_collapse(finmon_collector *collector, int window, double threshold, int *out);
+
+/* DiversityMonitor.calculate_staleness: *out = max(0, current - last_update) (saturating),
+   also written to champion_staleness_iterations. Both iterations must be >= 0. */
+int finmon_diversity_staleness(finmon_collector *collector, int64_t current_iteration,
+                               int64_t last_update_iteration, int64_t *out);
+
+/* Population diversity of `rows` vectors of `cols` values each, row-major in `values`
+   (borrowed for the call, not copied). With y the per-dimension min-max-normalised values
+   (0 for a constant dimension):
+       diversity = min(1, sqrt(4 / (N^2 * L) * sum_{i<j} ||y_i - y_j||^2))
+                 = 2 * sqrt(mean over dimensions of the population variance of y),
+   computed in O(N * L). 0 for identical vectors or N = 1, 1 at most. FINMON_E_INVALID_ARGUMENT
+   for rows or cols 0, a non-finite value, rows * cols overflowing. */
+int finmon_diversity_compute(const double *values, size_t rows, size_t cols, double *out);
+
+/* Distinct fingerprints over all of them, compared as bytes: fingerprints[i] has
+   lengths[i] bytes (NUL allowed; NULL only when its length is 0), borrowed for the call.
+   *fraction is 0 for count 0; *unique_count (may be NULL) receives the distinct count. */
+int finmon_diversity_unique_fraction(const char *const *fingerprints, const size_t *lengths, size_t count,
+                                     double *fraction, size_t *unique_count);
+
 #ifdef __cplusplus
 }
 #endif

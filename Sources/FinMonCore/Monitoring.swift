@@ -12,6 +12,8 @@ public final class Monitoring: Sendable {
     public let registry: MetricsRegistry
     public let catalog: MetricsCatalog
     public let events: EventQueue
+    public let loop: LoopMonitor
+    public let diversity: DiversityMonitor
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -23,6 +25,8 @@ public final class Monitoring: Sendable {
         registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily)
         catalog = try MetricsCatalog(registry: registry)
         events = EventQueue()
+        loop = try LoopMonitor(catalog: catalog)
+        diversity = try DiversityMonitor(catalog: catalog)
     }
 
     /// The event loop, created on first use.

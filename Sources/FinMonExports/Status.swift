@@ -48,6 +48,7 @@ extension Status {
             case .textTooLong, .invalidBuckets, .invalidValue: return invalidArgument
             }
         case is MetricsExporter.StartError: return state
+        case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
         default: return `internal`
         }
     }

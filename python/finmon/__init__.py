@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from . import diversity
 from ._native import version as _library_version
 from .collector import CATALOG, MetricsCollector
 from .errors import (
@@ -32,7 +33,9 @@ from .errors import (
     NotFoundError,
     StateError,
 )
+from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric
+from .monitors import DiversityMonitor
 
 __version__ = _library_version()
 
@@ -43,6 +46,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "Counter",
+    "DiversityMonitor",
     "DockerError",
     "FinmonError",
     "FinmonIOError",
@@ -52,6 +56,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidHandleError",
     "InvalidNameError",
+    "Iteration",
     "LabelError",
     "LibraryLoadError",
     "Metric",
@@ -60,4 +65,5 @@ __all__ = [
     "NotFoundError",
     "StateError",
     "__version__",
+    "diversity",
 ]

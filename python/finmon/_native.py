@@ -198,3 +198,39 @@ def encode(text: object, what: str) -> bytes:
 def string_array(values: list[bytes]) -> ctypes.Array[c_char_p]:
     """A ``const char *const *`` for ctypes."""
     return (c_char_p * len(values))(*values)
+
+
+# ---- Loop hooks and diversity ---------------------------------------------------------
+
+from ctypes import c_int64  # noqa: E402  (kept with the prototypes that need it)
+
+#: finmon_loop_record_iteration's flag bits (FINMON_LOOP_HAS_SHARPE, FINMON_LOOP_HAS_MAX_DRAWDOWN).
+LOOP_HAS_SHARPE = 1
+LOOP_HAS_MAX_DRAWDOWN = 2
+
+# int finmon_loop_record_iteration(finmon_collector *, int64_t iteration, int success, double execution_seconds,
+#                                  double sharpe, double max_drawdown, int flags);
+_declare(hot, "finmon_loop_record_iteration", c_int,
+         [c_void_p, c_int64, c_int, c_double, c_double, c_double, c_int])
+# int finmon_loop_success_rate(finmon_collector *collector, double *rate, int *window_full);
+_declare(hot, "finmon_loop_success_rate", c_int, [c_void_p, POINTER(c_double), POINTER(c_int)])
+# int finmon_diversity_record(finmon_collector *, int64_t iteration, double diversity,
+#                             int64_t unique_count, int64_t total_count);
+_declare(hot, "finmon_diversity_record", c_int, [c_void_p, c_int64, c_double, c_int64, c_int64])
+# int finmon_diversity_record_champion_update(finmon_collector *, int64_t iteration, int has_old_sharpe,
+#                                             double old_sharpe, double new_sharpe);
+_declare(hot, "finmon_diversity_record_champion_update", c_int, [c_void_p, c_int64, c_int, c_double, c_double])
+# int finmon_diversity_check_collapse(finmon_collector *collector, int window, double threshold, int *out);
+_declare(hot, "finmon_diversity_check_collapse", c_int, [c_void_p, c_int, c_double, POINTER(c_int)])
+# int finmon_diversity_staleness(finmon_collector *, int64_t current_iteration, int64_t last_update_iteration,
+#                                int64_t *out);
+_declare(hot, "finmon_diversity_staleness", c_int, [c_void_p, c_int64, c_int64, POINTER(c_int64)])
+# int finmon_diversity_compute(const double *values, size_t rows, size_t cols, double *out);
+# Declared on `blocking`: O(rows * cols) work runs without the GIL.
+_declare(blocking, "finmon_diversity_compute", c_int, [c_void_p, c_size_t, c_size_t, POINTER(c_double)])
+# int finmon_diversity_unique_fraction(const char *const *fingerprints, const size_t *lengths, size_t count,
+#                                      double *fraction, size_t *unique_count);
+_declare(hot, "finmon_diversity_unique_fraction", c_int,
+         [c_char_pp, POINTER(c_size_t), c_size_t, POINTER(c_double), POINTER(c_size_t)])
+
+__all__ += ["LOOP_HAS_MAX_DRAWDOWN", "LOOP_HAS_SHARPE"]

@@ -1,0 +1,173 @@
+import FinMonCore
+
+/// Bits of finmon_loop_record_iteration's `flags`: which optional figures are present.
+/// A flag rather than a NaN sentinel, because NaN is a value the library must refuse.
+private enum LoopFlags {
+    static let hasSharpe: Int32 = 1
+    static let hasMaxDrawdown: Int32 = 2
+    static let all: Int32 = hasSharpe | hasMaxDrawdown
+}
+
+/// An iteration number from C, as a Swift Int without trapping where Int is narrower.
+private func iterationValue(_ value: Int64, _ what: String) throws -> Int {
+    guard let converted = Int(exactly: value) else {
+        throw ABIError.argument("\(what) \(value) does not fit this platform's integer")
+    }
+    return converted
+}
+
+@_cdecl("finmon_loop_record_iteration")
+public func finmon_loop_record_iteration(
+    _ collector: OpaquePointer?, _ iteration: Int64, _ success: Int32, _ executionSeconds: Double,
+    _ sharpe: Double, _ maxDrawdown: Double, _ flags: Int32
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard flags & ~LoopFlags.all == 0 else {
+            throw ABIError.argument("flags must combine FINMON_LOOP_HAS_SHARPE (1) and FINMON_LOOP_HAS_MAX_DRAWDOWN (2), got \(flags)")
+        }
+        let number = try iterationValue(iteration, "iteration")
+        try monitoring.loop.recordIteration(
+            iteration: number,
+            success: success != 0,
+            executionSeconds: executionSeconds,
+            sharpe: flags & LoopFlags.hasSharpe != 0 ? sharpe : nil,
+            maxDrawdown: flags & LoopFlags.hasMaxDrawdown != 0 ? maxDrawdown : nil
+        )
+        // The outcome was accepted, so the iteration is >= 0 and this cannot throw; it keeps
+        // champion staleness moving on iterations that record no diversity.
+        try monitoring.diversity.observeIteration(number)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_loop_success_rate")
+public func finmon_loop_success_rate(
+    _ collector: OpaquePointer?, _ rate: UnsafeMutablePointer<Double>?, _ windowFull: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let rate else { throw ABIError.null("rate") }
+        let snapshot = monitoring.loop.snapshot()
+        rate.pointee = snapshot.successRateSoFar ?? .nan
+        windowFull?.pointee = snapshot.successRate == nil ? 0 : 1
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_record")
+public func finmon_diversity_record(
+    _ collector: OpaquePointer?, _ iteration: Int64, _ diversity: Double, _ uniqueCount: Int64, _ totalCount: Int64
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.diversity.recordDiversity(
+            iteration: try iterationValue(iteration, "iteration"),
+            diversity: diversity,
+            uniqueCount: try iterationValue(uniqueCount, "unique_count"),
+            totalCount: try iterationValue(totalCount, "total_count")
+        )
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_record_champion_update")
+public func finmon_diversity_record_champion_update(
+    _ collector: OpaquePointer?, _ iteration: Int64, _ hasOldSharpe: Int32, _ oldSharpe: Double, _ newSharpe: Double
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.diversity.recordChampionUpdate(
+            iteration: try iterationValue(iteration, "iteration"),
+            oldSharpe: hasOldSharpe != 0 ? oldSharpe : nil,
+            newSharpe: newSharpe
+        )
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_check_collapse")
+public func finmon_diversity_check_collapse(
+    _ collector: OpaquePointer?, _ window: Int32, _ threshold: Double, _ out: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        // The core answers false for these; a caller asking directly deserves to hear why.
+        guard window >= 1 else { throw ABIError.argument("collapse window must be at least 1, got \(window)") }
+        guard !threshold.isNaN else { throw ABIError.argument("collapse threshold must be a number, got NaN") }
+        out.pointee = monitoring.diversity.checkDiversityCollapse(window: Int(window), threshold: threshold) ? 1 : 0
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_staleness")
+public func finmon_diversity_staleness(
+    _ collector: OpaquePointer?, _ currentIteration: Int64, _ lastUpdateIteration: Int64,
+    _ out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        let staleness = try monitoring.diversity.calculateStaleness(
+            currentIteration: try iterationValue(currentIteration, "current_iteration"),
+            lastUpdateIteration: try iterationValue(lastUpdateIteration, "last_update_iteration")
+        )
+        out.pointee = Int64(clamping: staleness)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_compute")
+public func finmon_diversity_compute(
+    _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int, _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    abiCall {
+        guard let out else { throw ABIError.null("out") }
+        // size_t arrives as Int: a value past Int.max shows up negative.
+        guard rows >= 0, cols >= 0 else { throw DiversityMathError.negativeShape(rows: rows, cols: cols) }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        guard !overflow else { throw DiversityMathError.shapeOverflow(rows: rows, cols: cols) }
+        guard count == 0 || values != nil else { throw ABIError.null("values") }
+        // Borrowed, not copied: a NumPy array's data is read in place.
+        out.pointee = try DiversityMath.compute(
+            flat: UnsafeBufferPointer(start: count == 0 ? nil : values, count: count), rows: rows, cols: cols
+        )
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_unique_fraction")
+public func finmon_diversity_unique_fraction(
+    _ fingerprints: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: UnsafePointer<Int>?, _ count: Int,
+    _ fraction: UnsafeMutablePointer<Double>?, _ uniqueCount: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    abiCall {
+        guard let fraction else { throw ABIError.null("fraction") }
+        guard count >= 0 else { throw ABIError.argument("count \(UInt(bitPattern: count)) is out of range") }
+        var keys: [[UInt8]] = []
+        if count > 0 {
+            guard let fingerprints else { throw ABIError.null("fingerprints") }
+            guard let lengths else { throw ABIError.null("lengths") }
+            keys.reserveCapacity(count)
+            for index in 0..<count {
+                let length = lengths[index]
+                guard length >= 0 else {
+                    throw ABIError.argument("lengths[\(index)] \(UInt(bitPattern: length)) is out of range")
+                }
+                guard length > 0 else {
+                    keys.append([])
+                    continue
+                }
+                guard let start = fingerprints[index] else { throw ABIError.null("fingerprints[\(index)]") }
+                // Bytes, compared exactly: Python's str equality is by code point, which the
+                // UTF-8 bytes preserve and Swift's String equality would not.
+                let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(start), count: length)
+                keys.append(Array(bytes))
+            }
+        }
+        fraction.pointee = DiversityMath.uniqueFraction(fingerprints: keys)
+        uniqueCount?.pointee = DiversityMath.uniqueCount(fingerprints: keys)
+        return Status.ok
+    }
+}

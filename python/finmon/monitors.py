@@ -1,0 +1,128 @@
+"""DiversityMonitor: the original design's interface over the library's diversity monitor.
+
+Each method is one native call. The history (1,000 samples by default) lives in the
+library, so ``check_diversity_collapse`` reads only the last ``window`` values there
+instead of scanning a Python list.
+
+Example:
+    >>> import finmon
+    >>> collector = finmon.MetricsCollector()
+    >>> monitor = finmon.DiversityMonitor(collector)
+    >>> for iteration in range(5):
+    ...     monitor.record_diversity(iteration, 0.05, unique_count=2, total_count=20)
+    >>> monitor.check_diversity_collapse(window=5)
+    True
+    >>> monitor.record_champion_update(4, old_sharpe=None, new_sharpe=1.2)
+    >>> monitor.calculate_staleness(current_iteration=9, last_update_iteration=4)
+    5
+    >>> collector.get_sample_value("champion_staleness_iterations")
+    5.0
+    >>> collector.close()
+"""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import c_int, c_int64
+from typing import TYPE_CHECKING
+
+from . import _args, _native
+from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from .collector import MetricsCollector
+
+__all__ = ["DiversityMonitor"]
+
+_hot = _native.hot
+_INT_MAX = 2**31 - 1
+
+
+class DiversityMonitor:
+    """Population diversity, champion updates, staleness and collapse for one collector.
+
+    Writes ``population_diversity``, ``unique_strategy_count``, ``total_strategy_count``,
+    ``champion_staleness_iterations``, ``champion_updates_total`` and
+    ``champion_sharpe_ratio``. Every method refuses bad input with an
+    :class:`~finmon.InvalidArgumentError` (a ValueError) and changes nothing then.
+    """
+
+    def __init__(self, collector: MetricsCollector) -> None:
+        self.collector = collector
+
+    def record_diversity(self, iteration: int, diversity: float, unique_count: int, total_count: int) -> None:
+        """Record the population's diversity at ``iteration``.
+
+        ``diversity`` in [0, 1] (e.g. from :func:`finmon.diversity.compute`),
+        ``0 <= unique_count <= total_count``; iterations must not go backwards.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     finmon.DiversityMonitor(collector).record_diversity(1, 0.5, 10, 20)
+            ...     collector.get_sample_value("population_diversity")
+            0.5
+        """
+        rc = _hot.finmon_diversity_record(
+            self.collector._live_handle(), _args.int64(iteration, "iteration"),
+            _args.real(diversity, "diversity"), _args.int64(unique_count, "unique_count"),
+            _args.int64(total_count, "total_count"))
+        if rc:
+            _native.raise_last(rc)
+
+    def record_champion_update(self, iteration: int, old_sharpe: float | None, new_sharpe: float) -> None:
+        """Record that a new champion (Sharpe ratio ``new_sharpe``) replaced the old one.
+
+        ``old_sharpe`` is None for the first champion. Resets the staleness to 0.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     finmon.DiversityMonitor(collector).record_champion_update(3, None, 1.1)
+            ...     collector.get_sample_value("champion_updates_total")
+            1.0
+        """
+        has_old = old_sharpe is not None
+        rc = _hot.finmon_diversity_record_champion_update(
+            self.collector._live_handle(), _args.int64(iteration, "iteration"), 1 if has_old else 0,
+            _args.real(old_sharpe, "old_sharpe") if has_old else 0.0, _args.real(new_sharpe, "new_sharpe"))
+        if rc:
+            _native.raise_last(rc)
+
+    def calculate_staleness(self, current_iteration: int, last_update_iteration: int) -> int:
+        """``max(0, current_iteration - last_update_iteration)``, also exported as
+        ``champion_staleness_iterations``.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     finmon.DiversityMonitor(collector).calculate_staleness(12, 4)
+            8
+        """
+        out = c_int64()
+        rc = _hot.finmon_diversity_staleness(
+            self.collector._live_handle(), _args.int64(current_iteration, "current_iteration"),
+            _args.int64(last_update_iteration, "last_update_iteration"), ctypes.byref(out))
+        if rc:
+            _native.raise_last(rc)
+        return out.value
+
+    def check_diversity_collapse(self, window: int = 5, threshold: float = 0.1) -> bool:
+        """True when each of the last ``window`` recorded diversity values is below
+        ``threshold``; False while fewer than ``window`` values were recorded.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     finmon.DiversityMonitor(collector).check_diversity_collapse()
+            False
+        """
+        size = _args.int64(window, "window")
+        if not 1 <= size <= _INT_MAX:
+            raise InvalidArgumentError(f"collapse window must be in 1..{_INT_MAX}, got {size}", -1)
+        out = c_int()
+        rc = _hot.finmon_diversity_check_collapse(
+            self.collector._live_handle(), size, _args.real(threshold, "threshold"), ctypes.byref(out))
+        if rc:
+            _native.raise_last(rc)
+        return bool(out.value)

@@ -1,0 +1,342 @@
+"""DiversityMonitor and finmon.diversity through the shim: values read back from /metrics,
+collapse detection, staleness, the O(N*L) formula against an O(N^2) reference, and bad
+input refused with a clear message and nothing changed."""
+
+from __future__ import annotations
+
+import math
+import urllib.request
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+import finmon
+from finmon import diversity
+
+DIVERSITY_FAMILIES = (
+    "population_diversity", "unique_strategy_count", "total_strategy_count",
+    "champion_staleness_iterations", "champion_updates", "champion_sharpe_ratio",
+)
+
+
+@pytest.fixture
+def collector() -> Iterator[finmon.MetricsCollector]:
+    with finmon.MetricsCollector() as created:
+        yield created
+
+
+@pytest.fixture
+def monitor(collector: finmon.MetricsCollector) -> finmon.DiversityMonitor:
+    return finmon.DiversityMonitor(collector)
+
+
+def scrape(port: int) -> dict[str, float]:
+    """Every unlabeled sample of the exporter's /metrics, by sample name."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return {sample.name: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples if not sample.labels}
+
+
+def family_samples(collector: finmon.MetricsCollector, names: tuple[str, ...]) -> list[tuple[str, float]]:
+    """The samples of the given families (parser names: counters without _total)."""
+    text = collector.generate_latest().decode()
+    return [(sample.name, sample.value)
+            for family in text_string_to_metric_families(text) if family.name in names
+            for sample in family.samples]
+
+
+def pairwise_reference(vectors: np.ndarray) -> float:
+    """The formula of DiversityMath's documentation, the straightforward O(N^2) way."""
+    lo, hi = vectors.min(axis=0), vectors.max(axis=0)
+    span = hi - lo
+    scaled = np.where(span > 0, (vectors - lo) / np.where(span > 0, span, 1.0), 0.0)
+    n, length = scaled.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            total += float(np.sum((scaled[i] - scaled[j]) ** 2))
+    return min(1.0, math.sqrt(4.0 * total / (n * n * length)))
+
+
+# ---- DiversityMonitor --------------------------------------------------------------
+
+
+def test_diversity_values_are_read_back_from_metrics(collector: finmon.MetricsCollector,
+                                                     monitor: finmon.DiversityMonitor) -> None:
+    port = collector.start_http_server(port=0)
+    assert port is not None
+    for iteration, value in enumerate([0.0, 0.5, 1.0]):
+        monitor.record_diversity(iteration, value, unique_count=iteration + 1, total_count=20)
+        scraped = scrape(port)
+        assert scraped["population_diversity"] == value
+        assert scraped["unique_strategy_count"] == iteration + 1
+        assert scraped["total_strategy_count"] == 20
+
+
+def test_collapse_is_detected_after_exactly_five_low_values(monitor: finmon.DiversityMonitor) -> None:
+    monitor.record_diversity(0, 0.8, 10, 10)
+    for iteration in range(1, 5):
+        monitor.record_diversity(iteration, 0.05, 1, 10)
+        assert monitor.check_diversity_collapse(window=5) is False, f"after {iteration} low values"
+    monitor.record_diversity(5, 0.09, 1, 10)
+    assert monitor.check_diversity_collapse(window=5) is True
+    assert monitor.check_diversity_collapse() is True  # window=5 is the default
+
+    monitor.record_diversity(6, 0.3, 5, 10)
+    assert monitor.check_diversity_collapse(window=5) is False
+
+
+def test_collapse_uses_a_strict_threshold_and_a_custom_window(monitor: finmon.DiversityMonitor) -> None:
+    for iteration in range(3):
+        monitor.record_diversity(iteration, 0.1, 1, 10)
+    assert monitor.check_diversity_collapse(window=3) is False  # 0.1 is not below 0.1
+    assert monitor.check_diversity_collapse(window=3, threshold=0.2) is True
+    assert monitor.check_diversity_collapse(window=4, threshold=0.2) is False  # only 3 values held
+
+
+def test_a_thousand_iterations_of_history_are_kept_and_checked(monitor: finmon.DiversityMonitor) -> None:
+    for iteration in range(1000):
+        monitor.record_diversity(iteration, 0.01, 1, 10)
+    assert monitor.check_diversity_collapse(window=1000) is True
+    assert monitor.check_diversity_collapse(window=1001) is False
+
+
+def test_staleness_is_computed_and_exported(collector: finmon.MetricsCollector,
+                                            monitor: finmon.DiversityMonitor) -> None:
+    port = collector.start_http_server(port=0)
+    assert port is not None
+    assert monitor.calculate_staleness(current_iteration=12, last_update_iteration=4) == 8
+    assert scrape(port)["champion_staleness_iterations"] == 8
+    assert monitor.calculate_staleness(3, 4) == 0
+
+
+def test_staleness_follows_champion_updates_and_loop_iterations(collector: finmon.MetricsCollector,
+                                                                monitor: finmon.DiversityMonitor) -> None:
+    monitor.record_champion_update(3, old_sharpe=None, new_sharpe=0.9)
+    for iteration in range(3, 11):
+        collector.record_iteration(iteration, True, 0.01)
+        assert collector.get_sample_value("champion_staleness_iterations") == iteration - 3
+    monitor.record_champion_update(11, old_sharpe=0.9, new_sharpe=1.4)
+    assert collector.get_sample_value("champion_staleness_iterations") == 0
+    assert collector.get_sample_value("champion_updates_total") == 2
+    assert collector.get_sample_value("champion_sharpe_ratio") == 1.4
+    monitor.record_diversity(15, 0.4, 3, 10)
+    assert collector.get_sample_value("champion_staleness_iterations") == 4
+
+
+BAD_SAMPLES = [
+    (dict(diversity=math.nan), "diversity must be a finite number in [0, 1], got nan"),
+    (dict(diversity=1.5), "diversity must be a finite number in [0, 1], got 1.5"),
+    (dict(diversity=-0.1), "got -0.1"),
+    (dict(diversity=math.inf), "got inf"),
+    (dict(unique_count=-1), "counts must be >= 0, got unique_count=-1, total_count=10"),
+    (dict(total_count=-2, unique_count=0), "counts must be >= 0"),
+    (dict(unique_count=11), "unique_count (11) cannot exceed total_count (10)"),
+    (dict(iteration=4), "iteration 4 is before the last recorded iteration 5"),
+    (dict(iteration=-1), "iteration must be >= 0, got -1"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), BAD_SAMPLES)
+def test_a_bad_sample_is_refused_and_changes_nothing(collector: finmon.MetricsCollector,
+                                                     monitor: finmon.DiversityMonitor,
+                                                     override: dict[str, float], message: str) -> None:
+    for iteration in range(1, 6):
+        monitor.record_diversity(iteration, 0.05, 2, 10)
+    monitor.record_champion_update(5, None, 1.0)
+    before = family_samples(collector, DIVERSITY_FAMILIES)
+    arguments: dict[str, float] = dict(iteration=6, diversity=0.5, unique_count=5, total_count=10)
+    arguments.update(override)
+    with pytest.raises(finmon.InvalidArgumentError) as caught:
+        monitor.record_diversity(**arguments)  # type: ignore[arg-type]
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert family_samples(collector, DIVERSITY_FAMILIES) == before
+    # The refused value did not enter the history: the collapse still holds.
+    assert monitor.check_diversity_collapse() is True
+
+
+@pytest.mark.parametrize(("iteration", "old", "new", "message"), [
+    (6, None, math.nan, "sharpe ratio must be finite, got nan"),
+    (6, math.nan, 1.2, "sharpe ratio must be finite, got nan"),
+    (6, 1.0, -math.inf, "sharpe ratio must be finite, got -inf"),
+    (4, 1.0, 1.2, "iteration 4 is before the last recorded iteration 5"),
+])
+def test_a_bad_champion_update_is_refused_and_changes_nothing(collector: finmon.MetricsCollector,
+                                                              monitor: finmon.DiversityMonitor,
+                                                              iteration: int, old: float | None, new: float,
+                                                              message: str) -> None:
+    monitor.record_champion_update(5, None, 1.0)
+    before = family_samples(collector, DIVERSITY_FAMILIES)
+    with pytest.raises(finmon.InvalidArgumentError, match=message):
+        monitor.record_champion_update(iteration, old, new)
+    assert family_samples(collector, DIVERSITY_FAMILIES) == before
+
+
+def test_bad_arguments_get_clear_errors(monitor: finmon.DiversityMonitor) -> None:
+    with pytest.raises(finmon.InvalidArgumentError, match="collapse window must be in 1"):
+        monitor.check_diversity_collapse(window=0)
+    with pytest.raises(finmon.InvalidArgumentError, match="threshold must be a number, got NaN"):
+        monitor.check_diversity_collapse(threshold=math.nan)
+    with pytest.raises(finmon.InvalidArgumentError, match="iteration must be >= 0"):
+        monitor.calculate_staleness(-1, 0)
+    with pytest.raises(TypeError, match="iteration must be an int, got float"):
+        monitor.record_diversity(1.5, 0.5, 1, 2)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="diversity must be a number, got str"):
+        monitor.record_diversity(1, "0.5", 1, 2)  # type: ignore[arg-type]
+    with pytest.raises(finmon.InvalidArgumentError, match="does not fit in 64 bits"):
+        monitor.record_diversity(2**70, 0.5, 1, 2)
+
+
+def test_a_closed_collector_is_refused(collector: finmon.MetricsCollector) -> None:
+    monitor = finmon.DiversityMonitor(collector)
+    collector.close()
+    with pytest.raises(finmon.InvalidHandleError):
+        monitor.record_diversity(1, 0.5, 1, 2)
+
+
+# ---- finmon.diversity.compute ------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compute_matches_the_pairwise_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(2, 60))
+    cols = int(rng.integers(1, 12))
+    vectors = rng.normal(size=(rows, cols)) * rng.uniform(0.01, 1000, size=cols) + rng.normal(size=cols) * 50
+    if seed % 3 == 0:
+        vectors[:, 0] = 7.25  # a constant parameter contributes nothing
+    if seed % 4 == 1:
+        vectors = np.round(vectors)  # duplicates
+    assert abs(diversity.compute(vectors) - pairwise_reference(vectors)) <= 1e-9
+    assert abs(diversity.compute(vectors.tolist()) - pairwise_reference(vectors)) <= 1e-9
+
+
+def test_compute_known_values() -> None:
+    assert diversity.compute([[1.0, 2.0, 3.0]]) == 0.0
+    assert diversity.compute([[1.0, 2.0]] * 5) == 0.0
+    assert diversity.compute([[0.0, 0.0], [1.0, 1.0]]) == pytest.approx(1.0, abs=1e-15)
+    assert diversity.compute([[0, 10], [1, 20], [0, 10], [1, 20]]) == pytest.approx(1.0, abs=1e-15)
+    assert diversity.compute([[0.0], [0.5], [1.0]]) == pytest.approx(math.sqrt(2 / 3), abs=1e-12)
+
+
+def test_compute_reads_a_contiguous_float64_array_without_copying(monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors = np.random.default_rng(1).uniform(size=(40, 6))
+    vectors.setflags(write=False)
+
+    def no_copy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a C-contiguous float64 array must not be converted")
+
+    monkeypatch.setattr(np, "ascontiguousarray", no_copy)
+    assert abs(diversity.compute(vectors) - pairwise_reference(vectors)) <= 1e-9
+
+
+def test_compute_converts_other_arrays() -> None:
+    base = np.random.default_rng(2).uniform(-5, 5, size=(30, 8))
+    expected = pairwise_reference(base)
+    for variant in (np.asfortranarray(base), base.T.copy().T, base.astype(">f8")):
+        assert abs(diversity.compute(variant) - expected) <= 1e-9
+    single = base.astype(np.float32)
+    assert abs(diversity.compute(single) - pairwise_reference(single.astype(np.float64))) <= 1e-9
+    strided = np.zeros((30, 16))
+    strided[:, ::2] = base
+    assert abs(diversity.compute(strided[:, ::2]) - expected) <= 1e-9
+    assert diversity.compute(np.array([[1, 2], [3, 4]])) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("vectors", "error", "message"), [
+    ([], finmon.InvalidArgumentError, "population is empty"),
+    ([[]], finmon.InvalidArgumentError, "vectors have no components"),
+    ([[1.0, 2.0], [3.0]], finmon.InvalidArgumentError, "vector 1 has 1 components, expected 2 like vector 0"),
+    ([[1.0, math.nan]], finmon.InvalidArgumentError, "vector 0, component 1 is nan; values must be finite"),
+    ([[1.0], [math.inf]], finmon.InvalidArgumentError, "vector 1, component 0 is inf"),
+    (np.zeros(4), finmon.InvalidArgumentError, r"2-D array .* got shape \(4,\)"),
+    (np.zeros((2, 2, 2)), finmon.InvalidArgumentError, "2-D array"),
+    (np.zeros((0, 3)), finmon.InvalidArgumentError, "population is empty"),
+    ([["a", "b"]], TypeError, "vector 0 must hold numbers"),
+    ([1.0, 2.0], TypeError, "vector 0 is a float, not a sequence"),
+    ("abc", TypeError, "vectors must be a sequence"),
+])
+def test_compute_refuses_bad_populations(vectors: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        diversity.compute(vectors)
+
+
+# ---- finmon.diversity.unique_fraction ----------------------------------------------
+
+
+def test_unique_fraction_and_count() -> None:
+    fingerprints = ["a1", "b2", "a1", "c3"]
+    assert diversity.unique_fraction(fingerprints) == 0.75
+    assert diversity.unique_count(fingerprints) == 3
+    assert diversity.unique_fraction([]) == 0.0
+    assert diversity.unique_count([]) == 0
+    assert diversity.unique_fraction(iter(["x"] * 10)) == 0.1
+
+
+def test_unique_fraction_compares_like_python() -> None:
+    # Precomposed and decomposed "é" are different str values in Python, and so here.
+    assert diversity.unique_count(["\u00e9", "e\u0301"]) == 2
+    assert diversity.unique_count([b"a\x00b", b"a\x00c", b"a"]) == 3
+    assert diversity.unique_count(["", b"", ""]) == 1
+    rng = np.random.default_rng(3)
+    many = [f"{value:x}" for value in rng.integers(0, 500, size=2000)]
+    assert diversity.unique_count(many) == len(set(many))
+    assert diversity.unique_fraction(many) == len(set(many)) / len(many)
+
+
+def test_unique_fraction_refuses_other_types() -> None:
+    with pytest.raises(TypeError, match="fingerprint 1 must be str or bytes, got int"):
+        diversity.unique_fraction(["a", 3])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not a single str"):
+        diversity.unique_fraction("abc")
+    with pytest.raises(finmon.InvalidArgumentError, match="fingerprint 0 is not valid text"):
+        diversity.unique_fraction(["\ud800"])
+
+
+# ---- the C ABI's own checks (what a C caller, not the shim, could pass) -------------
+
+
+def test_the_abi_refuses_bad_buffers_without_crashing() -> None:
+    import ctypes
+
+    from finmon import _native
+
+    out = ctypes.c_double(-1.0)
+    compute = _native.blocking.finmon_diversity_compute
+    assert compute(None, 3, 2, ctypes.byref(out)) == -2
+    assert "values is NULL" in _native.last_error()
+    assert compute(None, 2**62, 4, ctypes.byref(out)) == -1
+    assert "overflows" in _native.last_error()
+    assert compute(None, 2**64 - 1, 1, ctypes.byref(out)) == -1
+    assert "rows and cols must be >= 0" in _native.last_error()
+    values = (ctypes.c_double * 2)(1.0, 2.0)
+    assert compute(values, 2, 1, None) == -2
+    assert out.value == -1.0  # out-parameters are untouched on failure
+
+    unique = _native.hot.finmon_diversity_unique_fraction
+    assert unique(None, None, 0, ctypes.byref(out), None) == 0 and out.value == 0.0
+    assert unique(None, None, 2, ctypes.byref(out), None) == -2
+    pointers = (ctypes.c_char_p * 2)(b"ab", None)
+    lengths = (ctypes.c_size_t * 2)(2, 0)
+    assert unique(pointers, lengths, 2, ctypes.byref(out), None) == 0 and out.value == 1.0
+    lengths[1] = 1
+    assert unique(pointers, lengths, 2, ctypes.byref(out), None) == -2
+    assert "fingerprints[1] is NULL" in _native.last_error()
+
+
+def test_the_abi_refuses_a_freed_collector(collector: finmon.MetricsCollector) -> None:
+    import ctypes
+
+    from finmon import _native
+
+    handle = collector._live_handle()
+    collector.close()
+    assert _native.hot.finmon_diversity_record(handle, 1, 0.5, 1, 2) == -3
+    result = ctypes.c_int(-1)
+    assert _native.hot.finmon_diversity_check_collapse(None, 5, 0.1, ctypes.byref(result)) == -2
+    assert result.value == -1
