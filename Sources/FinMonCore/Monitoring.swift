@@ -17,6 +17,8 @@ public final class Monitoring: Sendable {
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
+        /// Blocking work (file reads under /proc, statvfs) runs here, never on the loop.
+        let pool: NIOThreadPool
         let exporter: MetricsExporter
     }
     private let threads = Mutex<Threads?>(nil)
@@ -33,6 +35,9 @@ public final class Monitoring: Sendable {
     public var eventLoop: EventLoop { ensureThreads().group.next() }
 
     public var exporter: MetricsExporter { ensureThreads().exporter }
+
+    /// The pool for blocking reads, started on first use.
+    public var threadPool: NIOThreadPool { ensureThreads().pool }
 
     /// Starts serving `/metrics`; returns the bound port, or nil in degraded mode.
     @discardableResult
@@ -57,8 +62,11 @@ public final class Monitoring: Sendable {
             // libdispatch does not survive a fork once the parent used it, and NIO's
             // synchronous shutdown waits on a Dispatch queue: it would never return. The
             // loop thread still ends; only the completion callback is never delivered.
-            current.group.shutdownGracefully(queue: DispatchQueue(label: "finmon.shutdown")) { _ in }
+            let queue = DispatchQueue(label: "finmon.shutdown")
+            current.pool.shutdownGracefully(queue: queue) { _ in }
+            current.group.shutdownGracefully(queue: queue) { _ in }
         } else {
+            try? current.pool.syncShutdownGracefully()
             try? current.group.syncShutdownGracefully()
         }
     }
@@ -82,6 +90,7 @@ public final class Monitoring: Sendable {
         if let orphaned {
             orphaned.exporter.abandon()
             _ = Unmanaged.passRetained(orphaned.group)
+            _ = Unmanaged.passRetained(orphaned.pool)
         }
     }
 
@@ -89,7 +98,9 @@ public final class Monitoring: Sendable {
         threads.withLock { threads in
             if let threads { return threads }
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let created = Threads(group: group, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+            let pool = NIOThreadPool(numberOfThreads: 2)
+            pool.start()
+            let created = Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
             threads = created
             return created
         }

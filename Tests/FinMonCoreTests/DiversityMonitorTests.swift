@@ -14,7 +14,7 @@ private struct DiversityFixture {
 
     func diversitySamples() -> [String: Double?] {
         let names = [
-            "population_diversity", "unique_strategy_count", "total_strategy_count",
+            "population_diversity", "unique_strategy_count", "population_size",
             "champion_staleness_iterations", "champion_updates_total", "champion_sharpe_ratio",
         ]
         return Dictionary(uniqueKeysWithValues: names.map { ($0, value($0)) })
@@ -34,7 +34,7 @@ private struct DiversityFixture {
         try fixture.monitor.recordDiversity(iteration: iteration, diversity: diversity, uniqueCount: iteration, totalCount: 20)
         #expect(fixture.value("population_diversity") == diversity)
         #expect(fixture.value("unique_strategy_count") == Double(iteration))
-        #expect(fixture.value("total_strategy_count") == 20)
+        #expect(fixture.value("population_size") == 20)
     }
     let snapshot = fixture.monitor.snapshot(recent: 2)
     #expect(snapshot.recentDiversity == [0.5, 1.0])

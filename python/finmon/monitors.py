@@ -41,7 +41,7 @@ _INT_MAX = 2**31 - 1
 class DiversityMonitor:
     """Population diversity, champion updates, staleness and collapse for one collector.
 
-    Writes ``population_diversity``, ``unique_strategy_count``, ``total_strategy_count``,
+    Writes ``population_diversity``, ``unique_strategy_count``, ``population_size``,
     ``champion_staleness_iterations``, ``champion_updates_total`` and
     ``champion_sharpe_ratio``. Every method refuses bad input with an
     :class:`~finmon.InvalidArgumentError` (a ValueError) and changes nothing then.

@@ -54,7 +54,7 @@ public final class DiversityMonitor: Sendable {
     private let inner: Mutex<Inner>
     private let populationDiversity: Series
     private let uniqueStrategyCount: Series
-    private let totalStrategyCount: Series
+    private let populationSize: Series
     private let championStaleness: Series
     private let championUpdatesTotal: Series
     private let championSharpeRatio: Series
@@ -77,7 +77,7 @@ public final class DiversityMonitor: Sendable {
         inner = Mutex(Inner(diversity: state))
         populationDiversity = try catalog.populationDiversity.labels([])
         uniqueStrategyCount = try catalog.uniqueStrategyCount.labels([])
-        totalStrategyCount = try catalog.totalStrategyCount.labels([])
+        populationSize = try catalog.populationSize.labels([])
         championStaleness = try catalog.championStalenessIterations.labels([])
         championUpdatesTotal = try catalog.championUpdatesTotal.labels([])
         championSharpeRatio = try catalog.championSharpeRatio.labels([])
@@ -97,7 +97,7 @@ public final class DiversityMonitor: Sendable {
     public var historySize: Int { inner.withLock { $0.diversity.historyCapacity } }
 
     /// Records the population's diversity and updates `population_diversity`,
-    /// `unique_strategy_count`, `total_strategy_count` and `champion_staleness_iterations`.
+    /// `unique_strategy_count`, `population_size` and `champion_staleness_iterations`.
     /// - Throws: `DiversityInputError` (see `DiversityState.recordDiversity`); nothing changes then.
     public func recordDiversity(
         iteration: Int, diversity: Double, uniqueCount: Int, totalCount: Int
@@ -110,7 +110,7 @@ public final class DiversityMonitor: Sendable {
             // Gauges cannot refuse a set; the `try?` only satisfies the signature.
             try? populationDiversity.set(diversity)
             try? uniqueStrategyCount.set(Double(uniqueCount))
-            try? totalStrategyCount.set(Double(totalCount))
+            try? populationSize.set(Double(totalCount))
             publishStaleness(inner)
         }
     }

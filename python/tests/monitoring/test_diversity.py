@@ -16,7 +16,7 @@ import finmon
 from finmon import diversity
 
 DIVERSITY_FAMILIES = (
-    "population_diversity", "unique_strategy_count", "total_strategy_count",
+    "population_diversity", "unique_strategy_count", "population_size",
     "champion_staleness_iterations", "champion_updates", "champion_sharpe_ratio",
 )
 
@@ -74,7 +74,7 @@ def test_diversity_values_are_read_back_from_metrics(collector: finmon.MetricsCo
         scraped = scrape(port)
         assert scraped["population_diversity"] == value
         assert scraped["unique_strategy_count"] == iteration + 1
-        assert scraped["total_strategy_count"] == 20
+        assert scraped["population_size"] == 20
 
 
 def test_collapse_is_detected_after_exactly_five_low_values(monitor: finmon.DiversityMonitor) -> None:
