@@ -20,7 +20,7 @@ APT_PACKAGES=(
 # pip name:import name
 PIP_PACKAGES=(
   prometheus_client:prometheus_client psutil:psutil hypothesis:hypothesis
-  pytest:pytest coverage:coverage docker:docker numpy:numpy PyYAML:yaml
+  pytest:pytest coverage:coverage docker:docker numpy:numpy PyYAML:yaml wheel:wheel
 )
 
 [[ -f "$CONTAINERS_CONF" ]] || die "missing $CONTAINERS_CONF"

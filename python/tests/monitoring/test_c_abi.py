@@ -1,0 +1,163 @@
+"""The C ABI as a C program sees it: the header compiles strictly and matches the exports."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from finmon import _native
+
+ROOT = Path(__file__).resolve().parents[3]
+HEADER = ROOT / "include" / "finmon.h"
+
+
+def header_functions() -> set[str]:
+    text = re.sub(r"/\*.*?\*/", "", HEADER.read_text(), flags=re.S)
+    return set(re.findall(r"\b(finmon_[a-z0-9_]+)\s*\(", text))
+
+
+def exported_functions() -> set[str]:
+    out = subprocess.run(["nm", "-D", "--defined-only", str(_native.library_path())],
+                         check=True, capture_output=True, text=True).stdout
+    symbols = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "T":
+            symbols.add(parts[2])
+    return symbols
+
+
+def test_every_export_has_a_prototype_and_every_prototype_is_exported() -> None:
+    exported = exported_functions()
+    declared = header_functions()
+    assert exported, "no symbols exported"
+    assert all(name.startswith("finmon_") for name in exported), exported
+    assert exported - declared == set(), "exported without a prototype"
+    assert declared - exported == set(), "declared but not exported"
+
+
+def test_python_declares_exactly_the_header_functions() -> None:
+    shim = (ROOT / "python" / "finmon" / "_native.py").read_text()
+    declared = set(re.findall(r'_declare\(\w+, "(finmon_[a-z0-9_]+)"', shim))
+    assert declared == header_functions()
+
+
+def test_version_macros_match_the_library() -> None:
+    text = HEADER.read_text()
+    major = re.search(r"#define FINMON_VERSION_MAJOR (\d+)", text)
+    minor = re.search(r"#define FINMON_VERSION_MINOR (\d+)", text)
+    patch = re.search(r"#define FINMON_VERSION_PATCH (\d+)", text)
+    assert major and minor and patch
+    assert _native.version() == f"{major[1]}.{minor[1]}.{patch[1]}"
+
+
+C_PROGRAM = textwrap.dedent(r"""
+    #include "finmon.h"
+    #include <math.h>
+    #include <stdio.h>
+    #include <string.h>
+
+    #define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "failed: %s (%s)\n", #cond, finmon_last_error()); return 1; } } while (0)
+
+    int main(void) {
+        finmon_collector *collector = NULL;
+        CHECK(finmon_collector_new(&collector) == FINMON_OK);
+
+        finmon_metric *diversity = NULL;
+        CHECK(finmon_metric_lookup(collector, "population_diversity", &diversity) == FINMON_OK);
+        finmon_series *only = NULL;
+        CHECK(finmon_metric_labels(diversity, NULL, NULL, 0, &only) == FINMON_OK);
+        CHECK(finmon_series_set(only, 0.4) == FINMON_OK);
+
+        const char *names[] = {"container_id"};
+        const char *values[] = {"abc"};
+        finmon_metric *memory = NULL;
+        CHECK(finmon_metric_lookup(collector, "container_memory_usage_bytes", &memory) == FINMON_OK);
+        finmon_series *child = NULL;
+        CHECK(finmon_metric_labels(memory, names, values, 1, &child) == FINMON_OK);
+        CHECK(finmon_series_set(child, 1e6) == FINMON_OK);
+
+        double value = 0;
+        CHECK(finmon_collector_sample_value(collector, "container_memory_usage_bytes", names, values, 1, &value) == FINMON_OK);
+        CHECK(value == 1e6);
+
+        /* Misuse gets a status and a message, never a crash; out-parameters stay untouched. */
+        CHECK(finmon_series_inc(NULL, 1) == FINMON_E_NULL_POINTER);
+        CHECK(strstr(finmon_last_error(), "NULL") != NULL);
+        CHECK(finmon_series_set((finmon_series *)(uintptr_t)0xdead0001u, 1) == FINMON_E_INVALID_HANDLE);
+        double untouched = 42;
+        CHECK(finmon_series_get((finmon_series *)(uintptr_t)0x7, &untouched) == FINMON_E_INVALID_HANDLE);
+        CHECK(untouched == 42);
+        finmon_metric *counter = NULL;
+        CHECK(finmon_metric_lookup(collector, "strategy_success_total", &counter) == FINMON_OK);
+        finmon_series *successes = NULL;
+        CHECK(finmon_metric_labels(counter, NULL, NULL, 0, &successes) == FINMON_OK);
+        CHECK(finmon_series_inc(successes, -1) == FINMON_E_INVALID_ARGUMENT);
+        CHECK(finmon_series_inc(successes, NAN) == FINMON_E_INVALID_ARGUMENT);
+        CHECK(finmon_series_set(successes, 1) == FINMON_E_WRONG_TYPE);
+        finmon_metric *bad = NULL;
+        CHECK(finmon_metric_register(collector, FINMON_GAUGE, "bad name", "h", NULL, 0, NULL, 0, &bad) == FINMON_E_INVALID_NAME);
+        CHECK(bad == NULL);
+        const char invalid_utf8[] = {'o', (char)0xff, 0};
+        CHECK(finmon_metric_register(collector, FINMON_GAUGE, invalid_utf8, "h", NULL, 0, NULL, 0, &bad) == FINMON_E_INVALID_UTF8);
+
+        char *text = NULL;
+        size_t length = 0;
+        CHECK(finmon_collector_exposition(collector, FINMON_FORMAT_PROMETHEUS_TEXT, &text, &length) == FINMON_OK);
+        CHECK(strstr(text, "population_diversity 0.4\n") != NULL);
+        CHECK(strlen(text) == length);
+        finmon_string_free(text);
+        finmon_string_free(NULL);
+
+        int port = -1;
+        CHECK(finmon_exporter_start(collector, "127.0.0.1", 0, 5.0, &port) == FINMON_OK);
+        CHECK(port > 0);
+        printf("%s %d\n", finmon_version(), port);
+        CHECK(finmon_collector_stop(collector) == FINMON_OK);
+        finmon_collector_free(collector);
+        finmon_collector_free(NULL);
+        CHECK(finmon_collector_stop(collector) == FINMON_E_INVALID_HANDLE);
+        return 0;
+    }
+""")
+
+
+def test_a_c_program_compiles_with_all_warnings_as_errors_and_runs(tmp_path: Path) -> None:
+    source = tmp_path / "client.c"
+    source.write_text(C_PROGRAM)
+    library = _native.library_path()
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    # Link against the SONAME the library declares.
+    (libdir / "libfinmon.so").symlink_to(library)
+    (libdir / "libfinmon.so.1").symlink_to(library)
+    binary = tmp_path / "client"
+    compile_result = subprocess.run(
+        ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{ROOT / 'include'}", str(source),
+         f"-L{libdir}", "-lfinmon", "-lm", "-o", str(binary)],
+        capture_output=True, text=True)
+    assert compile_result.returncode == 0, compile_result.stderr
+    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "LD_LIBRARY_PATH": str(libdir)})
+    assert run.returncode == 0, run.stderr
+    version, port = run.stdout.split()
+    assert version == _native.version() and int(port) > 0
+
+
+def test_library_is_self_contained() -> None:
+    out = subprocess.run(["ldd", str(_native.library_path())], check=True, capture_output=True, text=True).stdout
+    needed = {line.split()[0] for line in out.splitlines() if "=>" in line}
+    allowed = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "libz.so.1", "libyaml-0.so.2"}
+    assert needed <= allowed, needed - allowed
+    soname = subprocess.run(["objdump", "-p", str(_native.library_path())], capture_output=True, text=True).stdout
+    assert re.search(r"SONAME\s+libfinmon\.so\.1", soname)
+
+
+@pytest.mark.parametrize("symbol", ["swift_retain", "$s7NIOCore10ByteBufferVN"])
+def test_only_finmon_symbols_are_global(symbol: str) -> None:
+    assert symbol not in exported_functions()
