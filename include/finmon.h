@@ -99,8 +99,19 @@ int finmon_collector_new(finmon_collector **out);
 void finmon_collector_free(finmon_collector *collector);
 
 /* Stops every thread of the collector (exporter, samplers); blocks until they are joined.
-   The collector stays usable and can be started again. */
+   Then writes the final record if one is configured (FINMON_E_IO if that fails; the
+   threads are stopped either way). The collector stays usable and can be started again. */
 int finmon_collector_stop(finmon_collector *collector);
+
+/* Writes metrics_final.json and the Prometheus text snapshot now, each atomically (temp
+   file + rename). NULL arguments take the configured values, else ".",
+   "metrics_final.json" and "prometheus_metrics_final.txt". */
+int finmon_collector_export_final(finmon_collector *collector, const char *directory,
+                                  const char *json_file, const char *prometheus_file);
+
+/* Makes finmon_collector_stop write the final record, to these paths (NULL as above). */
+int finmon_collector_configure_final_export(finmon_collector *collector, const char *directory,
+                                            const char *json_file, const char *prometheus_file);
 
 /* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
    the caller: free it with finmon_string_free. length may be NULL. */

@@ -23,6 +23,13 @@ public final class Monitoring: Sendable {
     }
     private let threads = Mutex<Threads?>(nil)
 
+    /// When the collector was created: the run's start in the final record.
+    public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
+    /// Where `stop()` writes the final record; nil writes nothing (set from the config).
+    public let finalExport = Mutex<FinalExport?>(nil)
+    /// The active alerts as JSON objects, for the final record (the alert manager sets it).
+    public let activeAlertsProvider = Mutex<@Sendable () -> [String]>({ [] })
+
     public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) throws(MetricsError) {
         registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily)
         catalog = try MetricsCatalog(registry: registry)
@@ -50,24 +57,44 @@ public final class Monitoring: Sendable {
         threads.withLock { $0 }?.exporter.stop()
     }
 
-    /// Joins every thread. Events already queued stay readable; waiting readers wake up.
-    public func stop() {
+    /// Writes metrics_final.json and the Prometheus text snapshot now.
+    public func exportFinal(to export: FinalExport) throws(AtomicFile.WriteError) {
+        let run = FinalExport.Run(
+            startedAtEpochSeconds: startedAtEpochSeconds, endedAtEpochSeconds: AlertTime.now().epochSeconds,
+            iterations: loop.snapshot().lastIteration)
+        let alerts = activeAlertsProvider.withLock { $0 }()
+        try export.write(registry: registry, run: run, activeAlerts: alerts)
+    }
+
+    /// Joins every thread, then writes the final record if one is configured (returning
+    /// the write's error, if any). Events already queued stay readable.
+    @discardableResult
+    public func stop() -> AtomicFile.WriteError? {
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
         }
-        guard let current else { return }
-        current.exporter.stop()
-        if Self.inForkedChild.load(ordering: .relaxed) {
-            // libdispatch does not survive a fork once the parent used it, and NIO's
-            // synchronous shutdown waits on a Dispatch queue: it would never return. The
-            // loop thread still ends; only the completion callback is never delivered.
-            let queue = DispatchQueue(label: "finmon.shutdown")
-            current.pool.shutdownGracefully(queue: queue) { _ in }
-            current.group.shutdownGracefully(queue: queue) { _ in }
-        } else {
-            try? current.pool.syncShutdownGracefully()
-            try? current.group.syncShutdownGracefully()
+        if let current {
+            current.exporter.stop()
+            if Self.inForkedChild.load(ordering: .relaxed) {
+                // libdispatch does not survive a fork once the parent used it, and NIO's
+                // synchronous shutdown waits on a Dispatch queue: it would never return. The
+                // loop thread still ends; only the completion callback is never delivered.
+                let queue = DispatchQueue(label: "finmon.shutdown")
+                current.pool.shutdownGracefully(queue: queue) { _ in }
+                current.group.shutdownGracefully(queue: queue) { _ in }
+            } else {
+                try? current.pool.syncShutdownGracefully()
+                try? current.group.syncShutdownGracefully()
+            }
+        }
+        guard let export = finalExport.withLock({ $0 }) else { return nil }
+        do {
+            try exportFinal(to: export)
+            return nil
+        } catch {
+            events.push(RuntimeEvent(level: .error, message: "finmon could not write the final record: \(error)"))
+            return error
         }
     }
 

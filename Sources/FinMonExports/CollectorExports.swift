@@ -33,7 +33,9 @@ public func finmon_collector_free(_ collector: OpaquePointer?) {
 public func finmon_collector_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        monitoring.stop()
+        if let error = monitoring.stop() {
+            throw ABIError(code: Status.io, message: "threads stopped, but the final record failed: \(error)")
+        }
         return Status.ok
     }
 }
@@ -144,4 +146,50 @@ public func finmon_events_close(_ collector: OpaquePointer?) -> Int32 {
 public func finmon_after_fork_child() {
     Monitoring.markForkedChild()
     for monitoring in Handles.collectors.all() { monitoring.forgetThreadsAfterFork() }
+}
+
+/// Writes the final record now. NULL arguments take the configured (or default) values.
+@_cdecl("finmon_collector_export_final")
+public func finmon_collector_export_final(
+    _ collector: OpaquePointer?, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
+    _ prometheusFile: UnsafePointer<CChar>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let export = try finalExport(monitoring, directory, jsonFile, prometheusFile)
+        do {
+            try monitoring.exportFinal(to: export)
+        } catch {
+            throw ABIError(code: Status.io, message: "\(error)")
+        }
+        return Status.ok
+    }
+}
+
+/// Makes finmon_collector_stop write the final record to these paths (NULL: defaults).
+@_cdecl("finmon_collector_configure_final_export")
+public func finmon_collector_configure_final_export(
+    _ collector: OpaquePointer?, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
+    _ prometheusFile: UnsafePointer<CChar>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let export = try finalExport(monitoring, directory, jsonFile, prometheusFile)
+        monitoring.finalExport.withLock { $0 = export }
+        return Status.ok
+    }
+}
+
+private func finalExport(
+    _ monitoring: Monitoring, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
+    _ prometheusFile: UnsafePointer<CChar>?
+) throws -> FinalExport {
+    var export = monitoring.finalExport.withLock { $0 } ?? FinalExport()
+    if let directory = try CInput.optionalString(directory, "directory") { export.directory = directory }
+    if let jsonFile = try CInput.optionalString(jsonFile, "json_file") { export.jsonFile = jsonFile }
+    if let prometheusFile = try CInput.optionalString(prometheusFile, "prometheus_file") { export.prometheusFile = prometheusFile }
+    for name in [export.jsonFile, export.prometheusFile] where name.isEmpty {
+        throw ABIError.argument("file names must not be empty")
+    }
+    return export
 }

@@ -76,6 +76,12 @@ _declare(hot, "finmon_collector_new", c_int, [POINTER(c_void_p)])
 _declare(blocking, "finmon_collector_free", None, [c_void_p])
 # int finmon_collector_stop(finmon_collector *collector);
 _declare(blocking, "finmon_collector_stop", c_int, [c_void_p])
+# int finmon_collector_export_final(finmon_collector *, const char *directory, const char *json_file,
+#                                   const char *prometheus_file);
+_declare(blocking, "finmon_collector_export_final", c_int, [c_void_p, c_char_p, c_char_p, c_char_p])
+# int finmon_collector_configure_final_export(finmon_collector *, const char *directory, const char *json_file,
+#                                             const char *prometheus_file);
+_declare(hot, "finmon_collector_configure_final_export", c_int, [c_void_p, c_char_p, c_char_p, c_char_p])
 # int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
 _declare(hot, "finmon_collector_exposition", c_int, [c_void_p, c_int, POINTER(c_void_p), POINTER(c_size_t)])
 # int finmon_collector_sample_value(finmon_collector *, const char *name, const char *const *label_names,

@@ -19,6 +19,7 @@ import json
 import os
 import threading
 import weakref
+from pathlib import Path
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from types import TracebackType
 from typing import Sequence, TypeVar
@@ -128,6 +129,7 @@ class MetricsCollector:
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
+        self._final: tuple[str | os.PathLike[str] | None, str | None, str | None] = (None, None, None)
         self._ensure_pump()
         for attribute, name in CATALOG.items():
             setattr(self, attribute, self.metric(name))
@@ -188,6 +190,40 @@ class MetricsCollector:
         _native.check(_native.hot.finmon_collector_exposition(
             self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
         return _native.take_string(out, length.value)
+
+    # ---- final record --------------------------------------------------------------
+
+    def export_final(self, directory: str | os.PathLike[str] | None = None, json_file: str | None = None,
+                     prometheus_file: str | None = None) -> tuple[Path, Path]:
+        """Write ``metrics_final.json`` and the Prometheus text snapshot now (atomically).
+
+        Unset arguments take the values given to :meth:`configure_final_export`, else
+        ``"."``, ``"metrics_final.json"`` and ``"prometheus_metrics_final.txt"``.
+        Returns the two paths written.
+        """
+        args = self._final_args(directory, json_file, prometheus_file)
+        _native.check(_native.blocking.finmon_collector_export_final(self._live_handle(), *args))
+        return self._final_paths(directory, json_file, prometheus_file)
+
+    def configure_final_export(self, directory: str | os.PathLike[str] | None = None, json_file: str | None = None,
+                               prometheus_file: str | None = None) -> None:
+        """Make :meth:`stop` write the final record to these paths."""
+        args = self._final_args(directory, json_file, prometheus_file)
+        _native.check(_native.hot.finmon_collector_configure_final_export(self._live_handle(), *args))
+        self._final = (directory, json_file, prometheus_file)
+
+    def _final_args(self, directory: str | os.PathLike[str] | None, json_file: str | None,
+                    prometheus_file: str | None) -> tuple[bytes | None, bytes | None, bytes | None]:
+        return (None if directory is None else _native.encode(os.fspath(directory), "directory"),
+                None if json_file is None else _native.encode(json_file, "json_file"),
+                None if prometheus_file is None else _native.encode(prometheus_file, "prometheus_file"))
+
+    def _final_paths(self, directory: str | os.PathLike[str] | None, json_file: str | None,
+                     prometheus_file: str | None) -> tuple[Path, Path]:
+        saved = self._final
+        folder = Path(os.fspath(directory if directory is not None else (saved[0] or ".")))
+        return (folder / (json_file or saved[1] or "metrics_final.json"),
+                folder / (prometheus_file or saved[2] or "prometheus_metrics_final.txt"))
 
     # ---- exporter and lifecycle ----------------------------------------------------
 

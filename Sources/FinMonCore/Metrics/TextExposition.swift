@@ -1,7 +1,9 @@
 /// Renders a registry in the Prometheus text format 0.0.4 or OpenMetrics 1.0.0.
 public enum TextExposition {
-    public static func render(_ registry: MetricsRegistry, format: ExpositionFormat) -> [UInt8] {
-        registry.collect()
+    /// `collectFirst: false` when the caller already ran the registry's collectors for a
+    /// snapshot that must agree with other output made from the same collection.
+    public static func render(_ registry: MetricsRegistry, format: ExpositionFormat, collectFirst: Bool = true) -> [UInt8] {
+        if collectFirst { registry.collect() }
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         for family in registry.sortedFamilies() {
