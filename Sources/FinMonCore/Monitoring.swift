@@ -14,6 +14,8 @@ public final class Monitoring: Sendable {
     public let events: EventQueue
     public let loop: LoopMonitor
     public let diversity: DiversityMonitor
+    /// Alert rules, the alert log and delivery; configured with `alerts.configure(from:)`.
+    public let alerts: AlertManager
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -29,6 +31,8 @@ public final class Monitoring: Sendable {
         events = EventQueue()
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
+        alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
+        alerts.attach { [weak self] in self?.eventLoop }
     }
 
     /// The event loop, created on first use.
@@ -52,6 +56,8 @@ public final class Monitoring: Sendable {
 
     /// Joins every thread. Events already queued stay readable; waiting readers wake up.
     public func stop() {
+        // Before the loop goes: its timers are cancelled while it still runs them.
+        alerts.shutDown()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -83,6 +89,7 @@ public final class Monitoring: Sendable {
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
     public func forgetThreadsAfterFork() {
         Self.markForkedChild()
+        alerts.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
