@@ -317,6 +317,7 @@ _DEFAULT_SEVERITIES: Mapping[str, str] = types.MappingProxyType({
     "high_memory": "critical", "high_cpu": "warning", "diversity_collapse": "warning",
     "champion_staleness": "warning", "low_success_rate": "critical", "orphaned_containers": "warning",
 })
+_NO_DELAYS: Mapping[str, float] = types.MappingProxyType({name: 0.0 for name in _DEFAULT_SEVERITIES})
 
 
 @dataclass(frozen=True)
@@ -350,17 +351,24 @@ class AlertConfig:
     #: JSON-lines alert log; None disables it. Relative paths are taken against the
     #: working directory when the config is applied.
     log_file: str | None = "alerts.jsonl"
+    #: Per alert type, "warning" or "critical"; types not given keep their default.
     severities: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_SEVERITIES)
-    #: Per alert type, how long its condition must hold before it fires (0: at once).
-    for_seconds: Mapping[str, float] = field(default_factory=lambda: types.MappingProxyType({}))
+    #: Per alert type, how long its condition must hold before it fires (0: at once);
+    #: types not given are 0.
+    for_seconds: Mapping[str, float] = field(default_factory=lambda: _NO_DELAYS)
     alertmanager_url: str | None = None
     resend_interval_seconds: float = 60.0
     alertmanager_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
     webhook_url: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("severities", "for_seconds", "alertmanager_labels"):
-            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
+        # Partial tables are completed, as the YAML's are, so equal settings compare equal.
+        tables = {"severities": _DEFAULT_SEVERITIES, "for_seconds": _NO_DELAYS, "alertmanager_labels": {}}
+        for name, base in tables.items():
+            given = getattr(self, name)
+            if not isinstance(given, Mapping):
+                raise TypeError(f"{name} must be a mapping, got {type(given).__name__}")
+            object.__setattr__(self, name, types.MappingProxyType({**base, **given}))
         # Validated by the library's parser, so Python and YAML accept exactly the same values.
         MonitoringConfig.from_text(self.to_text(), "AlertConfig")
 
