@@ -250,7 +250,8 @@ class MonitoringConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dicts, lists and scalars keyed like the YAML."""
-        return _plain(self)
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
     def to_text(self) -> str:
         """The config as one line of JSON, which the library reads as YAML."""
@@ -278,7 +279,7 @@ def _build(kind: type[_T], data: Any, path: str) -> _T:
 
 
 def _convert(hint: Any, value: Any, path: str) -> Any:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, path)
     origin = typing.get_origin(hint)
     arguments = typing.get_args(hint)

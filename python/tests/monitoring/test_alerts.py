@@ -418,3 +418,38 @@ def test_cli_config_prints_the_effective_config_and_fails_clearly(tmp_path: Path
     assert failed.returncode == 2
     assert failed.stderr == f"finmon: {bad}:3: alerts.webhook.url: must be an http:// URL, got \"ftp://x\"\n"
     assert run_cli("nonsense").returncode == 2
+
+
+# ---- the C ABI's own checks ------------------------------------------------------------
+
+
+def test_the_c_abi_refuses_bad_arguments_with_a_status(collector: finmon.MetricsCollector) -> None:
+    hot = _native.hot
+    handle = collector._live_handle()
+    out = ctypes.c_void_p()
+    # Not configured yet: evaluation and periodic start are refused, not silently empty.
+    assert _native.blocking.finmon_alerts_evaluate(handle, ctypes.byref(out)) == -10
+    assert "configure it first" in _native.last_error()
+    assert _native.blocking.finmon_alerts_start(handle) == -10
+    assert hot.finmon_alerts_configure_text(handle, b"", None) == 0  # empty text: the defaults
+    assert hot.finmon_alerts_inject(handle, 7, 1.0) == -1
+    assert "finmon_alert_input (0...6), got 7" in _native.last_error()
+    assert hot.finmon_alerts_inject(handle, -1, 1.0) == -1
+    assert hot.finmon_alerts_inject(handle, 0, math.inf) == -1
+    assert hot.finmon_alerts_active(handle, None) == -2
+    assert hot.finmon_alerts_delivery_status(handle, None) == -2
+    assert hot.finmon_alerts_running(handle, None) == -2
+    assert hot.finmon_alerts_configure_text(handle, None, None) == -2
+    assert hot.finmon_alerts_configure_text(handle, b"alerts: {enabled: \xff}", None) == -4
+    assert hot.finmon_alerts_configure_text(handle, b"alerts: [", b"x.yaml") == -12
+    assert _native.last_error().startswith("x.yaml:") and "YAML syntax error" in _native.last_error()
+    assert hot.finmon_alerts_configure_file(handle, None) == -2
+    assert hot.finmon_config_parse(b"", None, None) == -2
+    assert hot.finmon_config_parse(b"alerts: {memory_threshold_percent: 101}", None, ctypes.byref(out)) == -12
+    assert _native.last_error() == ("<config text>:1: alerts.memory_threshold_percent: "
+                                    "must be a percentage in (0, 100], got 101")
+    assert out.value is None  # untouched on failure
+    assert hot.finmon_config_load(None, ctypes.byref(out)) == -2
+    assert hot.finmon_alerts_render_rules(None, None) == -2
+    assert _native.blocking.finmon_alerts_evaluate(handle, None) == 0  # NULL out: evaluate, return nothing
+    assert hot.finmon_alerts_inject(0xDEAD0000, 0, 1.0) == -3
