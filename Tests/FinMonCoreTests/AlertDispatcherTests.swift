@@ -205,6 +205,28 @@ import Testing
         #expect(notifications(fixture, "alertmanager", "failure") == 0)
     }
 
+    @Test func startingAgainResumesWhatAStopAbandoned() async throws {
+        let answered = Atomic<Int>(0)
+        let server = try await CannedHTTPServer.tcp { _ in
+            answered.add(1, ordering: .relaxed).newValue == 1 ? .silent : .http(body: "")
+        }
+        defer { server.stop() }
+        let fixture = try AlertManagerFixture(policy: AlertDeliveryPolicy(requestTimeoutSeconds: 30)) {
+            $0.alerts.alertmanager.url = url(server)
+            $0.alerts.evaluationIntervalSeconds = 3600
+        }
+        defer { fixture.close() }
+        try fixture.alerts.inject(.memoryPercent, 90)
+        _ = try fixture.alerts.evaluate()
+        #expect(await server.waitUntil { $0.received.count == 1 })
+        fixture.alerts.shutDown()
+        // No new event: the start alone sends the abandoned post again.
+        try fixture.alerts.start()
+        #expect(await server.waitUntil { $0.received.count == 2 })
+        #expect(Deadline.wait(seconds: 10) { fixture.alerts.deliveryStatus.alertmanagerInSync })
+        #expect(posted(server.received[1]).first?["labels"]?["alertname"] == .string("high_memory"))
+    }
+
     @Test func anUnusableURLDisablesItsReceiverWithAWarning() throws {
         let fixture = try AlertManagerFixture(policy: Self.quick) { $0.alerts.webhook.url = "https://hooks.example.com/x" }
         defer { fixture.close() }

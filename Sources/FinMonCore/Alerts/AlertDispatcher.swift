@@ -156,10 +156,13 @@ final class AlertDispatcher: Sendable {
         if let notice { events.push(notice) }
     }
 
-    /// Starts sending what is pending, on the event loop. Returns at once.
+    /// Starts sending what is pending (and the re-send timer of firing alerts), on the
+    /// event loop. Returns at once.
     func kick() {
         let (needed, known, generation) = state.withLock { state in
-            (state.hasTargets && (state.outbox.hasChanges || state.queue.hasWork), state.loop, state.generation)
+            // Firing alerts count: after a stop their re-send timer has to be set again.
+            let pending = state.outbox.hasChanges || state.outbox.hasFiring || state.queue.hasWork
+            return (state.hasTargets && pending, state.loop, state.generation)
         }
         guard needed else { return }
         var loop = known

@@ -239,6 +239,8 @@ public final class AlertManager: Sendable {
                 _ = try? self?.evaluate()
             }
         }
+        // Deliveries a runtime stop abandoned resume now, not only at the next event.
+        dispatcher.kick()
     }
 
     /// Stops periodic evaluation; deliveries under way go on. Returns at once.
@@ -253,7 +255,7 @@ public final class AlertManager: Sendable {
     public var isRunning: Bool { periodic.withLock { $0 != nil } }
 
     /// The runtime is stopping its threads: periodic evaluation ends and deliveries in flight
-    /// are abandoned (what they carried stays pending for the next evaluation that sends).
+    /// are abandoned (what they carried stays pending until the next `start` or event).
     public func shutDown() {
         stop()
         dispatcher.stop()
