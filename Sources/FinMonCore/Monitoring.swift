@@ -14,6 +14,8 @@ public final class Monitoring: Sendable {
     public let events: EventQueue
     public let loop: LoopMonitor
     public let diversity: DiversityMonitor
+    /// Alert rules, the alert log and delivery; configured with `alerts.configure(from:)`.
+    public let alerts: AlertManager
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -27,8 +29,6 @@ public final class Monitoring: Sendable {
     public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
     /// Where `stop()` writes the final record; nil writes nothing (set from the config).
     public let finalExport = Mutex<FinalExport?>(nil)
-    /// The active alerts as JSON objects, for the final record (the alert manager sets it).
-    public let activeAlertsProvider = Mutex<@Sendable () -> [String]>({ [] })
 
     public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) throws(MetricsError) {
         registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily)
@@ -36,6 +36,8 @@ public final class Monitoring: Sendable {
         events = EventQueue()
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
+        alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
+        alerts.attach { [weak self] in self?.eventLoop }
     }
 
     /// The event loop, created on first use.
@@ -62,14 +64,15 @@ public final class Monitoring: Sendable {
         let run = FinalExport.Run(
             startedAtEpochSeconds: startedAtEpochSeconds, endedAtEpochSeconds: AlertTime.now().epochSeconds,
             iterations: loop.snapshot().lastIteration)
-        let alerts = activeAlertsProvider.withLock { $0 }()
-        try export.write(registry: registry, run: run, activeAlerts: alerts)
+        try export.write(registry: registry, run: run, activeAlerts: alerts.activeAlerts.map { $0.jsonLine() })
     }
 
     /// Joins every thread, then writes the final record if one is configured (returning
     /// the write's error, if any). Events already queued stay readable.
     @discardableResult
     public func stop() -> AtomicFile.WriteError? {
+        // Before the loop goes: its timers are cancelled while it still runs them.
+        alerts.shutDown()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -110,6 +113,7 @@ public final class Monitoring: Sendable {
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
     public func forgetThreadsAfterFork() {
         Self.markForkedChild()
+        alerts.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads

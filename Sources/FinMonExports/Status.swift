@@ -49,6 +49,10 @@ extension Status {
             }
         case is MetricsExporter.StartError: return state
         case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
+        case is ConfigError: return config
+        case is AlertLogError: return io
+        case is AlertInputError: return invalidArgument
+        case is AlertManagerError: return state
         default: return `internal`
         }
     }

@@ -72,7 +72,7 @@ import Testing
               diversity_collapse: {threshold: 0, window: 1}
               severities: {high_cpu: critical}
               for_seconds: {high_cpu: 60, orphaned_containers: 0.5}
-              alertmanager: {url: "http://127.0.0.1:9093"}
+              alertmanager: {url: "http://127.0.0.1:9093", labels: {env: prod, instance: "loop-1"}}
             """)
         #expect(config.monitoring.prometheus.port == 0)
         #expect(config.monitoring.prometheus.address == "0.0.0.0")
@@ -86,6 +86,8 @@ import Testing
         #expect(config.alerts.forSeconds[.highCPU] == 60 && config.alerts.forSeconds[.orphanedContainers] == 0.5)
         #expect(config.alerts.forSeconds[.highMemory] == 0)
         #expect(config.alerts.alertmanager.url == "http://127.0.0.1:9093")
+        #expect(config.alerts.alertmanager.labels == ["env": "prod", "instance": "loop-1"])
+        #expect(try MonitoringConfig.parse(text: "alerts:\n  alertmanager:\n    labels: null\n").alerts.alertmanager.labels == [:])
     }
 
     @Test func outOfRangeValueNamesFileKeyPathAndLine() {
@@ -129,6 +131,10 @@ import Testing
          "monitoring.container_monitor.orphan_statuses", "must be a list of strings, got exited"),
         ("monitoring: [1, 2]\n", 1, "monitoring", "must be a mapping, got a list"),
         ("alerts:\n  webhook:\n    url: 5\n", 3, "alerts.webhook.url", "must be a string or null, got 5"),
+        ("alerts:\n  alertmanager:\n    labels: [env]\n", 3, "alerts.alertmanager.labels",
+         "must be a mapping of label names to strings, got a list"),
+        ("alerts:\n  alertmanager:\n    labels:\n      env: 5\n", 4, "alerts.alertmanager.labels.env",
+         "must be a string, got 5"),
         ("alerts:\n  severities:\n    high_cpu: [warning]\n", 3, "alerts.severities.high_cpu",
          "must be one of warning, critical, got a list"),
     ] as [(String, Int, String, String)])
@@ -169,7 +175,18 @@ import Testing
          "monitoring.container_monitor.orphan_statuses[1]",
          "must be one of created, restarting, running, removing, paused, exited, dead, got gone"),
         ("alerts:\n  alertmanager:\n    url: \"localhost:9093\"\n", 3, "alerts.alertmanager.url",
-         "must be an http:// or https:// URL, got \"localhost:9093\""),
+         "must be an http:// URL, got \"localhost:9093\""),
+        ("alerts:\n  webhook:\n    url: \"https://hooks.example.com/x\"\n", 3, "alerts.webhook.url",
+         "must be an http:// URL (finmon sends plain HTTP; let Alertmanager reach HTTPS receivers), "
+            + "got \"https://hooks.example.com/x\""),
+        ("alerts:\n  webhook:\n    url: \"http://host:99999/x\"\n", 3, "alerts.webhook.url",
+         "is not a usable URL: invalid endpoint \"http://host:99999/x\": port must be a number from 1 to 65535"),
+        ("alerts:\n  alertmanager:\n    labels: {alertname: x}\n", 3, "alerts.alertmanager.labels.alertname",
+         "is set by finmon itself (reserved: alertname, alert_type, severity)"),
+        ("alerts:\n  alertmanager:\n    labels:\n      9env: x\n", 4, "alerts.alertmanager.labels.9env",
+         "is not a valid Prometheus label name"),
+        ("alerts:\n  alertmanager:\n    labels:\n      env: \"\"\n", 4, "alerts.alertmanager.labels.env",
+         "must not be empty"),
         ("export:\n  json_file: \"\"\n", 2, "export.json_file", "must not be empty"),
     ] as [(String, Int, String, String)])
     func outOfRange(text: String, line: Int, keyPath: String, message: String) {
@@ -249,7 +266,7 @@ import Testing
         #expect(json["export"]?["retention_days"] == .number(15))
         #expect(json["grafana"]?["datasource"] == .string("DS_PROMETHEUS"))
         // Sorted keys make the text stable: alerts < export < grafana < monitoring.
-        #expect(text.hasPrefix("{\"alerts\":{\"alertmanager\":{\"resend_interval_seconds\":60,\"url\":null}"))
+        #expect(text.hasPrefix("{\"alerts\":{\"alertmanager\":{\"labels\":{},\"resend_interval_seconds\":60,\"url\":null}"))
         #expect(MonitoringConfig.defaults.jsonString() == MonitoringConfig.defaults.jsonString())
     }
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from . import diversity
 from ._native import version as _library_version
+from .alerts import Alert, AlertManager
 from .collector import CATALOG, MetricsCollector
+from .config import AlertConfig, MonitoringConfig
 from .errors import (
     ConfigError,
     ConflictError,
@@ -41,6 +43,9 @@ __version__ = _library_version()
 
 __all__ = [
     "CATALOG",
+    "Alert",
+    "AlertConfig",
+    "AlertManager",
     "Batch",
     "Child",
     "ConfigError",
@@ -62,6 +67,7 @@ __all__ = [
     "Metric",
     "MetricTypeError",
     "MetricsCollector",
+    "MonitoringConfig",
     "NotFoundError",
     "StateError",
     "__version__",

@@ -240,3 +240,39 @@ _declare(hot, "finmon_diversity_unique_fraction", c_int,
          [c_char_pp, POINTER(c_size_t), c_size_t, POINTER(c_double), POINTER(c_size_t)])
 
 __all__ += ["LOOP_HAS_MAX_DRAWDOWN", "LOOP_HAS_SHARPE"]
+
+# ---- Configuration and alerts -------------------------------------------------------
+
+#: finmon_alert_input values, by the keyword ``AlertManager.inject_snapshot`` takes.
+ALERT_INPUTS: dict[str, int] = {
+    "memory_percent": 0, "cpu_percent": 1, "diversity": 2, "champion_staleness": 3,
+    "success_rate": 4, "orphaned_containers": 5, "iteration": 6,
+}
+
+# int finmon_config_load(const char *path, char **out_json);
+_declare(hot, "finmon_config_load", c_int, [c_char_p, POINTER(c_void_p)])
+# int finmon_config_parse(const char *yaml_text, const char *file_name, char **out_json);
+_declare(hot, "finmon_config_parse", c_int, [c_char_p, c_char_p, POINTER(c_void_p)])
+# int finmon_alerts_configure_file(finmon_collector *collector, const char *path);
+_declare(hot, "finmon_alerts_configure_file", c_int, [c_void_p, c_char_p])
+# int finmon_alerts_configure_text(finmon_collector *collector, const char *yaml_text, const char *file_name);
+_declare(hot, "finmon_alerts_configure_text", c_int, [c_void_p, c_char_p, c_char_p])
+# int finmon_alerts_evaluate(finmon_collector *collector, char **out_json);
+# Declared on `blocking`: it appends to the alert log file, which may wait on the disk.
+_declare(blocking, "finmon_alerts_evaluate", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_alerts_active(finmon_collector *collector, char **out_json);
+_declare(hot, "finmon_alerts_active", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_alerts_start(finmon_collector *collector);
+_declare(blocking, "finmon_alerts_start", c_int, [c_void_p])
+# int finmon_alerts_stop(finmon_collector *collector);
+_declare(blocking, "finmon_alerts_stop", c_int, [c_void_p])
+# int finmon_alerts_running(finmon_collector *collector, int *running);
+_declare(hot, "finmon_alerts_running", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_alerts_inject(finmon_collector *collector, int input, double value);
+_declare(hot, "finmon_alerts_inject", c_int, [c_void_p, c_int, c_double])
+# int finmon_alerts_delivery_status(finmon_collector *collector, char **out_json);
+_declare(hot, "finmon_alerts_delivery_status", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_alerts_render_rules(const char *path, char **out_yaml);
+_declare(hot, "finmon_alerts_render_rules", c_int, [c_char_p, POINTER(c_void_p)])
+
+__all__ += ["ALERT_INPUTS"]

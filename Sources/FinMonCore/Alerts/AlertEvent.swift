@@ -52,4 +52,9 @@ public struct AlertEvent: Sendable, Equatable {
             ("starts_at", .string(startsAt)),
         ]).rendered
     }
+
+    /// A JSON array of `jsonLine()` objects, on one line: `[]` for none.
+    public static func jsonArray(_ events: [AlertEvent]) -> String {
+        "[" + events.map { $0.jsonLine() }.joined(separator: ",") + "]"
+    }
 }

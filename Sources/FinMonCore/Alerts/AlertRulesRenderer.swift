@@ -65,21 +65,22 @@ public enum AlertRulesRenderer {
 
     private static func annotations(for rule: AlertRule) -> (String, String) {
         let limit = AlertRule.plain(rule.threshold)
+        let description: String
         switch rule.type {
         case .highMemory:
-            return ("High memory usage", "Memory usage {{ $value }}% is above \(limit)%")
+            description = "Memory usage {{ $value }}% is above \(limit)%"
         case .highCPU:
-            return ("High CPU usage", "CPU usage {{ $value }}% is above \(limit)%")
+            description = "CPU usage {{ $value }}% is above \(limit)%"
         case .diversityCollapse:
-            return ("Population diversity collapsed",
-                    "Population diversity stayed below \(limit) (highest {{ $value }}) over the last \(rule.window) iterations")
+            description = "Population diversity stayed below \(limit) (highest {{ $value }}) over the last \(rule.window) iterations"
         case .championStaleness:
-            return ("Champion is stale", "Champion not updated for {{ $value }} iterations (threshold \(limit))")
+            description = "Champion not updated for {{ $value }} iterations (threshold \(limit))"
         case .lowSuccessRate:
-            return ("Low strategy success rate", "Strategy success rate {{ $value }}% is below \(limit)%")
+            description = "Strategy success rate {{ $value }}% is below \(limit)%"
         case .orphanedContainers:
-            return ("Orphaned sandbox containers", "{{ $value }} orphaned containers (threshold \(limit))")
+            description = "{{ $value }} orphaned containers (threshold \(limit))"
         }
+        return (rule.type.summary, description)
     }
 
     /// A Prometheus duration: whole seconds as `25s`, otherwise milliseconds (`1500ms`),

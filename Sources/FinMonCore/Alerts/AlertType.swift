@@ -8,3 +8,17 @@ public enum AlertType: String, Sendable, Hashable, CaseIterable {
     case lowSuccessRate = "low_success_rate"
     case orphanedContainers = "orphaned_containers"
 }
+
+extension AlertType {
+    /// A short title, the same in the Prometheus rules and in what finmon sends to Alertmanager.
+    public var summary: String {
+        switch self {
+        case .highMemory: "High memory usage"
+        case .highCPU: "High CPU usage"
+        case .diversityCollapse: "Population diversity collapsed"
+        case .championStaleness: "Champion is stale"
+        case .lowSuccessRate: "Low strategy success rate"
+        case .orphanedContainers: "Orphaned sandbox containers"
+        }
+    }
+}

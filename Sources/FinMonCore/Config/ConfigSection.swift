@@ -135,13 +135,53 @@ struct ConfigSection {
         return string
     }
 
+    /// An `http://` base URL finmon can reach itself. HTTPS is refused here rather than at
+    /// the first alert: finmon's client speaks plain HTTP, and HTTPS receivers (Slack,
+    /// PagerDuty, e-mail) are Alertmanager's job.
     func url(_ key: String, default value: String?) throws(ConfigError) -> String? {
         guard let entry = entry(key) else { return value }
         guard let url = try optionalString(key, default: value) else { return nil }
-        guard let scheme = ["http://", "https://"].first(where: { url.hasPrefix($0) }), url.count > scheme.count else {
-            throw error(.outOfRange, entry, "must be an http:// or https:// URL, got \"\(url)\"")
+        if url.lowercased().hasPrefix("https://") {
+            throw error(.outOfRange, entry,
+                "must be an http:// URL (finmon sends plain HTTP; let Alertmanager reach HTTPS receivers), got \"\(url)\"")
+        }
+        guard url.lowercased().hasPrefix("http://") else {
+            throw error(.outOfRange, entry, "must be an http:// URL, got \"\(url)\"")
+        }
+        do {
+            _ = try HTTPEndpoint.parseBaseURL(url)
+        } catch {
+            throw self.error(.outOfRange, entry, "is not a usable URL: \(error)")
         }
         return url
+    }
+
+    /// A mapping of extra Prometheus labels: names as Prometheus allows them and not in
+    /// `reserved` (labels finmon sets itself), values non-empty strings.
+    func labels(_ key: String, default value: [String: String], reserved: [String]) throws(ConfigError) -> [String: String] {
+        guard let entry = entry(key) else { return value }
+        if case .scalar(let scalar) = entry.value.content, scalar.isNull { return [:] }
+        guard case .mapping(let entries) = entry.value.content else {
+            throw error(.wrongType, entry, "must be a mapping of label names to strings, got \(Self.describe(entry.value))")
+        }
+        let table = try ConfigSection(node: entry.value, path: keyPath(key), fileName: fileName, allowed: entries.map(\.key))
+        var result: [String: String] = [:]
+        for label in entries {
+            do {
+                try MetricName.validateLabelName(label.key)
+            } catch {
+                throw table.error(.outOfRange, label, "is not a valid Prometheus label name")
+            }
+            guard !reserved.contains(label.key) else {
+                throw table.error(.outOfRange, label, "is set by finmon itself (reserved: \(reserved.joined(separator: ", ")))")
+            }
+            guard case .scalar(let scalar) = label.value.content, let text = scalar.stringValue else {
+                throw table.error(.wrongType, label, "must be a string, got \(Self.describe(label.value))")
+            }
+            guard !text.isEmpty else { throw table.error(.outOfRange, label, "must not be empty") }
+            result[label.key] = text
+        }
+        return result
     }
 
     /// A string that must be one of `choices`.

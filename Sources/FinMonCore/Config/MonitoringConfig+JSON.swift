@@ -66,6 +66,7 @@ extension MonitoringConfig {
                 ("alertmanager", .sortedObject([
                     ("url", .optional(a.alertmanager.url)),
                     ("resend_interval_seconds", .number(a.alertmanager.resendIntervalSeconds)),
+                    ("labels", .sortedObject(a.alertmanager.labels.map { ($0.key, .string($0.value)) })),
                 ])),
                 ("webhook", .sortedObject([("url", .optional(a.webhook.url))])),
             ])),

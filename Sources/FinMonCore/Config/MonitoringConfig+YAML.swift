@@ -162,10 +162,12 @@ extension MonitoringConfig {
             ) { $0 >= 0 }
         }
 
-        let alertmanager = try section.section("alertmanager", allowed: ["url", "resend_interval_seconds"])
+        let alertmanager = try section.section("alertmanager", allowed: ["url", "resend_interval_seconds", "labels"])
         a.alertmanager.url = try alertmanager.url("url", default: a.alertmanager.url)
         a.alertmanager.resendIntervalSeconds = try alertmanager.seconds(
             "resend_interval_seconds", default: a.alertmanager.resendIntervalSeconds)
+        a.alertmanager.labels = try alertmanager.labels(
+            "labels", default: a.alertmanager.labels, reserved: Alertmanager.reservedLabels)
         let webhook = try section.section("webhook", allowed: ["url"])
         a.webhook.url = try webhook.url("url", default: a.webhook.url)
         return a

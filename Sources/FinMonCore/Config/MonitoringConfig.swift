@@ -116,7 +116,13 @@ public struct MonitoringConfig: Sendable, Equatable {
         /// Base URL such as `http://127.0.0.1:9093`; nil disables sending.
         public var url: String? = nil
         public var resendIntervalSeconds = 60.0
+        /// Extra labels on every alert sent (Prometheus' `external_labels`): `env: prod`.
+        /// `instance` replaces the host name finmon sets by default.
+        public var labels: [String: String] = [:]
         public init() {}
+
+        /// The labels finmon sets itself and a config may not override.
+        public static let reservedLabels = ["alertname", "alert_type", "severity"]
     }
 
     public struct Webhook: Sendable, Equatable {

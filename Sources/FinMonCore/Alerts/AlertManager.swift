@@ -1,0 +1,282 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import Synchronization
+
+/// The runtime's alerting: gathers a snapshot of what the monitors know, runs the
+/// `AlertEngine`, and for each event, in this order, appends it to the JSON-lines alert
+/// log, updates `alerts_triggered_total` and `alert_active`, hands it to the host's
+/// logging (logger `finmon.alerts`) and queues it for Alertmanager and the webhook.
+///
+/// The log line comes first so that an alert is on disk before anything that could fail
+/// or lag (a receiver down, a full event queue). Evaluation runs on demand (`evaluate`)
+/// or every `alerts.evaluation_interval_seconds` on the runtime's event loop (`start`).
+///
+/// Signals come, first match wins, from injected values (`inject`), provider closures
+/// (`setProvider`: the resource and container monitors register theirs), then the loop
+/// and diversity monitors. Providers are called on every evaluation, under this manager's
+/// lock and possibly on the event loop: they must return at once (a cached sample, not a
+/// fresh read) and must not call back into the manager.
+public final class AlertManager: Sendable {
+    public typealias Provider = @Sendable () -> Double?
+
+    private struct Core: Sendable {
+        var config: MonitoringConfig?
+        var engine = AlertEngine(rules: [])
+        var log: AlertLogSink?
+        /// Set after a failed log write, so an unwritable log is reported once, not per event.
+        var logFailing = false
+        var injected: [AlertInput: Double] = [:]
+        var providers: [AlertInput: Provider] = [:]
+    }
+
+    private let core = Mutex(Core())
+    private let periodic = Mutex<RepeatedTask?>(nil)
+    private let loopProvider = Mutex<(@Sendable () -> (any EventLoop)?)?>(nil)
+    private let dispatcher: AlertDispatcher
+    private let policy: AlertDeliveryPolicy
+    private let events: EventQueue
+    private let loop: LoopMonitor
+    private let diversity: DiversityMonitor
+    private let triggered: MetricFamily
+    private let active: MetricFamily
+
+    public init(
+        catalog: MetricsCatalog, events: EventQueue, loop: LoopMonitor, diversity: DiversityMonitor,
+        policy: AlertDeliveryPolicy = .default
+    ) {
+        self.events = events
+        self.loop = loop
+        self.diversity = diversity
+        self.policy = policy
+        triggered = catalog.alertsTriggeredTotal
+        active = catalog.alertActive
+        dispatcher = AlertDispatcher(catalog: catalog, events: events, policy: policy)
+    }
+
+    /// Where periodic evaluation and deliveries run; the runtime passes its `eventLoop`.
+    /// Asked lazily, so threads exist only once something needs them.
+    public func attach(eventLoop provider: @escaping @Sendable () -> (any EventLoop)?) {
+        loopProvider.withLock { $0 = provider }
+        dispatcher.attach(eventLoop: provider)
+    }
+
+    // MARK: - Configuration
+
+    /// Applies the `alerts` section: rules, log file, receivers, evaluation interval.
+    ///
+    /// Starts the state machine afresh: alerts firing before are forgotten (`alert_active`
+    /// goes back to 0; in Alertmanager they expire at their `endsAt`) and undelivered
+    /// notifications are dropped. Meant for start-up. A relative `log_file` is taken
+    /// against the working directory now, so a later `chdir` does not move the log.
+    /// If periodic evaluation runs, it continues at the new interval.
+    public func configure(from config: MonitoringConfig) {
+        core.withLock { core in
+            core.config = config
+            core.engine = AlertEngine(config: config)
+            core.log = config.alerts.logFile.map { AlertLogSink(path: Self.absolutePath($0)) }
+            core.logFailing = false
+            for type in AlertType.allCases {
+                // Every type shows 0 from the start, so dashboards and absent() see the series.
+                try? active.labels([type.rawValue]).set(0)
+                _ = try? triggered.labels([type.rawValue])
+            }
+        }
+        let alerts = config.alerts
+        dispatcher.configure(
+            alertmanagerURL: alerts.enabled ? alerts.alertmanager.url : nil,
+            webhookURL: alerts.enabled ? alerts.webhook.url : nil,
+            resendIntervalSeconds: alerts.alertmanager.resendIntervalSeconds,
+            labels: alerts.alertmanager.labels, policy: policy)
+        if isRunning {
+            stop()
+            try? start()
+        }
+    }
+
+    public var configuration: MonitoringConfig? { core.withLock { $0.config } }
+
+    public var isConfigured: Bool { core.withLock { $0.config != nil } }
+
+    // MARK: - Inputs
+
+    /// Registers (or with nil removes) the closure that reads `input` at each evaluation.
+    /// It returns nil while the signal is unavailable; a value the input cannot take
+    /// (see `AlertInput.validated`) counts as unavailable too.
+    public func setProvider(_ input: AlertInput, _ provider: Provider?) {
+        core.withLock { $0.providers[input] = provider }
+    }
+
+    /// Overrides `input` with `value` until cleared (nil clears). For tests and for hosts
+    /// that measure a signal themselves.
+    /// - Throws: `AlertInputError` for a value the input cannot take; nothing changes then.
+    public func inject(_ input: AlertInput, _ value: Double?) throws(AlertInputError) {
+        guard let value else {
+            core.withLock { _ = $0.injected.removeValue(forKey: input) }
+            return
+        }
+        let checked = try input.validated(value)
+        core.withLock { $0.injected[input] = checked }
+    }
+
+    public func clearInjected() {
+        core.withLock { $0.injected.removeAll() }
+    }
+
+    /// The snapshot the next evaluation would see (without evaluating).
+    public func currentSnapshot() -> AlertSnapshot {
+        core.withLock { snapshot($0) }
+    }
+
+    private func snapshot(_ core: Core) -> AlertSnapshot {
+        func value(_ input: AlertInput) -> Double? {
+            if let injected = core.injected[input] { return injected }
+            guard let provided = core.providers[input]?() else { return nil }
+            return try? input.validated(provided)
+        }
+        func whole(_ input: AlertInput) -> Int? {
+            value(input).flatMap { Int(exactly: $0) }
+        }
+        let window = core.config?.alerts.diversityCollapse.window ?? 1
+        let population = diversity.snapshot(recent: window)
+        let outcomes = loop.snapshot()
+        var snapshot = AlertSnapshot()
+        snapshot.memoryPercent = value(.memoryPercent)
+        snapshot.cpuPercent = value(.cpuPercent)
+        if let level = value(.diversity) {
+            snapshot.recentDiversity = Array(repeating: level, count: window)
+        } else {
+            snapshot.recentDiversity = population.recentDiversity
+        }
+        snapshot.iterationsSinceChampionUpdate = whole(.championStaleness) ?? population.iterationsSinceChampionUpdate
+        snapshot.successRate = value(.successRate) ?? outcomes.successRate
+        snapshot.orphanedContainers = whole(.orphanedContainers)
+        snapshot.iteration = whole(.iteration) ?? population.currentIteration ?? outcomes.lastIteration
+        return snapshot
+    }
+
+    // MARK: - Evaluation
+
+    /// Evaluates every rule once and returns the events that happen now (alerts that
+    /// started firing or resolved), after logging, counting and queueing them.
+    /// - Throws: `AlertManagerError.notConfigured` before `configure`.
+    @discardableResult
+    public func evaluate(now: AlertTime = .now()) throws(AlertManagerError) -> [AlertEvent] {
+        let happened = try core.withLock { core throws(AlertManagerError) -> [AlertEvent] in
+            guard core.config != nil else { throw .notConfigured }
+            let happened = core.engine.evaluate(snapshot(core), now: now)
+            guard !happened.isEmpty else { return [] }
+            // All of it under the lock, so two evaluations racing cannot leave alert_active
+            // or the receivers showing an older event after a newer one.
+            writeLog(happened, &core)
+            for event in happened {
+                switch event.status {
+                case .firing:
+                    try? triggered.labels([event.alertType.rawValue]).inc()
+                    try? active.labels([event.alertType.rawValue]).set(1)
+                case .resolved:
+                    try? active.labels([event.alertType.rawValue]).set(0)
+                }
+                events.push(RuntimeEvent(
+                    level: Self.level(of: event), logger: "finmon.alerts", message: event.message, json: event.jsonLine()))
+            }
+            dispatcher.enqueue(happened)
+            return happened
+        }
+        if !happened.isEmpty { dispatcher.kick() }
+        return happened
+    }
+
+    private func writeLog(_ happened: [AlertEvent], _ core: inout Core) {
+        guard let log = core.log else { return }
+        do {
+            try log.append(happened)
+            if core.logFailing {
+                core.logFailing = false
+                events.push(RuntimeEvent(level: .info, message: "alert log \(log.path) is writable again"))
+            }
+        } catch {
+            if !core.logFailing {
+                core.logFailing = true
+                events.push(RuntimeEvent(
+                    level: .error,
+                    message: "\(error); alerts still reach logging and the receivers, and are written again once it works"))
+            }
+        }
+    }
+
+    /// Critical alerts log as errors, warnings as warnings, resolutions as info.
+    static func level(of event: AlertEvent) -> RuntimeEvent.Level {
+        switch (event.status, event.severity) {
+        case (.resolved, _): .info
+        case (.firing, .critical): .error
+        case (.firing, .warning): .warning
+        }
+    }
+
+    /// The firing event of every active alert, in `AlertType.allCases` order.
+    public var activeAlerts: [AlertEvent] { core.withLock { $0.engine.activeAlerts } }
+
+    public var deliveryStatus: AlertDeliveryStatus { dispatcher.status }
+
+    // MARK: - Periodic evaluation
+
+    /// Evaluates now and then every `alerts.evaluation_interval_seconds` on the event loop,
+    /// until `stop`. Starting twice changes nothing; with alerts disabled nothing is scheduled.
+    /// - Throws: `AlertManagerError.notConfigured` before `configure`.
+    public func start() throws(AlertManagerError) {
+        guard let config = configuration else { throw .notConfigured }
+        guard config.alerts.enabled else { return }
+        guard let provider = loopProvider.withLock({ $0 }), let eventLoop = provider() else { return }
+        let seconds = min(max(config.alerts.evaluationIntervalSeconds, 0.001), 86_400)
+        let interval = TimeAmount.nanoseconds(Int64(seconds * 1e9))
+        periodic.withLock { task in
+            guard task == nil else { return }
+            task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [weak self] _ in
+                _ = try? self?.evaluate()
+            }
+        }
+        // Deliveries a runtime stop abandoned resume now, not only at the next event.
+        dispatcher.kick()
+    }
+
+    /// Stops periodic evaluation; deliveries under way go on. Returns at once.
+    public func stop() {
+        let task = periodic.withLock { task -> RepeatedTask? in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+    }
+
+    public var isRunning: Bool { periodic.withLock { $0 != nil } }
+
+    /// The runtime is stopping its threads: periodic evaluation ends and deliveries in flight
+    /// are abandoned (what they carried stays pending until the next `start` or event).
+    public func shutDown() {
+        stop()
+        dispatcher.stop()
+    }
+
+    /// In a forked child: the parent's loop is gone, so nothing is cancelled on it.
+    public func forgetThreadsAfterFork() {
+        periodic.withLock { $0 = nil }
+        dispatcher.forgetAfterFork()
+    }
+
+    // MARK: - Helpers
+
+    static func absolutePath(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let directory = buffer.withUnsafeBufferPointer { pointer in
+            pointer.baseAddress.flatMap { String(validatingCString: $0) }
+        }
+        guard let directory else { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
+    }
+}

@@ -1,0 +1,83 @@
+"""finmon's command line: ``python -m finmon <command> ...``.
+
+Commands live in :data:`COMMANDS` (name -> :class:`Command`); adding one is adding an
+entry. Each command prints its result on stdout; an invalid config prints the library's
+message (``file:line: key.path: problem``) on stderr and exits with status 2.
+
+Example::
+
+    python -m finmon rules config/monitoring_config.yaml > config/alert_rules.yml
+    python -m finmon config config/monitoring_config.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import ConfigError, FinmonError
+
+__all__ = ["COMMANDS", "Command", "main"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its help line, how it declares its arguments, what it runs."""
+
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", nargs="?", default=None,
+                        help="path of monitoring_config.yaml (default: the built-in defaults)")
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from .config import render_rules
+
+    sys.stdout.write(render_rules(args.config))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    from .config import MonitoringConfig
+
+    config = MonitoringConfig.defaults() if args.config is None else MonitoringConfig.from_yaml(args.config)
+    sys.stdout.write(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+#: Subcommand name -> Command.
+COMMANDS: dict[str, Command] = {
+    "rules": Command("print the Prometheus alerting rules for a config (for config/alert_rules.yml)",
+                     _config_argument, _rules),
+    "config": Command("validate a config and print it in full (defaults filled in) as JSON",
+                      _config_argument, _config),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m finmon", description="finmon command line")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, command in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=command.help, description=command.help)
+        command.arguments(sub)
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except ConfigError as error:
+        print(f"finmon: {error}", file=sys.stderr)
+        return 2
+    except FinmonError as error:
+        print(f"finmon: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""AlertManager: the original design's alerting interface over the library's alert engine.
+
+Rules run in the library: on :meth:`AlertManager.evaluate_alerts` or every
+``evaluation_interval_seconds`` on its own thread after :meth:`AlertManager.start`.
+Each alert that starts firing or resolves is, in this order, appended to the JSON-lines
+alert log, counted in ``alerts_triggered_total{alert_type}`` / ``alert_active{alert_type}``,
+logged as JSON on the ``finmon.alerts`` logger, and sent to Alertmanager and the webhook
+when configured (a receiver that is down is retried with backoff; the log keeps
+everything).
+
+Memory, CPU and orphaned-container readings come from the resource and container
+monitors; any signal can be overridden with :meth:`AlertManager.inject_snapshot`.
+
+Example:
+    >>> import finmon
+    >>> collector = finmon.MetricsCollector()
+    >>> alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+    >>> alerts.inject_snapshot(memory_percent=85)
+    >>> [a.alert_type for a in alerts.evaluate_alerts()]
+    ['high_memory']
+    >>> collector.get_sample_value("alerts_triggered_total", {"alert_type": "high_memory"})
+    1.0
+    >>> alerts.inject_snapshot(memory_percent=50)
+    >>> [(a.alert_type, a.status) for a in alerts.evaluate()]
+    [('high_memory', 'resolved')]
+    >>> collector.close()
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+from ctypes import c_int, c_void_p
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from . import _args, _native
+from .collector import MetricsCollector
+from .config import AlertConfig, MonitoringConfig
+from .errors import InvalidArgumentError
+
+__all__ = ["Alert", "AlertManager"]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert event: an alert that started firing (``status == "firing"``) or resolved.
+
+    ``timestamp`` is when the event happened and ``starts_at`` when the alert started
+    firing, both RFC 3339 UTC strings with milliseconds (``2026-11-29T13:45:12.123Z``).
+    ``current_value`` and ``threshold_value`` are in the rule's unit (percent, a diversity
+    value, iterations, containers).
+    """
+
+    alert_type: str
+    severity: str
+    message: str
+    current_value: float
+    threshold_value: float
+    timestamp: str
+    iteration_context: int | None
+    status: str
+    starts_at: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Alert:
+        """An alert from its JSON object (a line of the alert log, a ``finmon.alerts`` record)."""
+        def number(value: Any) -> float:
+            return math.nan if value is None else float(value)
+
+        return cls(
+            alert_type=str(data["alert_type"]),
+            severity=str(data["severity"]),
+            message=str(data["message"]),
+            current_value=number(data["current_value"]),
+            threshold_value=number(data["threshold_value"]),
+            timestamp=str(data["timestamp"]),
+            iteration_context=None if data.get("iteration_context") is None else int(data["iteration_context"]),
+            status=str(data["status"]),
+            starts_at=str(data.get("starts_at", "")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of the alert log."""
+        return {
+            "alert_type": self.alert_type, "severity": self.severity, "status": self.status,
+            "message": self.message, "current_value": self.current_value,
+            "threshold_value": self.threshold_value, "timestamp": self.timestamp,
+            "iteration_context": self.iteration_context, "starts_at": self.starts_at,
+        }
+
+
+_UNSET: Any = object()
+
+
+def _alerts(raw: bytes) -> list[Alert]:
+    return [Alert.from_dict(item) for item in json.loads(raw)]
+
+
+class AlertManager:
+    """Evaluates the alert rules of ``config`` against ``collector``'s monitors.
+
+    ``config`` is an :class:`~finmon.AlertConfig`, a :class:`~finmon.MonitoringConfig`,
+    or the path of a ``monitoring_config.yaml`` (None: the defaults). Without a
+    ``collector`` the manager makes its own and closes it in :meth:`close`.
+    One collector has one alert manager: a second one configured on it replaces the first
+    one's configuration.
+    """
+
+    def __init__(self, config: AlertConfig | MonitoringConfig | str | os.PathLike[str] | None = None,
+                 collector: MetricsCollector | None = None) -> None:
+        self._owns_collector = collector is None
+        self.collector = collector if collector is not None else MetricsCollector()
+        handle = self.collector._live_handle()
+        if config is None:
+            config = MonitoringConfig.defaults()
+        if isinstance(config, (str, os.PathLike)):
+            path = os.fspath(config)
+            _native.check(_native.hot.finmon_alerts_configure_file(handle, _native.encode(path, "config path")))
+            self.config = MonitoringConfig.from_yaml(path)
+        elif isinstance(config, AlertConfig):
+            self.config = config.monitoring_config()
+            self._configure_text(self.config.to_text(), "AlertConfig")
+        elif isinstance(config, MonitoringConfig):
+            self.config = config
+            self._configure_text(config.to_text(), "MonitoringConfig")
+        else:
+            raise TypeError(f"config must be an AlertConfig, a MonitoringConfig or a path, got {type(config).__name__}")
+        #: The flat view of the alert settings in use.
+        self.alert_config: AlertConfig = self.config.alert_config()
+
+    def _configure_text(self, text: str, name: str) -> None:
+        _native.check(_native.hot.finmon_alerts_configure_text(
+            self.collector._live_handle(), _native.encode(text, "config"), _native.encode(name, "name")))
+
+    # ---- evaluation --------------------------------------------------------------------
+
+    def evaluate(self) -> list[Alert]:
+        """Evaluate every rule once; return every event: alerts that started firing and
+        alerts that resolved (``status`` tells which)."""
+        out = c_void_p()
+        _native.check(_native.blocking.finmon_alerts_evaluate(self.collector._live_handle(), ctypes.byref(out)))
+        return _alerts(_native.take_string(out))
+
+    def evaluate_alerts(self) -> list[Alert]:
+        """Evaluate every rule once; return the alerts that started firing now.
+
+        An alert fires once when its condition starts to hold; it does not fire again
+        while the condition persists, and fires anew after it cleared. Resolutions are in
+        :meth:`evaluate`'s result, the alert log and the ``finmon.alerts`` logger.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+            ...     alerts.inject_snapshot(orphaned_containers=4)
+            ...     [a.message for a in alerts.evaluate_alerts()], alerts.evaluate_alerts()
+            (['4 orphaned containers (threshold 3)'], [])
+        """
+        return [alert for alert in self.evaluate() if alert.status == "firing"]
+
+    def active_alerts(self) -> list[Alert]:
+        """The alerts firing now (each as the event that started it)."""
+        out = c_void_p()
+        _native.check(_native.hot.finmon_alerts_active(self.collector._live_handle(), ctypes.byref(out)))
+        return _alerts(_native.take_string(out))
+
+    # ---- periodic evaluation ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Evaluate now and then every ``evaluation_interval_seconds`` on the library's
+        thread (no Python thread, no GIL), until :meth:`stop`."""
+        _native.check(_native.blocking.finmon_alerts_start(self.collector._live_handle()))
+
+    def stop(self) -> None:
+        """Stop periodic evaluation; returns at once."""
+        _native.check(_native.blocking.finmon_alerts_stop(self.collector._live_handle()))
+
+    @property
+    def running(self) -> bool:
+        """True while periodic evaluation is scheduled."""
+        out = c_int()
+        _native.check(_native.hot.finmon_alerts_running(self.collector._live_handle(), ctypes.byref(out)))
+        return bool(out.value)
+
+    # ---- inputs ---------------------------------------------------------------------
+
+    def inject_snapshot(self, *, memory_percent: float | None = _UNSET, cpu_percent: float | None = _UNSET,
+                        diversity: float | None = _UNSET, champion_staleness: int | None = _UNSET,
+                        success_rate: float | None = _UNSET, orphaned_containers: int | None = _UNSET,
+                        iteration: int | None = _UNSET) -> None:
+        """Override signals the rules read, until cleared (pass None to clear one).
+
+        ``memory_percent`` and ``cpu_percent`` are percentages, ``diversity`` a value in
+        [0, 1] read as the last ``window`` recorded values, ``success_rate`` a fraction in
+        [0, 1], ``champion_staleness``, ``orphaned_containers`` and ``iteration`` whole
+        numbers. Arguments not given keep their current override. A value a signal cannot
+        take raises :class:`~finmon.InvalidArgumentError` and nothing changes for it.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+            ...     alerts.inject_snapshot(diversity=0.05)
+            ...     [a.alert_type for a in alerts.evaluate_alerts()]
+            ['diversity_collapse']
+        """
+        given = {"memory_percent": memory_percent, "cpu_percent": cpu_percent, "diversity": diversity,
+                 "champion_staleness": champion_staleness, "success_rate": success_rate,
+                 "orphaned_containers": orphaned_containers, "iteration": iteration}
+        handle = self.collector._live_handle()
+        for name, value in given.items():
+            if value is _UNSET:
+                continue
+            number = math.nan if value is None else _args.real(value, name)
+            if value is not None and math.isnan(number):
+                raise InvalidArgumentError(f"{name} must be a number, or None to clear it; got NaN", -1)
+            _native.check(_native.hot.finmon_alerts_inject(handle, _native.ALERT_INPUTS[name], number))
+
+    def clear_snapshot(self) -> None:
+        """Remove every override set with :meth:`inject_snapshot`."""
+        self.inject_snapshot(**{name: None for name in _native.ALERT_INPUTS})
+
+    # ---- delivery ------------------------------------------------------------------
+
+    def delivery_status(self) -> dict[str, Any]:
+        """Where delivery stands: ``alertmanager_pending``, ``alertmanager_in_sync``,
+        ``alertmanager_down``, ``webhook_pending``, ``webhook_down``, ``webhook_dropped``..."""
+        out = c_void_p()
+        _native.check(_native.hot.finmon_alerts_delivery_status(self.collector._live_handle(), ctypes.byref(out)))
+        status: dict[str, Any] = json.loads(_native.take_string(out))
+        return status
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop periodic evaluation; close the collector if this manager made it."""
+        if self.collector._handle is None:
+            return
+        self.stop()
+        if self._owns_collector:
+            self.collector.close()
+
+    def __enter__(self) -> AlertManager:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
