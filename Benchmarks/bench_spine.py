@@ -1112,14 +1112,19 @@ def render(report: dict) -> str:
                   f"{r_.median * 1e3:.1f} ({r_.iqr_text(1e3)}) | {r_.minimum * 1e3:.1f} | "
                   f"{c.median / n * 1e6:.2f} / {r_.median / n * 1e6:.2f} |")
         w("")
+        def round_ratio(theirs: Stat, ours: Stat) -> str:
+            # Both were measured in the same round, moments apart: see (a).
+            st = Stat([x / y for x, y in zip(theirs.values, ours.values)])
+            return f"{st.median:.1f}x ({st.iqr_text()})"
+
         pc, pr = d["python"]["create"], d["python"]["remove"]
-        w(f"- Python: finmon creates {ratio(pc['prometheus_client'].median, pc['finmon'].median)} and removes "
-          f"{ratio(pr['prometheus_client'].median, pr['finmon'].median)} as fast as prometheus_client "
-          "(from medians; above 1x: finmon faster).")
+        w("Ratios: the other library's time / finmon's, per round, median (IQR); above 1x finmon is faster.\n")
+        w(f"- Python: finmon creates {round_ratio(pc['prometheus_client'], pc['finmon'])} and removes "
+          f"{round_ratio(pr['prometheus_client'], pr['finmon'])} as fast as prometheus_client.")
         if "swift" in d:
             sw = d["swift"]
-            w(f"- Swift: FinMonCore creates {ratio(sw['swift_prometheus']['create'].median, sw['finmon_core']['create'].median)}"
-              f" and removes {ratio(sw['swift_prometheus']['remove'].median, sw['finmon_core']['remove'].median)} "
+            w(f"- Swift: FinMonCore creates {round_ratio(sw['swift_prometheus']['create'], sw['finmon_core']['create'])}"
+              f" and removes {round_ratio(sw['swift_prometheus']['remove'], sw['finmon_core']['remove'])} "
               "as fast as swift-prometheus 2.4.1.")
         else:
             w("- Swift: not run (build Benchmarks/swift first, see the README).")
@@ -1136,13 +1141,13 @@ def render(report: dict) -> str:
             a1, a2 = sw["finmon_core"]["emit_again"], sw["swift_prometheus"]["emit_again"]
             w(f"Rendering the 10,000 series in Swift ({d['swift_bytes']['finmon_core']:,} vs "
               f"{d['swift_bytes']['swift_prometheus']:,} bytes of text), median (min) ms:\n")
-            w("| render | FinMonCore | swift-prometheus 2.4.1 | ratio (swift-prometheus / FinMonCore) |")
-            w("|---|---:|---:|---:|")
+            w("| render | FinMonCore | swift-prometheus 2.4.1 | swift-prometheus / FinMonCore, per round | from minimums |")
+            w("|---|---:|---:|---:|---:|")
             w(f"| first, right after the series were created (finmon sorts them here) | {e1.median * 1e3:.2f} "
               f"({e1.minimum * 1e3:.2f}) | {e2.median * 1e3:.2f} ({e2.minimum * 1e3:.2f}) | "
-              f"{ratio(e2.median, e1.median)} |")
+              f"{round_ratio(e2, e1)} | {ratio(e2.minimum, e1.minimum)} |")
             w(f"| again, nothing changed (a steady-state scrape) | {a1.median * 1e3:.2f} ({a1.minimum * 1e3:.2f}) | "
-              f"{a2.median * 1e3:.2f} ({a2.minimum * 1e3:.2f}) | {ratio(a2.median, a1.median)} |")
+              f"{a2.median * 1e3:.2f} ({a2.minimum * 1e3:.2f}) | {round_ratio(a2, a1)} | {ratio(a2.minimum, a1.minimum)} |")
             w("")
 
     if targets:
