@@ -3,7 +3,7 @@ import Testing
 @testable import FinMonCore
 
 private func makeSeries(_ type: MetricType, bounds: [Double] = []) -> Series {
-    Series(familyName: "s", type: type, labelValues: [], upperBounds: bounds)
+    Series(familyName: "s", type: type, labelNames: [], labelValues: [], upperBounds: bounds)
 }
 
 @Test func counterStartsAtZeroAndIncreases() throws {

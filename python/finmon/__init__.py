@@ -36,7 +36,7 @@ from .errors import (
     StateError,
 )
 from .iteration import Iteration
-from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric
+from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 from .monitors import DiversityMonitor
 
 __version__ = _library_version()
@@ -69,6 +69,7 @@ __all__ = [
     "MetricsCollector",
     "MonitoringConfig",
     "NotFoundError",
+    "PreparedBatch",
     "StateError",
     "__version__",
     "diversity",

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import POINTER, c_char_p, c_double, c_int, c_size_t, c_uint8, c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_int, c_size_t, c_void_p
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import LibraryLoadError, error_for
+from .errors import InvalidArgumentError, LibraryLoadError, error_for
 
 __all__ = [
     "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "raise_last",
@@ -131,8 +131,8 @@ _declare(hot, "finmon_series_observe", c_int, [c_void_p, c_double])
 _declare(hot, "finmon_series_get", c_int, [c_void_p, POINTER(c_double)])
 # int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values,
 #                        size_t count, size_t *failed_index);
-_declare(hot, "finmon_batch_apply", c_int,
-         [POINTER(c_uint64), POINTER(c_uint8), POINTER(c_double), c_size_t, POINTER(c_size_t)])
+# Pointers as c_void_p: callers pass array addresses (ints) without a ctypes.cast each time.
+_declare(hot, "finmon_batch_apply", c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p])
 
 
 def version() -> str:
@@ -188,8 +188,6 @@ def take_string(pointer: c_void_p, length: int | None = None) -> bytes:
 
 def encode(text: object, what: str) -> bytes:
     """A Python string as the NUL-terminated UTF-8 the C ABI takes, with a clear error."""
-    from .errors import InvalidArgumentError
-
     if not isinstance(text, str):
         text = str(text)
     try:

@@ -28,7 +28,7 @@ from . import _args, _native
 from ._events import EventPump
 from .errors import InvalidHandleError
 from .iteration import Iteration
-from .metrics import Batch, Counter, Gauge, Histogram, Metric
+from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 
 __all__ = ["MetricsCollector", "CATALOG"]
 
@@ -168,6 +168,10 @@ class MetricsCollector:
     def batch(self) -> Batch:
         """A :class:`Batch` of updates applied in one native call."""
         return Batch()
+
+    def prepare_batch(self, updates: list[tuple[str, Child | Metric]]) -> PreparedBatch:
+        """Bind a fixed list of ``(verb, metric or child)`` updates once; see :class:`PreparedBatch`."""
+        return PreparedBatch(updates)
 
     def get_sample_value(self, name: str, labels: dict[str, str] | None = None) -> float | None:
         """A sample's value as prometheus_client's ``REGISTRY.get_sample_value`` finds it, or None."""

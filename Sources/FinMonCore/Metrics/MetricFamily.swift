@@ -38,10 +38,10 @@ public final class MetricFamily: Sendable {
         self.upperBounds = upperBounds
         self.maxSeries = maxSeries
         self.onDrop = onDrop
-        self.overflowSink = Series(familyName: name, type: type, labelValues: labelNames.map { _ in "" }, upperBounds: upperBounds)
+        self.overflowSink = Series(familyName: name, type: type, labelNames: labelNames, labelValues: labelNames.map { _ in "" }, upperBounds: upperBounds)
         overflowSink.detach()
         if labelNames.isEmpty {
-            let only = Series(familyName: name, type: type, labelValues: [], upperBounds: upperBounds)
+            let only = Series(familyName: name, type: type, labelNames: labelNames, labelValues: [], upperBounds: upperBounds)
             state.withLock { $0.series[[]] = only; $0.sorted = [only] }
         }
     }
@@ -59,7 +59,7 @@ public final class MetricFamily: Sendable {
         let (series, dropped) = state.withLock { state -> (Series, Bool) in
             if let existing = state.series[values] { return (existing, false) }
             guard state.series.count < maxSeries else { return (overflowSink, true) }
-            let created = Series(familyName: name, type: type, labelValues: values, upperBounds: upperBounds)
+            let created = Series(familyName: name, type: type, labelNames: labelNames, labelValues: values, upperBounds: upperBounds)
             state.series[values] = created
             state.sorted = nil
             return (created, false)
@@ -121,7 +121,7 @@ public final class MetricFamily: Sendable {
         state.withLock { state in
             if let sorted = state.sorted { return sorted }
             let sorted = state.series.values.sorted { lhs, rhs in
-                lhs.labelValues.lexicographicallyPrecedes(rhs.labelValues)
+                lhs.sortKey.lexicographicallyPrecedes(rhs.sortKey)
             }
             state.sorted = sorted
             return sorted

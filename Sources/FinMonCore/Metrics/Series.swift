@@ -20,10 +20,33 @@ public final class Series: Sendable {
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
 
-    init(familyName: String, type: MetricType, labelValues: [String], upperBounds: [Double]) {
+    /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
+    /// instead of escaping every label of every series again.
+    let labelBlock: [UInt8]
+    /// The label values as UTF-8 separated by NUL: the family sorts series by it, which is
+    /// a byte comparison instead of a Unicode-aware String comparison.
+    let sortKey: [UInt8]
+
+    init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double]) {
         self.familyName = familyName
         self.type = type
         self.labelValues = labelValues
+        var block: [UInt8] = []
+        var key: [UInt8] = []
+        for (index, (name, value)) in zip(labelNames, labelValues).enumerated() {
+            if index > 0 {
+                block.append(UInt8(ascii: ","))
+                key.append(0)
+            }
+            block.append(contentsOf: name.utf8)
+            block.append(UInt8(ascii: "="))
+            block.append(UInt8(ascii: "\""))
+            SampleFormatter.escapeLabelValue(value, into: &block)
+            block.append(UInt8(ascii: "\""))
+            key.append(contentsOf: value.utf8)
+        }
+        self.labelBlock = block
+        self.sortKey = key
         self.upperBounds = upperBounds
         self.bits = Atomic(0.0.bitPattern)
         self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))

@@ -37,49 +37,35 @@ public enum TextExposition {
         for one in series {
             switch family.type {
             case .counter, .gauge:
-                line(sampleName, family.labelNames, one.labelValues, extra: nil, value: SampleFormatter.format(one.value), into: &out)
+                line(sampleName, one.labelBlock, extra: nil, value: SampleFormatter.format(one.value), into: &out)
             case .histogram:
                 let snapshot = one.histogramSnapshot()
                 for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {
-                    line(family.name + "_bucket", family.labelNames, one.labelValues,
-                         extra: ("le", SampleFormatter.format(bound)), value: String(count), into: &out)
+                    line(family.name + "_bucket", one.labelBlock, extra: SampleFormatter.format(bound), value: String(count), into: &out)
                 }
-                line(family.name + "_count", family.labelNames, one.labelValues, extra: nil, value: String(snapshot.count), into: &out)
-                line(family.name + "_sum", family.labelNames, one.labelValues, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
+                line(family.name + "_count", one.labelBlock, extra: nil, value: String(snapshot.count), into: &out)
+                line(family.name + "_sum", one.labelBlock, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
             }
         }
     }
 
-    private static func line(
-        _ name: String, _ labelNames: [String], _ labelValues: [String], extra: (String, String)?,
-        value: String, into out: inout [UInt8]
-    ) {
+    /// One sample line; `le` is the histogram bucket bound, appended to the series' labels.
+    private static func line(_ name: String, _ labelBlock: [UInt8], extra le: String?, value: String, into out: inout [UInt8]) {
         append(name, to: &out)
-        if !labelNames.isEmpty || extra != nil {
+        if !labelBlock.isEmpty || le != nil {
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for (labelName, labelValue) in zip(labelNames, labelValues) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                label(labelName, labelValue, into: &out)
-            }
-            if let (labelName, labelValue) = extra {
-                if !first { out.append(UInt8(ascii: ",")) }
-                label(labelName, labelValue, into: &out)
+            out.append(contentsOf: labelBlock)
+            if let le {
+                if !labelBlock.isEmpty { out.append(UInt8(ascii: ",")) }
+                append("le=\"", to: &out)
+                append(le, to: &out)
+                out.append(UInt8(ascii: "\""))
             }
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: " "))
         append(value, to: &out)
         out.append(UInt8(ascii: "\n"))
-    }
-
-    private static func label(_ name: String, _ value: String, into out: inout [UInt8]) {
-        append(name, to: &out)
-        out.append(UInt8(ascii: "="))
-        out.append(UInt8(ascii: "\""))
-        SampleFormatter.escapeLabelValue(value, into: &out)
-        out.append(UInt8(ascii: "\""))
     }
 
     private static func append(_ text: String, to out: inout [UInt8]) {

@@ -197,3 +197,30 @@ def test_openmetrics_rendering(collector: finmon.MetricsCollector) -> None:
     assert "# TYPE strategy_success counter\n" in text
     assert "strategy_success_total 1.0\n" in text
     assert text.endswith("# EOF\n")
+
+
+def test_prepared_batch_applies_values_in_one_call(collector: finmon.MetricsCollector) -> None:
+    children = [collector.container_memory_usage.labels(container_id=f"c{i}") for i in range(20)]
+    update = collector.prepare_batch(
+        [("observe", collector.execution_time), ("inc", collector.strategy_success),
+         ("set", collector.population_diversity)] + [("set", child) for child in children])
+    assert len(update) == 23
+    for round_ in range(3):
+        update.apply([0.5, 1, 0.3] + [float(round_ * 100 + i) for i in range(20)])
+    assert collector.get_sample_value("execution_time_seconds_count") == 3
+    assert collector.get_sample_value("strategy_success_total") == 3
+    assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "c19"}) == 219
+    with pytest.raises(finmon.InvalidArgumentError, match="non-negative"):
+        update.apply([0.5, -1, 0.9] + [0.0] * 20)
+    assert collector.get_sample_value("population_diversity") == 0.3  # nothing applied
+    with pytest.raises(finmon.InvalidArgumentError, match="expected 23 values, got 2"):
+        update.apply([1, 2])
+    with pytest.raises(TypeError):
+        update.apply(["x"] * 23)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="unknown verb"):
+        collector.prepare_batch([("bump", collector.strategy_success)])
+    with pytest.raises(TypeError):
+        collector.prepare_batch([("set", "not a metric")])  # type: ignore[list-item]
+    collector.container_memory_usage.remove("c0")
+    with pytest.raises(finmon.InvalidHandleError):
+        update.apply([0.5, 1, 0.9] + [0.0] * 20)
