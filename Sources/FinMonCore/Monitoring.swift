@@ -14,6 +14,7 @@ public final class Monitoring: Sendable {
     public let events: EventQueue
     public let loop: LoopMonitor
     public let diversity: DiversityMonitor
+    public let containers: ContainerMonitor
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -29,6 +30,7 @@ public final class Monitoring: Sendable {
         events = EventQueue()
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
+        containers = try ContainerMonitor(catalog: catalog, events: events)
     }
 
     /// The event loop, created on first use.
@@ -52,6 +54,7 @@ public final class Monitoring: Sendable {
 
     /// Joins every thread. Events already queued stay readable; waiting readers wake up.
     public func stop() {
+        containers.stop()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -83,6 +86,7 @@ public final class Monitoring: Sendable {
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
     public func forgetThreadsAfterFork() {
         Self.markForkedChild()
+        containers.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -97,12 +101,28 @@ public final class Monitoring: Sendable {
     private func ensureThreads() -> Threads {
         threads.withLock { threads in
             if let threads { return threads }
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let pool = NIOThreadPool(numberOfThreads: 2)
-            pool.start()
-            let created = Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+            let created = makeThreads()
             threads = created
             return created
+        }
+    }
+
+    private func makeThreads() -> Threads {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+    }
+}
+
+extension Monitoring: EventLoopSource {
+    /// Runs `body` under the threads lock, so `stop()` cannot shut the loop down while
+    /// `body` schedules on it.
+    public func withEventLoop<Value: Sendable>(_ body: (any EventLoop) -> Value) -> Value {
+        threads.withLock { threads in
+            let current = threads ?? makeThreads()
+            threads = current
+            return body(current.group.next())
         }
     }
 }

@@ -49,6 +49,8 @@ extension Status {
             }
         case is MetricsExporter.StartError: return state
         case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
+        case let containers as ContainerMonitorError: return code(forContainers: containers)
+        case let docker as DockerError: return code(forDocker: docker)
         default: return `internal`
         }
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 from . import diversity
 from ._native import version as _library_version
 from .collector import CATALOG, MetricsCollector
+from .containers import ContainerMonitor, TrackedContainer
 from .errors import (
     ConfigError,
     ConflictError,
@@ -45,6 +46,7 @@ __all__ = [
     "Child",
     "ConfigError",
     "ConflictError",
+    "ContainerMonitor",
     "Counter",
     "DiversityMonitor",
     "DockerError",
@@ -64,6 +66,7 @@ __all__ = [
     "MetricsCollector",
     "NotFoundError",
     "StateError",
+    "TrackedContainer",
     "__version__",
     "diversity",
 ]
