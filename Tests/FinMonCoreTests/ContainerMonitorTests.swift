@@ -433,6 +433,20 @@ private final class EngineDouble: Sendable {
         #expect(f.engine.server.received.count <= settled + 4)
     }
 
+    @Test func theFirstCycleRunsAtOnceAndRestartingReplacesTheSchedule() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        for _ in 0..<20 {
+            let before = f.monitor.status().cyclesCompleted
+            try f.monitor.startPolling(intervalSeconds: 3_600, on: f.monitoring)
+            #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == before + 1 })
+        }
+        #expect(f.monitor.status().pollIntervalSeconds == 3_600)
+        f.monitor.stopPolling()
+        f.monitor.stopPolling()  // twice is harmless
+        #expect(!f.monitor.status().polling)
+    }
+
     @Test func autoCleanupRemovesUntrackedOrphansOnceTheThresholdIsReached() async throws {
         let f = try await fixture(threshold: 2)
         defer { f.stop() }

@@ -21,7 +21,9 @@ public final class ContainerMonitor: Sendable {
     public static let maxContainerIDBytes = 128
 
     private struct Polling: Sendable {
-        let task: RepeatedTask
+        /// nil for the moment between deciding to poll and the task being scheduled:
+        /// the first cycle may already run then, and must find its token current.
+        var task: RepeatedTask?
         let interval: TimeAmount
         let token: UInt64
     }
@@ -200,17 +202,24 @@ public final class ContainerMonitor: Sendable {
             throw .invalidSettings(reason: "polling interval must be in [0.01, 86400] seconds, got \(intervalSeconds)")
         }
         let interval = TimeAmount.nanoseconds(Int64(intervalSeconds * 1_000_000_000))
-        let token = state.withLock { $0.freshToken() }
+        let (token, replaced) = state.withLock { state -> (UInt64, Polling?) in
+            let token = state.freshToken()
+            defer { state.polling = Polling(task: nil, interval: interval, token: token) }
+            return (token, state.polling)
+        }
+        replaced?.task?.cancel()
         let task = source.withEventLoop { loop in
             loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in
                 self.runCycle(pollToken: token, on: loop)
             }
         }
-        let replaced = state.withLock { state -> Polling? in
-            defer { state.polling = Polling(task: task, interval: interval, token: token) }
-            return state.polling
+        // Stopped or replaced meanwhile: this schedule is no longer wanted.
+        let unwanted = state.withLock { state -> RepeatedTask? in
+            guard state.polling?.token == token else { return task }
+            state.polling?.task = task
+            return nil
         }
-        replaced?.task.cancel()
+        unwanted?.cancel()
     }
 
     public func stopPolling() {
@@ -218,7 +227,7 @@ public final class ContainerMonitor: Sendable {
             defer { state.polling = nil }
             return state.polling
         }
-        stopped?.task.cancel()
+        stopped?.task?.cancel()
     }
 
     private struct CycleStart: Sendable {
@@ -567,7 +576,7 @@ public final class ContainerMonitor: Sendable {
             defer { resetInFlight(&state) }
             return state.polling
         }
-        stopped?.task.cancel()
+        stopped?.task?.cancel()
     }
 
     /// In a forked child the parent's loop does not exist: forget the schedule without
