@@ -8,7 +8,6 @@ let exportsLinkerFlags: [String] = [
     "-Xlinker", "-z", "-Xlinker", "defs",
     "-Xlinker", "-soname=libfinmon.so.1",
     "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
-    "-lswiftSynchronization", "-l_FoundationCollections", "-l_FoundationCShims",
 ]
 
 let package = Package(

@@ -1,11 +1,14 @@
 /// A minimal JSON value and writer, so config dumps and alert log lines need neither
 /// Foundation's JSONEncoder (whose number formatting and key order we would not control)
-/// nor a Codable conformance per type. Output is always valid JSON: non-finite numbers,
+/// nor a Codable conformance per type. `JSONParser` reads documents into it. Output is always valid JSON: non-finite numbers,
 /// which JSON cannot express, are written as `null`.
 enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
+    /// An integer above Int.max, up to UInt64.max (what `JSONParser` makes of Docker's
+    /// largest counters); smaller integers are always `.int`.
+    case uint(UInt64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -49,6 +52,7 @@ enum JSONValue: Sendable, Equatable {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .int(let value): output += String(value)
+        case .uint(let value): output += String(value)
         case .number(let value): output += Self.format(value)
         case .string(let value): Self.writeString(value, to: &output)
         case .array(let items):

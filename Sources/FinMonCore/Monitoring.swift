@@ -16,6 +16,7 @@ public final class Monitoring: Sendable {
     public let diversity: DiversityMonitor
     /// Alert rules, the alert log and delivery; configured with `alerts.configure(from:)`.
     public let alerts: AlertManager
+    public let containers: ContainerMonitor
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -37,7 +38,9 @@ public final class Monitoring: Sendable {
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
+        containers = try ContainerMonitor(catalog: catalog, events: events)
         alerts.attach { [weak self] in self?.eventLoop }
+        alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
     }
 
     /// The event loop, created on first use.
@@ -73,6 +76,7 @@ public final class Monitoring: Sendable {
     public func stop() -> AtomicFile.WriteError? {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
+        containers.stop()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -114,6 +118,7 @@ public final class Monitoring: Sendable {
     public func forgetThreadsAfterFork() {
         Self.markForkedChild()
         alerts.forgetThreadsAfterFork()
+        containers.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -128,12 +133,28 @@ public final class Monitoring: Sendable {
     private func ensureThreads() -> Threads {
         threads.withLock { threads in
             if let threads { return threads }
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let pool = NIOThreadPool(numberOfThreads: 2)
-            pool.start()
-            let created = Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+            let created = makeThreads()
             threads = created
             return created
+        }
+    }
+
+    private func makeThreads() -> Threads {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+    }
+}
+
+extension Monitoring: EventLoopSource {
+    /// Runs `body` under the threads lock, so `stop()` cannot shut the loop down while
+    /// `body` schedules on it.
+    public func withEventLoop<Value: Sendable>(_ body: (any EventLoop) -> Value) -> Value {
+        threads.withLock { threads in
+            let current = threads ?? makeThreads()
+            threads = current
+            return body(current.group.next())
         }
     }
 }

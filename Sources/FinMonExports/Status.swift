@@ -53,6 +53,8 @@ extension Status {
         case is AlertLogError: return io
         case is AlertInputError: return invalidArgument
         case is AlertManagerError: return state
+        case let containers as ContainerMonitorError: return code(forContainers: containers)
+        case let docker as DockerError: return code(forDocker: docker)
         default: return `internal`
         }
     }

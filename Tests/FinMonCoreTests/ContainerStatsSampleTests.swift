@@ -1,11 +1,10 @@
-import FoundationEssentials
 import Testing
 
 @testable import FinMonCore
 
 @Suite struct ContainerStatsSampleTests {
     private func decode(_ json: String) throws -> ContainerStatsSample {
-        try JSONDecoder().decode(ContainerStatsSample.self, from: Data(json.utf8))
+        try ContainerStatsSample(json: JSONParser.parse(json))
     }
 
     @Test func decodesTheRealPodmanReply() throws {
@@ -91,7 +90,16 @@ import Testing
         #expect(sample.inactiveFile == nil)
     }
 
-    @Test func aNonObjectReplyFailsToDecode() {
-        #expect(throws: DecodingError.self) { try decode("[]") }
+    @Test(arguments: ["[]", "null", "42"])
+    func aNonObjectReplyFailsToDecode(json: String) {
+        #expect(throws: DockerError.decoding(reason: "a stats reply is not a JSON object")) { try decode(json) }
+    }
+
+    /// Nanosecond counters pass 2^53 after ~104 days of CPU time: they must stay exact.
+    @Test func countersBeyondDoublePrecisionStayExact() throws {
+        let sample = try decode(
+            #"{"cpu_stats":{"cpu_usage":{"total_usage":9007199254740993},"system_cpu_usage":18446744073709551615}}"#)
+        #expect(sample.cpuTotalUsage == 9_007_199_254_740_993)
+        #expect(sample.systemCPUUsage == UInt64.max)
     }
 }

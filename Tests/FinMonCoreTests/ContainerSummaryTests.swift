@@ -1,11 +1,10 @@
-import FoundationEssentials
 import Testing
 
 @testable import FinMonCore
 
 @Suite struct ContainerSummaryTests {
     private func decode(_ json: String) throws -> [ContainerSummary] {
-        try JSONDecoder().decode([ContainerSummary].self, from: Data(json.utf8))
+        try ContainerSummary.list(json: JSONParser.parse(json))
     }
 
     @Test func decodesThePodmanList() throws {
@@ -29,7 +28,13 @@ import Testing
         #expect(ContainerSummary(id: "a", names: ["plain", "/second"]).name == "plain")
     }
 
-    @Test func anEntryWithoutIdFailsToDecode() {
-        #expect(throws: DecodingError.self) { try decode(#"[{"Names":["/x"]}]"#) }
+    @Test(arguments: [#"[{"Names":["/x"]}]"#, #"[{"Id":7}]"#, #"[1]"#, #"{"Id":"a"}"#])
+    func aListThatIsNotAnArrayOfEntriesWithIdFailsToDecode(json: String) {
+        #expect {
+            try decode(json)
+        } throws: { error in
+            guard case .decoding(let reason)? = error as? DockerError else { return false }
+            return !reason.isEmpty
+        }
     }
 }

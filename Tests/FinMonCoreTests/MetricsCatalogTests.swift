@@ -29,6 +29,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
     ("container_cpu_usage_percent", .gauge, ["container_id"]),
     ("container_cleanup_success_total", .counter, []),
     ("container_cleanup_failure_total", .counter, []),
+    ("finmon_container_stats_cycle_seconds", .gauge, []),
     ("alerts_triggered_total", .counter, ["alert_type"]),
     ("alert_active", .gauge, ["alert_type"]),
     ("alert_notifications_total", .counter, ["receiver", "result"]),

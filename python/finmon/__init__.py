@@ -19,6 +19,7 @@ from ._native import version as _library_version
 from .alerts import Alert, AlertManager
 from .collector import CATALOG, MetricsCollector
 from .config import AlertConfig, MonitoringConfig
+from .containers import ContainerMonitor, TrackedContainer
 from .errors import (
     ConfigError,
     ConflictError,
@@ -50,6 +51,7 @@ __all__ = [
     "Child",
     "ConfigError",
     "ConflictError",
+    "ContainerMonitor",
     "Counter",
     "DiversityMonitor",
     "DockerError",
@@ -71,6 +73,7 @@ __all__ = [
     "NotFoundError",
     "PreparedBatch",
     "StateError",
+    "TrackedContainer",
     "__version__",
     "diversity",
 ]

@@ -274,3 +274,30 @@ _declare(hot, "finmon_alerts_delivery_status", c_int, [c_void_p, POINTER(c_void_
 _declare(hot, "finmon_alerts_render_rules", c_int, [c_char_p, POINTER(c_void_p)])
 
 __all__ += ["ALERT_INPUTS"]
+
+# ---- Containers -----------------------------------------------------------------------
+# Hooks keep the GIL (they only schedule work); the engine calls that wait release it.
+
+# int finmon_containers_configure(finmon_collector *, const char *endpoint, const char *label,
+#                                 const char *const *orphan_statuses, size_t status_count,
+#                                 double request_timeout_seconds, int orphan_threshold, int auto_cleanup);
+_declare(hot, "finmon_containers_configure", c_int,
+         [c_void_p, c_char_p, c_char_p, c_char_pp, c_size_t, c_double, c_int, c_int])
+# int finmon_containers_record_created(finmon_collector *collector, const char *container_id);
+_declare(hot, "finmon_containers_record_created", c_int, [c_void_p, c_char_p])
+# int finmon_containers_record_stats(finmon_collector *collector, const char *container_id);
+_declare(hot, "finmon_containers_record_stats", c_int, [c_void_p, c_char_p])
+# int finmon_containers_record_cleanup(finmon_collector *collector, const char *container_id, int success);
+_declare(hot, "finmon_containers_record_cleanup", c_int, [c_void_p, c_char_p, c_int])
+# int finmon_containers_scan_orphans(finmon_collector *collector, char **out);
+_declare(blocking, "finmon_containers_scan_orphans", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_containers_cleanup_orphans(finmon_collector *collector, int64_t *removed);
+_declare(blocking, "finmon_containers_cleanup_orphans", c_int, [c_void_p, POINTER(c_int64)])
+# int finmon_containers_remove(finmon_collector *collector, const char *container_id, int *removed);
+_declare(blocking, "finmon_containers_remove", c_int, [c_void_p, c_char_p, POINTER(c_int)])
+# int finmon_containers_start_polling(finmon_collector *collector, double interval_seconds);
+_declare(hot, "finmon_containers_start_polling", c_int, [c_void_p, c_double])
+# int finmon_containers_stop_polling(finmon_collector *collector);
+_declare(blocking, "finmon_containers_stop_polling", c_int, [c_void_p])
+# int finmon_containers_status(finmon_collector *collector, char **out);
+_declare(hot, "finmon_containers_status", c_int, [c_void_p, POINTER(c_void_p)])

@@ -2,7 +2,7 @@
 /// reply that the CPU and memory formulas need, flattened. Every field is optional:
 /// engines and cgroup versions differ in what they fill in, and a field of the
 /// wrong type is read as absent rather than failing the whole sample.
-public struct ContainerStatsSample: Sendable, Equatable, Decodable {
+public struct ContainerStatsSample: Sendable, Equatable {
     /// Docker sends "id", podman "Id".
     public var id: String?
     public var name: String?
@@ -51,65 +51,51 @@ public struct ContainerStatsSample: Sendable, Equatable, Decodable {
         self.totalInactiveFile = totalInactiveFile
     }
 
-    private enum TopKeys: String, CodingKey {
-        case id
-        case podmanID = "Id"
-        case name, read
-        case cpuStats = "cpu_stats"
-        case memoryStats = "memory_stats"
-    }
-    private enum CPUStatsKeys: String, CodingKey {
-        case cpuUsage = "cpu_usage"
-        case systemCPUUsage = "system_cpu_usage"
-        case onlineCPUs = "online_cpus"
-    }
-    private enum CPUUsageKeys: String, CodingKey {
-        case totalUsage = "total_usage"
-        case perCPUUsage = "percpu_usage"
-    }
-    private enum MemoryStatsKeys: String, CodingKey {
-        case usage, limit, stats
-    }
-    private enum MemoryDetailKeys: String, CodingKey {
-        case inactiveFile = "inactive_file"
-        case totalInactiveFile = "total_inactive_file"
-    }
-
-    public init(from decoder: any Decoder) throws {
+    /// Reads one stats reply. It must be a JSON object; inside it every field is
+    /// optional and one of the wrong type (or out of range) reads as absent.
+    init(json: JSONValue) throws(DockerError) {
+        guard json.objectMembers != nil else {
+            throw .decoding(reason: "a stats reply is not a JSON object")
+        }
         self.init()
-        let top = try decoder.container(keyedBy: TopKeys.self)
-        id = Self.lenient(String.self, top, .id) ?? Self.lenient(String.self, top, .podmanID)
-        name = Self.lenient(String.self, top, .name)
-        read = Self.lenient(String.self, top, .read)
-
-        if let cpu = Self.nested(top, .cpuStats, keyedBy: CPUStatsKeys.self) {
-            systemCPUUsage = Self.lenient(UInt64.self, cpu, .systemCPUUsage)
-            onlineCPUs = Self.lenient(Int.self, cpu, .onlineCPUs)
-            if let usage = Self.nested(cpu, .cpuUsage, keyedBy: CPUUsageKeys.self) {
-                cpuTotalUsage = Self.lenient(UInt64.self, usage, .totalUsage)
-                perCPUUsage = Self.lenient([UInt64].self, usage, .perCPUUsage)
+        id = json["id"]?.stringValue ?? json["Id"]?.stringValue
+        name = json["name"]?.stringValue
+        read = json["read"]?.stringValue
+        if let cpu = json["cpu_stats"] {
+            systemCPUUsage = Self.counter(cpu["system_cpu_usage"])
+            onlineCPUs = cpu["online_cpus"].flatMap(Self.integer)
+            if let usage = cpu["cpu_usage"] {
+                cpuTotalUsage = Self.counter(usage["total_usage"])
+                perCPUUsage = usage["percpu_usage"]?.arrayValue.flatMap { items in
+                    let values = items.compactMap(Self.integerCounter)
+                    return values.count == items.count ? values : nil
+                }
             }
         }
-        if let memory = Self.nested(top, .memoryStats, keyedBy: MemoryStatsKeys.self) {
-            memoryUsage = Self.lenient(UInt64.self, memory, .usage)
-            memoryLimit = Self.lenient(UInt64.self, memory, .limit)
-            if let detail = Self.nested(memory, .stats, keyedBy: MemoryDetailKeys.self) {
-                inactiveFile = Self.lenient(UInt64.self, detail, .inactiveFile)
-                totalInactiveFile = Self.lenient(UInt64.self, detail, .totalInactiveFile)
+        if let memory = json["memory_stats"] {
+            memoryUsage = Self.counter(memory["usage"])
+            memoryLimit = Self.counter(memory["limit"])
+            if let detail = memory["stats"] {
+                inactiveFile = Self.counter(detail["inactive_file"])
+                totalInactiveFile = Self.counter(detail["total_inactive_file"])
             }
         }
     }
 
-    private static func lenient<Value: Decodable, Key: CodingKey>(
-        _ type: Value.Type, _ container: KeyedDecodingContainer<Key>, _ key: Key
-    ) -> Value? {
-        (try? container.decodeIfPresent(type, forKey: key)) ?? nil
+    /// A counter must be a non-negative integer as written: `1.5` or `"100"` is not one.
+    private static func counter(_ value: JSONValue?) -> UInt64? {
+        value.flatMap(integerCounter)
     }
 
-    private static func nested<Key: CodingKey, NestedKey: CodingKey>(
-        _ container: KeyedDecodingContainer<Key>, _ key: Key, keyedBy: NestedKey.Type
-    ) -> KeyedDecodingContainer<NestedKey>? {
-        guard (try? container.decodeNil(forKey: key)) == false else { return nil }
-        return try? container.nestedContainer(keyedBy: NestedKey.self, forKey: key)
+    private static func integerCounter(_ value: JSONValue) -> UInt64? {
+        switch value {
+        case .int, .uint: return value.uint64Value
+        default: return nil
+        }
+    }
+
+    private static func integer(_ value: JSONValue) -> Int? {
+        if case .int(let int) = value { return int }
+        return nil
     }
 }

@@ -1,6 +1,6 @@
 /// One entry of `GET /containers/json`, reduced to what finmon uses. Only `Id` is
 /// required; the engine's other fields may be absent or null (podman and Docker differ).
-public struct ContainerSummary: Sendable, Equatable, Decodable {
+public struct ContainerSummary: Sendable, Equatable {
     public var id: String
     /// As the engine reports them, with the leading "/" (Docker's convention).
     public var names: [String]
@@ -26,20 +26,43 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
         return first.hasPrefix("/") ? String(first.dropFirst()) : first
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case id = "Id"
-        case names = "Names"
-        case labels = "Labels"
-        case state = "State"
-        case status = "Status"
+    /// Reads one list entry. Only `Id` (a string) is required; a field that is absent,
+    /// null or of the wrong type reads as empty, because engines differ in what they fill in.
+    init(json: JSONValue) throws(DockerError) {
+        guard json.objectMembers != nil else {
+            throw .decoding(reason: "a container list entry is not a JSON object")
+        }
+        guard let id = json["Id"]?.stringValue else {
+            throw .decoding(reason: "a container list entry has no string \"Id\"")
+        }
+        self.id = id
+        names = json["Names"]?.arrayValue.flatMap { items in
+            let strings = items.compactMap(\.stringValue)
+            return strings.count == items.count ? strings : nil
+        } ?? []
+        var labels: [String: String] = [:]
+        if let members = json["Labels"]?.objectMembers {
+            for member in members {
+                guard let value = member.value.stringValue else {
+                    labels = [:]
+                    break
+                }
+                labels[member.key] = value
+            }
+        }
+        self.labels = labels
+        state = json["State"]?.stringValue
+        status = json["Status"]?.stringValue
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        names = (try? container.decodeIfPresent([String].self, forKey: .names)) ?? []
-        labels = (try? container.decodeIfPresent([String: String].self, forKey: .labels)) ?? [:]
-        state = try? container.decodeIfPresent(String.self, forKey: .state)
-        status = try? container.decodeIfPresent(String.self, forKey: .status)
+    /// Reads `GET /containers/json`'s reply: an array of entries.
+    static func list(json: JSONValue) throws(DockerError) -> [ContainerSummary] {
+        guard let items = json.arrayValue else {
+            throw .decoding(reason: "the container list is not a JSON array")
+        }
+        var list: [ContainerSummary] = []
+        list.reserveCapacity(items.count)
+        for item in items { list.append(try ContainerSummary(json: item)) }
+        return list
     }
 }

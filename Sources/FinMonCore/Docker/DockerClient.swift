@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import NIOCore
 import NIOHTTP1
@@ -82,7 +81,7 @@ public final class DockerClient: Sendable {
     /// `GET /v1.41/version`.
     public func version() -> EventLoopFuture<DockerVersion> {
         send(.GET, path: Self.apiVersionPrefix + "/version", notFoundID: nil)
-            .flatMapThrowing { response in try Self.decode(DockerVersion.self, from: response.body) }
+            .flatMapThrowing { response in try DockerVersion(json: Self.parse(response.body)) }
     }
 
     /// `GET /v1.41/containers/json?all=1&filters=<JSON>`, e.g.
@@ -92,16 +91,12 @@ public final class DockerClient: Sendable {
     > {
         var query = ["all=\(all ? 1 : 0)"]
         if !filters.isEmpty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            guard let json = try? encoder.encode(filters) else {
-                return failed(.invalidArgument(reason: "filters cannot be encoded as JSON"))
-            }
-            query.append("filters=" + PercentEncoding.encode(String(decoding: json, as: UTF8.self)))
+            let json = JSONValue.sortedObject(filters.map { ($0.key, .array($0.value.map(JSONValue.string))) })
+            query.append("filters=" + PercentEncoding.encode(json.rendered))
         }
         let path = Self.apiVersionPrefix + "/containers/json?" + query.joined(separator: "&")
         return send(.GET, path: path, notFoundID: nil)
-            .flatMapThrowing { response in try Self.decode([ContainerSummary].self, from: response.body) }
+            .flatMapThrowing { response in try ContainerSummary.list(json: Self.parse(response.body)) }
     }
 
     /// `GET /v1.41/containers/{id}/stats?stream=false&one-shot=true`. A container that
@@ -115,7 +110,7 @@ public final class DockerClient: Sendable {
             guard response.body.contains(where: { !Self.isJSONWhitespace($0) }) else {
                 throw DockerError.noStats(id: id)
             }
-            return try Self.decode(ContainerStatsSample.self, from: response.body)
+            return try ContainerStatsSample(json: Self.parse(response.body))
         }
     }
 
@@ -159,10 +154,7 @@ public final class DockerClient: Sendable {
 
     /// The engine's `{"message": ...}`, else the start of the body as text, else the reason phrase.
     static func engineMessage(_ response: HTTPResponse) -> String {
-        struct EngineMessage: Decodable { var message: String? }
-        if let decoded = try? JSONDecoder().decode(EngineMessage.self, from: Data(response.body)),
-            let message = decoded.message
-        {
+        if let message = (try? JSONParser.parse(response.body))?["message"]?.stringValue {
             return message
         }
         let text = String(decoding: response.body.prefix(512), as: UTF8.self)
@@ -170,11 +162,11 @@ public final class DockerClient: Sendable {
         return shown.isEmpty ? response.status.reasonPhrase : shown
     }
 
-    static func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8]) throws(DockerError) -> Value {
+    static func parse(_ body: [UInt8]) throws(DockerError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(type, from: Data(body))
+            return try JSONParser.parse(body)
         } catch {
-            throw .decoding(reason: "\(Value.self): \(error)")
+            throw .decoding(reason: error.description)
         }
     }
 

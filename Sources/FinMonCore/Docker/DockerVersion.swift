@@ -1,6 +1,6 @@
 /// The parts of `GET /version` worth logging: which engine (Docker or podman's
 /// compat service) and which API range it speaks.
-public struct DockerVersion: Sendable, Equatable, Decodable {
+public struct DockerVersion: Sendable, Equatable {
     public var version: String?
     public var apiVersion: String?
     public var minAPIVersion: String?
@@ -28,30 +28,18 @@ public struct DockerVersion: Sendable, Equatable, Decodable {
         componentNames.contains { $0.lowercased().contains("podman") }
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case version = "Version"
-        case apiVersion = "ApiVersion"
-        case minAPIVersion = "MinAPIVersion"
-        case os = "Os"
-        case arch = "Arch"
-        case kernelVersion = "KernelVersion"
-        case components = "Components"
-    }
-
-    private struct Component: Decodable {
-        var name: String?
-        enum CodingKeys: String, CodingKey { case name = "Name" }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        version = try? container.decodeIfPresent(String.self, forKey: .version)
-        apiVersion = try? container.decodeIfPresent(String.self, forKey: .apiVersion)
-        minAPIVersion = try? container.decodeIfPresent(String.self, forKey: .minAPIVersion)
-        os = try? container.decodeIfPresent(String.self, forKey: .os)
-        arch = try? container.decodeIfPresent(String.self, forKey: .arch)
-        kernelVersion = try? container.decodeIfPresent(String.self, forKey: .kernelVersion)
-        let components = (try? container.decodeIfPresent([Component].self, forKey: .components)) ?? nil
-        componentNames = components?.compactMap(\.name) ?? []
+    /// Reads `GET /version`'s reply: a JSON object whose fields are all optional.
+    init(json: JSONValue) throws(DockerError) {
+        guard json.objectMembers != nil else {
+            throw .decoding(reason: "the version reply is not a JSON object")
+        }
+        self.init(
+            version: json["Version"]?.stringValue,
+            apiVersion: json["ApiVersion"]?.stringValue,
+            minAPIVersion: json["MinAPIVersion"]?.stringValue,
+            os: json["Os"]?.stringValue,
+            arch: json["Arch"]?.stringValue,
+            kernelVersion: json["KernelVersion"]?.stringValue,
+            componentNames: json["Components"]?.arrayValue?.compactMap { $0["Name"]?.stringValue } ?? [])
     }
 }

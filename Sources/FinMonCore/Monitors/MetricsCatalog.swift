@@ -35,6 +35,7 @@ public struct MetricsCatalog: Sendable {
     public let containerCPUUsagePercent: MetricFamily
     public let containerCleanupSuccessTotal: MetricFamily
     public let containerCleanupFailureTotal: MetricFamily
+    public let containerStatsCycleSeconds: MetricFamily
     // Alerts
     public let alertsTriggeredTotal: MetricFamily
     public let alertActive: MetricFamily
@@ -98,6 +99,8 @@ public struct MetricsCatalog: Sendable {
             help: "Sandbox containers removed successfully.")
         containerCleanupFailureTotal = try r.register(.counter, name: "container_cleanup_failure_total",
             help: "Sandbox container removals that failed.")
+        containerStatsCycleSeconds = try r.register(.gauge, name: "finmon_container_stats_cycle_seconds",
+            help: "Duration of the latest container polling cycle (orphan scan and stats of every tracked container), in seconds.")
         alertsTriggeredTotal = try r.register(.counter, name: "alerts_triggered_total",
             help: "Alerts that started firing, by type.", labelNames: ["alert_type"])
         alertActive = try r.register(.gauge, name: "alert_active",

@@ -1,0 +1,139 @@
+import FinMonCore
+
+@_cdecl("finmon_containers_configure")
+public func finmon_containers_configure(
+    _ collector: OpaquePointer?, _ endpoint: UnsafePointer<CChar>?, _ label: UnsafePointer<CChar>?,
+    _ orphanStatuses: UnsafePointer<UnsafePointer<CChar>?>?, _ statusCount: Int, _ requestTimeoutSeconds: Double,
+    _ orphanThreshold: Int32, _ autoCleanup: Int32
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let configured = try CInput.optionalString(endpoint, "endpoint")
+        let statuses = try CInput.strings(orphanStatuses, count: statusCount, "orphan_statuses")
+        let settings = try ContainerMonitorSettings.resolving(
+            endpoint: configured,
+            label: try CInput.optionalString(label, "label") ?? ContainerMonitorSettings.defaultLabel,
+            orphanStatuses: statuses.isEmpty ? ContainerMonitorSettings.defaultOrphanStatuses : statuses,
+            requestTimeoutSeconds: requestTimeoutSeconds,
+            orphanThreshold: Int(orphanThreshold),
+            autoCleanup: autoCleanup != 0)
+        monitoring.containers.configure(settings)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_record_created")
+public func finmon_containers_record_created(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.containers.recordCreated(id: try CInput.string(containerID, "container_id"), on: monitoring)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_record_stats")
+public func finmon_containers_record_stats(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.containers.recordStats(id: try CInput.string(containerID, "container_id"), on: monitoring)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_record_cleanup")
+public func finmon_containers_record_cleanup(
+    _ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?, _ success: Int32
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.containers.recordCleanup(id: try CInput.string(containerID, "container_id"), success: success != 0)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_scan_orphans")
+public func finmon_containers_scan_orphans(
+    _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        let ids = try monitoring.containers.scanOrphans(on: monitoring)
+        out.pointee = CInput.ownedCString("[" + ids.map(JSONText.quoted).joined(separator: ",") + "]")
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_cleanup_orphans")
+public func finmon_containers_cleanup_orphans(_ collector: OpaquePointer?, _ removed: UnsafeMutablePointer<Int64>?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let removed else { throw ABIError.null("removed") }
+        removed.pointee = Int64(try monitoring.containers.cleanupOrphans(on: monitoring))
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_start_polling")
+public func finmon_containers_start_polling(_ collector: OpaquePointer?, _ intervalSeconds: Double) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        try monitoring.containers.startPolling(intervalSeconds: intervalSeconds, on: monitoring)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_stop_polling")
+public func finmon_containers_stop_polling(_ collector: OpaquePointer?) -> Int32 {
+    abiCall {
+        try Handles.collector(collector).containers.stopPolling()
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_containers_status")
+public func finmon_containers_status(
+    _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let out else { throw ABIError.null("out") }
+        out.pointee = CInput.ownedCString(monitoring.containers.status().json)
+        return Status.ok
+    }
+}
+
+extension Status {
+    /// Engine failures by what the caller can do about them: wait (timeout), check the
+    /// socket (I/O), or read the engine's message (docker).
+    static func code(forContainers error: ContainerMonitorError) -> Int32 {
+        switch error {
+        case .invalidContainerID, .invalidSettings: return invalidArgument
+        case .docker(let docker): return code(forDocker: docker)
+        }
+    }
+
+    static func code(forDocker error: DockerError) -> Int32 {
+        switch error {
+        case .invalidEndpoint, .invalidArgument: return invalidArgument
+        case .transport(.timeout): return timeout
+        case .transport(.blockingOnEventLoop): return state
+        case .transport(.invalidEndpoint), .transport(.invalidRequest): return invalidArgument
+        case .transport: return io
+        case .notFound, .engine, .noStats, .decoding: return docker
+        }
+    }
+}
+
+@_cdecl("finmon_containers_remove")
+public func finmon_containers_remove(
+    _ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?, _ removed: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let id = try CInput.string(containerID, "container_id")
+        let wasRemoved = try monitoring.containers.removeContainer(id: id, on: monitoring)
+        removed?.pointee = wasRemoved ? 1 : 0
+        return Status.ok
+    }
+}

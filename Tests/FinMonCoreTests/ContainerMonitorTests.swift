@@ -1,0 +1,589 @@
+import Glibc
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import FinMonCore
+
+/// An engine double on a real unix socket: podman's replies, with switches for the
+/// faults a real engine cannot be made to show on demand (500s, silence, hang-ups).
+private final class EngineDouble: Sendable {
+    enum Mode: Sendable { case normal, failing, silent, hangUp, slow }
+
+    struct Routes: Sendable {
+        var mode: Mode = .normal
+        /// Overrides `mode` for stats requests only.
+        var statsMode: Mode?
+        /// Stats bodies per container id, served in order (the last one repeats).
+        var stats: [String: [String]] = [:]
+        var list = PodmanFixtures.containersList
+        /// Status lines for DELETE per container id (default 204).
+        var deletes: [String: String] = [:]
+    }
+
+    let routes = NIOLockedValueBox(Routes())
+    let served = NIOLockedValueBox<[String: Int]>([:])
+    let server: CannedHTTPServer
+
+    private init(server: CannedHTTPServer) { self.server = server }
+
+    static func start() async throws -> EngineDouble {
+        let box = NIOLockedValueBox<EngineDouble?>(nil)
+        let server = try await CannedHTTPServer.unix { request in
+            box.withLockedValue { $0 }?.reply(to: request.requestLine) ?? .hangUp
+        }
+        let double = EngineDouble(server: server)
+        box.withLockedValue { $0 = double }
+        return double
+    }
+
+    var endpoint: HTTPEndpoint { server.endpoint }
+
+    func count(_ prefix: String) -> Int {
+        served.withLockedValue { $0.filter { $0.key.hasPrefix(prefix) }.values.reduce(0, +) }
+    }
+
+    private func reply(to line: String) -> CannedReply {
+        let parts = line.split(separator: " ")
+        let target = parts.count > 1 ? String(parts[1]) : ""
+        let key = (parts.first.map(String.init) ?? "") + " " + (target.split(separator: "?").first.map(String.init) ?? "")
+        let nth = served.withLockedValue { served -> Int in
+            served[key, default: 0] += 1
+            return served[key, default: 1] - 1
+        }
+        let routes = self.routes.withLockedValue { $0 }
+        let headers = PodmanFixtures.jsonHeaders
+        let isStats = key.hasSuffix("/stats")
+        switch (isStats ? routes.statsMode : nil) ?? routes.mode {
+        case .silent: return .silent
+        case .hangUp: return .hangUp
+        case .failing:
+            return .http(status: "500 Internal Server Error", headers: headers, body: #"{"message":"engine broke"}"#)
+        case .slow:
+            // Holds this server thread so the answer lands after the test's next step.
+            usleep(400_000)
+        case .normal: break
+        }
+        if key.hasPrefix("GET /v1.41/containers/json") {
+            return .http(headers: headers, body: routes.list)
+        }
+        let segments = key.split(separator: "/")
+        if key.hasPrefix("GET /v1.41/containers/"), key.hasSuffix("/stats"), segments.count >= 4 {
+            let id = String(segments[3])
+            guard let bodies = routes.stats[id], let last = bodies.last else {
+                return .http(status: "404 Not Found", headers: headers, body: "")
+            }
+            return .http(headers: headers, body: nth < bodies.count ? bodies[nth] : last)
+        }
+        if key.hasPrefix("DELETE /v1.41/containers/"), segments.count >= 4 {
+            let status = routes.deletes[String(segments[3])] ?? "204 No Content"
+            if status.hasPrefix("204") {
+                return .parts([Array("HTTP/1.1 204 No Content\r\n\r\n".utf8)])
+            }
+            return .http(status: status, headers: headers, body: #"{"message":"refused"}"#)
+        }
+        return .http(status: "404 Not Found", headers: headers, body: #"{"message":"page not found"}"#)
+    }
+}
+
+@Suite(.serialized) struct ContainerMonitorTests {
+    static let running = "b6b02bd0f87669fe00f8bbc9fba394e687e17229d4648d0e80e31e1e484ab4aa"
+    static let exited = "ed56724b8e14bb11cab5388fababff24792d1300aa7c6c383f182ffb9b01f979"
+
+    private struct Fixture {
+        let engine: EngineDouble
+        let monitoring: Monitoring
+        var monitor: ContainerMonitor { monitoring.containers }
+        var catalog: MetricsCatalog { monitoring.catalog }
+
+        func memory(_ id: String) -> Double? { catalog.containerMemoryUsageBytes.existingSeries([id])?.value }
+        func cpu(_ id: String) -> Double? { catalog.containerCPUUsagePercent.existingSeries([id])?.value }
+        var errors: Double { (try? catalog.collectionErrorsTotal.labels(["docker"]).value) ?? -1 }
+        func value(_ family: MetricFamily) -> Double { family.existingSeries([])?.value ?? -1 }
+
+        func stop() {
+            monitoring.stop()
+            engine.server.stop()
+        }
+    }
+
+    private func fixture(
+        timeout: Double = 2, label: String = "finlab-sandbox", threshold: Int = 3, autoCleanup: Bool = true
+    ) async throws -> Fixture {
+        let engine = try await EngineDouble.start()
+        let monitoring = try Monitoring()
+        monitoring.containers.configure(
+            try ContainerMonitorSettings(
+                endpoint: engine.endpoint, label: label, requestTimeoutSeconds: timeout, orphanThreshold: threshold,
+                autoCleanup: autoCleanup))
+        return Fixture(engine: engine, monitoring: monitoring)
+    }
+
+    private func drainEvents(_ monitoring: Monitoring) -> [RuntimeEvent] {
+        var events: [RuntimeEvent] = []
+        while let event = monitoring.events.next(timeout: 0) { events.append(event) }
+        return events
+    }
+
+    // MARK: Hooks
+
+    @Test func createdThenStatsGiveMemoryThenCPUWithTheCLIFormula() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue {
+            $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
+        }
+
+        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        #expect(f.value(f.catalog.activeContainers) == 1)
+        #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
+        #expect(f.cpu(Self.running) == nil)  // one sample: no CPU baseline yet
+
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        // (2920100747 - 2316156793) / (330669065994 - 328738355079) * 2 CPUs * 100
+        let expected = 603_943_954.0 / 1_930_710_915.0 * 2 * 100
+        #expect(Deadline.wait(seconds: 10) { f.cpu(Self.running).map { abs($0 - expected) < 1e-9 } == true })
+        #expect(f.errors == 0)
+        #expect(f.monitor.trackedIDs == [Self.running])
+    }
+
+    @Test func cleanupRemovesTheSeriesAndCountsTheOutcome() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue {
+            $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
+        }
+        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        try f.monitor.recordCreated(id: "other", on: f.monitoring)
+        #expect(f.value(f.catalog.activeContainers) == 2)
+        #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) != nil })
+
+        try f.monitor.recordCleanup(id: Self.running, success: true)
+        try f.monitor.recordCleanup(id: "other", success: false)
+        try f.monitor.recordCleanup(id: "never-tracked", success: true)
+
+        #expect(f.memory(Self.running) == nil)
+        #expect(f.catalog.containerMemoryUsageBytes.seriesCount == 0)
+        #expect(f.catalog.containerCPUUsagePercent.seriesCount == 0)
+        #expect(f.value(f.catalog.activeContainers) == 0)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 2)
+        #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
+        #expect(f.monitor.trackedIDs.isEmpty)
+    }
+
+    @Test func aLateAnswerDoesNotBringACleanedUpContainerBack() async throws {
+        let f = try await fixture(timeout: 5)
+        defer { f.stop() }
+        f.engine.routes.withLockedValue {
+            $0.mode = .slow
+            $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst]
+        }
+        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        #expect(await f.engine.server.waitUntil { $0.received.count == 1 })
+        try f.monitor.recordCleanup(id: Self.running, success: true)
+        #expect(f.monitor.status().queriesInFlight == 1)
+        // The answer arrives, well-formed, after the cleanup: it is dropped.
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        #expect(f.catalog.containerMemoryUsageBytes.seriesCount == 0)
+        #expect(f.value(f.catalog.activeContainers) == 0)
+        #expect(f.errors == 0)
+    }
+
+    @Test func aContainerTheEngineNoLongerKnowsIsDropped() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        try f.monitor.recordCreated(id: "gone", on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.trackedIDs.isEmpty })
+        #expect(f.value(f.catalog.activeContainers) == 0)
+        #expect(f.errors == 0)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
+    }
+
+    @Test func aStoppedContainerHasNoStatsAndThatIsNotAnError() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.stats[Self.exited] = [PodmanFixtures.statsExited] }
+        try f.monitor.recordCreated(id: Self.exited, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.engine.count("GET /v1.41/containers/") == 1 })
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        #expect(f.memory(Self.exited) == nil)
+        #expect(f.errors == 0)
+        #expect(f.monitor.trackedIDs == [Self.exited])
+    }
+
+    @Test func engineErrorsKeepTheLastValuesCountAndWarnOnceUntilRecovery() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst] }
+        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+
+        f.engine.routes.withLockedValue { $0.mode = .failing }
+        for round in 1...3 {
+            try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+            #expect(Deadline.wait(seconds: 10) { f.errors == Double(round) })
+            #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        }
+        #expect(f.memory(Self.running) == 417_792)
+        let status = f.monitor.status()
+        #expect(status.engineFailing)
+        #expect(status.errors == 3)
+        #expect(status.lastError?.contains("engine broke") == true)
+        let warnings = drainEvents(f.monitoring)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.level == .warning)
+        #expect(warnings.first?.message.contains("last values stay exported") == true)
+        #expect(warnings.first?.json.map { (try? JSONParser.parse($0))?["collector"] == .string("docker") } == true)
+
+        f.engine.routes.withLockedValue { $0.mode = .normal }
+        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { !f.monitor.status().engineFailing })
+        let recovered = drainEvents(f.monitoring)
+        #expect(recovered.map(\.level) == [.info])
+        #expect(f.errors == 3)
+    }
+
+    @Test func aStalledEngineTimesOutWhileHooksReturnAtOnce() async throws {
+        let f = try await fixture(timeout: 0.2)
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.mode = .silent }
+        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        // Coalesced with the query in flight: still one request.
+        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        #expect(f.value(f.catalog.activeContainers) == 1)
+        #expect(Deadline.wait(seconds: 10) { f.errors == 1 })
+        #expect(f.engine.count("GET") == 1)
+        #expect(f.monitor.status().lastError?.contains("timed out") == true)
+    }
+
+    @Test func hookQueriesInFlightAreCapped() async throws {
+        let f = try await fixture(timeout: 5)
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.mode = .silent }
+        for index in 0..<(ContainerMonitor.maxQueriesInFlight + 10) {
+            try f.monitor.recordStats(id: "c\(index)", on: f.monitoring)
+        }
+        let status = f.monitor.status()
+        #expect(status.queriesInFlight == ContainerMonitor.maxQueriesInFlight)
+        #expect(status.trackedContainers == ContainerMonitor.maxQueriesInFlight + 10)
+    }
+
+    @Test(arguments: ["", "-leading-dash", "a/b", "a b", "é", String(repeating: "a", count: 129), "x\u{0}y"])
+    func invalidContainerIDsAreRefusedAndChangeNothing(id: String) async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordStats(id: id, on: f.monitoring) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCleanup(id: id, success: true) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.removeContainer(id: id, on: f.monitoring) }
+        #expect(f.monitor.trackedIDs.isEmpty)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
+    }
+
+    @Test(arguments: ["a", "sandbox_1", "b6b02bd0f876", running, "x.y-z_0", String(repeating: "a", count: 128)])
+    func dockerIDsAndNamesAreAccepted(id: String) throws {
+        try ContainerMonitor.validate(id)
+    }
+
+    // MARK: Orphans
+
+    @Test func scanFindsTheLabelledExitedContainer() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        #expect(try f.monitor.scanOrphans(on: f.monitoring) == [Self.exited])
+        #expect(f.value(f.catalog.orphanedContainers) == 1)
+        #expect(f.monitor.status().orphanedContainers == 1)
+        // The label filter went to the engine as JSON; status is filtered locally.
+        let line = f.engine.server.received.last?.requestLine ?? ""
+        #expect(line.contains("filters=%7B%22label%22%3A%5B%22finlab-sandbox%22%5D%7D"))
+    }
+
+    @Test(arguments: [("fmdock=1", 1), ("fmdock=2", 0), ("nolabel", 0)])
+    func labelValuesAreMatchedToo(label: String, orphans: Int) async throws {
+        let f = try await fixture(label: label)
+        defer { f.stop() }
+        #expect(try f.monitor.scanOrphans(on: f.monitoring).count == orphans)
+    }
+
+    @Test func cleanupRemovesOrphansCountsAndForgetsTrackedOnes() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        let short = String(Self.exited.prefix(12))
+        f.engine.routes.withLockedValue { $0.stats[short] = [PodmanFixtures.statsExited] }
+        try f.monitor.recordCreated(id: short, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        #expect(try f.monitor.cleanupOrphans(on: f.monitoring) == 1)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 1)
+        #expect(f.value(f.catalog.orphanedContainers) == 0)
+        #expect(f.monitor.trackedIDs.isEmpty)
+        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") == 1)
+        #expect(f.engine.server.received.last?.requestLine.contains("?force=1") == true)
+    }
+
+    @Test func refusedAndVanishedRemovalsAreCountedApart() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        let list = PodmanFixtures.containersList.replacing("\"running\"", with: "\"dead\"")
+        f.engine.routes.withLockedValue {
+            $0.list = list
+            $0.deletes = [Self.running: "500 Internal Server Error", Self.exited: "404 Not Found"]
+        }
+        #expect(try f.monitor.cleanupOrphans(on: f.monitoring) == 0)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
+        #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
+        #expect(f.value(f.catalog.orphanedContainers) == 1)  // the refused one is still there
+    }
+
+    @Test func scanFailuresThrowAndCount() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.mode = .failing }
+        #expect(throws: ContainerMonitorError.docker(.engine(status: 500, message: "engine broke"))) {
+            try f.monitor.scanOrphans(on: f.monitoring)
+        }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans(on: f.monitoring) }
+        #expect(f.errors == 2)
+        #expect(drainEvents(f.monitoring).count == 1)
+    }
+
+    @Test func anUnreachableEngineIsATransportError() async throws {
+        let monitoring = try Monitoring()
+        defer { monitoring.stop() }
+        monitoring.containers.configure(
+            try ContainerMonitorSettings(endpoint: .unix(path: CannedHTTPServer.uniqueSocketPath())))
+        #expect {
+            try monitoring.containers.scanOrphans(on: monitoring)
+        } throws: { error in
+            guard case .docker(.transport(.connectFailed))? = error as? ContainerMonitorError else { return false }
+            return true
+        }
+        #expect(throws: ContainerMonitorError.self) { try monitoring.containers.removeContainer(id: "abc", on: monitoring) }
+        #expect(monitoring.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
+        #expect(monitoring.containers.status().errors == 2)
+    }
+
+    @Test func removeContainerRecordsTheCleanup() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue {
+            $0.deletes = ["gone": "404 Not Found", "stuck": "409 Conflict"]
+            $0.stats["c1"] = [PodmanFixtures.statsRunningFirst]
+        }
+        try f.monitor.recordCreated(id: "c1", on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.memory("c1") != nil })
+        #expect(try f.monitor.removeContainer(id: "c1", on: f.monitoring))
+        #expect(f.memory("c1") == nil)
+        #expect(try f.monitor.removeContainer(id: "gone", on: f.monitoring) == false)
+        #expect(throws: ContainerMonitorError.docker(.engine(status: 409, message: "refused"))) {
+            try f.monitor.removeContainer(id: "stuck", on: f.monitoring)
+        }
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 2)
+        #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
+        #expect(f.value(f.catalog.activeContainers) == 0)
+        #expect(f.errors == 0)  // the engine answered every time
+    }
+
+    @Test func blockingCallsRefuseToRunOnTheEventLoop() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        let outcome = try await f.monitoring.eventLoop.submit { () -> String in
+            do {
+                _ = try f.monitor.scanOrphans(on: f.monitoring)
+                return "returned"
+            } catch {
+                return "\(error)"
+            }
+        }.get()
+        #expect(outcome.contains("blocking HTTP call made on an event loop thread"))
+    }
+
+    // MARK: Polling
+
+    @Test func pollingQueriesEveryTrackedContainerAndTimesTheCycle() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue {
+            for id in ["p1", "p2", "p3"] { $0.stats[id] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond] }
+        }
+        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
+        let status = f.monitor.status()
+        #expect(status.polling)
+        #expect(status.pollIntervalSeconds == 0.05)
+        #expect(status.lastCycleContainers == 3)
+        let cycle = try #require(status.lastCycleSeconds)
+        #expect(cycle > 0)
+        #expect((f.catalog.containerStatsCycleSeconds.existingSeries([])?.value ?? 0) > 0)
+        for id in ["p1", "p2", "p3"] { #expect(f.cpu(id) != nil) }
+        #expect(f.value(f.catalog.orphanedContainers) == 1)
+        #expect(f.monitor.status().autoRemoved == 0)  // 1 orphan < threshold 3
+
+        f.monitor.stopPolling()
+        #expect(!f.monitor.status().polling)
+        let settled = f.engine.server.received.count
+        let cycles = f.monitor.status().cyclesCompleted
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
+        // No cycle starts after stopPolling returned; at most the running one finishes.
+        #expect(f.monitor.status().cyclesCompleted <= cycles + 1)
+        #expect(f.engine.server.received.count <= settled + 4)
+    }
+
+    @Test func theFirstCycleRunsAtOnceAndRestartingReplacesTheSchedule() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        for _ in 0..<20 {
+            let before = f.monitor.status().cyclesCompleted
+            try f.monitor.startPolling(intervalSeconds: 3_600, on: f.monitoring)
+            #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == before + 1 })
+        }
+        #expect(f.monitor.status().pollIntervalSeconds == 3_600)
+        f.monitor.stopPolling()
+        f.monitor.stopPolling()  // twice is harmless
+        #expect(!f.monitor.status().polling)
+    }
+
+    @Test func autoCleanupRemovesUntrackedOrphansOnceTheThresholdIsReached() async throws {
+        let f = try await fixture(threshold: 2)
+        defer { f.stop() }
+        let list = PodmanFixtures.containersList.replacing("\"running\"", with: "\"dead\"")
+        f.engine.routes.withLockedValue {
+            $0.list = list
+            $0.stats[Self.running] = [PodmanFixtures.statsExited]
+        }
+        // The running fixture container is now dead, but tracked: the loop's, not removed.
+        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().autoRemoved >= 1 })
+        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") >= 1)
+        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.running)") == 0)
+        #expect(f.value(f.catalog.containerCleanupSuccessTotal) >= 1)
+    }
+
+    @Test func autoCleanupOffOnlyCounts() async throws {
+        let f = try await fixture(threshold: 1, autoCleanup: false)
+        defer { f.stop() }
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
+        #expect(f.engine.count("DELETE") == 0)
+        #expect(f.value(f.catalog.orphanedContainers) == 1)
+    }
+
+    @Test func aFailingEngineCountsOneErrorPerCycleAndSkipsTheStats() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.mode = .hangUp }
+        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        #expect(Deadline.wait(seconds: 10) { f.errors == 2 && f.monitor.status().queriesInFlight == 0 })
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 3 })
+        f.monitor.stopPolling()
+        let status = f.monitor.status()
+        #expect(status.lastCycleContainers == 0)
+        // One per hook query, then one per cycle (the list failed, the stats never went out).
+        #expect(f.errors >= 2 + 3)
+        #expect(f.engine.count("GET /v1.41/containers/q") == 2)
+        #expect(drainEvents(f.monitoring).filter { $0.level == .warning }.count == 1)
+    }
+
+    @Test func anEngineThatStallsMidCycleStopsTheRestOfTheCycle() async throws {
+        let f = try await fixture(timeout: 0.3)
+        defer { f.stop() }
+        let ids = (0..<40).map { "s\($0)" }
+        f.engine.routes.withLockedValue { routes in
+            for id in ids { routes.stats[id] = [PodmanFixtures.statsRunningFirst] }
+        }
+        for id in ids { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 && f.memory("s39") != nil })
+        let before = f.engine.count("GET /v1.41/containers/s")
+        // The list still answers; every stats query hangs until its timeout.
+        f.engine.routes.withLockedValue { $0.statsMode = .silent }
+        try f.monitor.startPolling(intervalSeconds: 60, on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == 1 })
+        // The first window timed out; the other containers were not asked.
+        #expect(f.engine.count("GET /v1.41/containers/s") == before + ContainerMonitor.statsWindow)
+        let status = f.monitor.status()
+        #expect(status.lastCycleContainers == ContainerMonitor.statsWindow)
+        #expect(status.queriesInFlight == 0)
+        #expect(status.errors == 1)
+        #expect(f.monitor.trackedIDs.count == ids.count)
+        #expect(f.memory("s39") == 417_792)
+    }
+
+    @Test func stopDropsAnswersOnTheirWayAndCancelsPolling() async throws {
+        let f = try await fixture(timeout: 5)
+        defer { f.stop() }
+        f.engine.routes.withLockedValue { $0.mode = .silent }
+        try f.monitor.recordCreated(id: "late", on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        #expect(await f.engine.server.waitUntil { $0.received.count >= 2 })
+        f.monitoring.stop()
+        let status = f.monitor.status()
+        #expect(!status.polling)
+        #expect(status.queriesInFlight == 0)
+        #expect(status.errors == 0)  // failures caused by the shutdown are not the engine's
+        #expect(f.monitor.trackedIDs == ["late"])
+        // The runtime starts again on the next use.
+        f.engine.routes.withLockedValue { $0.mode = .normal; $0.stats["late"] = [PodmanFixtures.statsRunningFirst] }
+        try f.monitor.recordStats(id: "late", on: f.monitoring)
+        #expect(Deadline.wait(seconds: 10) { f.memory("late") == 417_792 })
+    }
+
+    @Test(arguments: [0.0, -1, .nan, .infinity, 0.001, 100_000])
+    func pollingIntervalsOutOfRangeAreRefused(interval: Double) async throws {
+        let monitoring = try Monitoring()
+        defer { monitoring.stop() }
+        #expect(throws: ContainerMonitorError.self) {
+            try monitoring.containers.startPolling(intervalSeconds: interval, on: monitoring)
+        }
+        #expect(!monitoring.containers.status().polling)
+    }
+
+    @Test func forgettingThreadsAfterForkResetsTheSchedule() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        try f.monitor.startPolling(intervalSeconds: 30, on: f.monitoring)
+        f.monitor.forgetThreadsAfterFork()
+        #expect(!f.monitor.status().polling)
+    }
+
+    // MARK: Status and settings
+
+    @Test func statusIsJSONWithEveryField() async throws {
+        let f = try await fixture()
+        defer { f.stop() }
+        let json = try JSONParser.parse(f.monitor.status().json)
+        for key in [
+            "endpoint", "label", "tracked_containers", "queries_in_flight", "polling", "poll_interval_seconds",
+            "cycles_completed", "last_cycle_seconds", "last_cycle_containers", "engine_failing", "last_error", "errors",
+            "orphaned_containers", "auto_removed",
+        ] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        #expect(json["endpoint"]?.stringValue == f.engine.endpoint.description)
+        #expect(json["orphaned_containers"]?.isNull == true)
+    }
+
+    @Test func theDefaultEngineComesFromTheEnvironmentOrTheStandardSocket() throws {
+        let monitoring = try Monitoring()
+        let expected =
+            (try? DockerClient.resolveEndpoint(configured: nil, dockerHost: DockerClient.dockerHostFromEnvironment()))
+            ?? .unix(path: DockerClient.defaultSocketPath)
+        #expect(monitoring.containers.settings.endpoint == expected)
+        #expect(monitoring.containers.settings.label == "finlab-sandbox")
+        #expect(monitoring.containers.settings.orphanStatuses == ["exited", "dead"])
+    }
+
+    @Test func trackedKeysNameContainersByIdPrefixOrName() {
+        let container = ContainerSummary(id: "0123456789abcdef", names: ["/sandbox-7"])
+        #expect(ContainerMonitor.names(container, "0123456789abcdef"))
+        #expect(ContainerMonitor.names(container, "0123456789ab"))
+        #expect(!ContainerMonitor.names(container, "0123"))
+        #expect(ContainerMonitor.names(container, "sandbox-7"))
+        #expect(!ContainerMonitor.names(container, "sandbox"))
+    }
+}
