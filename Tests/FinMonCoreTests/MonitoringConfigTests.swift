@@ -325,3 +325,20 @@ private struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct MonitoringConfigWindowTests {
+    @Test func theSuccessRateWindowMustEqualTheLoopWindow() {
+        let text = "monitoring:\n  loop:\n    success_window: 12\nalerts:\n  success_rate:\n    window_iterations: 10\n"
+        #expect(throws: ConfigError.self) { try MonitoringConfig.parse(text: text, fileName: "c.yaml") }
+        do {
+            _ = try MonitoringConfig.parse(text: text, fileName: "c.yaml")
+        } catch {
+            #expect(error.description == "c.yaml:6: alerts.success_rate.window_iterations: must equal monitoring.loop.success_window, the one rolling window the loop keeps (12), got 10")
+        }
+    }
+
+    @Test func anUnsetSuccessRateWindowFollowsTheLoopWindow() throws {
+        let config = try MonitoringConfig.parse(text: "monitoring:\n  loop:\n    success_window: 12\n")
+        #expect(config.alerts.successRate.windowIterations == 12)
+    }
+}

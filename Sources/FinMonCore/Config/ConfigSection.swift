@@ -41,6 +41,12 @@ struct ConfigSection {
         entries.first { $0.key == key }
     }
 
+    /// An error when a key the file sets disagrees with another setting it must equal.
+    func requireEqual(_ key: String, _ value: Int, to expected: Int, because reason: String) throws(ConfigError) {
+        guard value != expected, let entry = entry(key) else { return }
+        throw error(.outOfRange, entry, "must equal \(reason) (\(expected)), got \(value)")
+    }
+
     /// Keys present in the file, in document order (for the per-alert-type tables).
     var keys: [String] { entries.map(\.key) }
 

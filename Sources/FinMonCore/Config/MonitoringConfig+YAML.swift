@@ -57,7 +57,7 @@ extension MonitoringConfig {
                 "enabled", "evaluation_interval_seconds", "log_file", "memory_threshold_percent",
                 "cpu_threshold_percent", "diversity_collapse", "champion_staleness", "success_rate",
                 "orphaned_containers", "severities", "for_seconds", "alertmanager", "webhook",
-            ]))
+            ]), loopWindow: config.monitoring.loop.successWindow)
         let export = try top.section(
             "export", allowed: ["directory", "json_file", "prometheus_file", "retention_days"])
         let defaults = MonitoringConfig.Export()
@@ -122,7 +122,7 @@ extension MonitoringConfig {
         return result
     }
 
-    private static func decodeAlerts(_ section: ConfigSection) throws(ConfigError) -> Alerts {
+    private static func decodeAlerts(_ section: ConfigSection, loopWindow: Int) throws(ConfigError) -> Alerts {
         var a = Alerts()
         a.enabled = try section.bool("enabled", default: a.enabled)
         a.evaluationIntervalSeconds = try section.seconds("evaluation_interval_seconds", default: a.evaluationIntervalSeconds)
@@ -142,8 +142,11 @@ extension MonitoringConfig {
 
         let success = try section.section("success_rate", allowed: ["threshold_percent", "window_iterations"])
         a.successRate.thresholdPercent = try success.percent("threshold_percent", default: a.successRate.thresholdPercent)
-        a.successRate.windowIterations = try success.positiveInt(
-            "window_iterations", default: a.successRate.windowIterations)
+        // One rolling window serves the gauge and the rule; unset, it follows the loop's.
+        a.successRate.windowIterations = try success.positiveInt("window_iterations", default: loopWindow)
+        try success.requireEqual(
+            "window_iterations", a.successRate.windowIterations, to: loopWindow,
+            because: "monitoring.loop.success_window, the one rolling window the loop keeps")
 
         let orphaned = try section.section("orphaned_containers", allowed: ["threshold", "auto_cleanup"])
         a.orphanedContainers.threshold = try orphaned.positiveInt("threshold", default: a.orphanedContainers.threshold)
