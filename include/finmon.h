@@ -404,6 +404,13 @@ int finmon_containers_stop_polling(finmon_collector *collector);
    engine_failing, last_error, errors, orphaned_containers, auto_removed. */
 int finmon_containers_status(finmon_collector *collector, char **out);
 
+/* ---- Loop configuration --------------------------------------------------------- */
+
+/* Sets the rolling success-rate window (iterations, >= 1) and the diversity history size
+   (values kept, >= 1). Meant for start-up: a changed size starts that rolling state over
+   (the registry's counters keep their values). */
+int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
+
 #ifdef __cplusplus
 }
 #endif

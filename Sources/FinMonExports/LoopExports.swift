@@ -171,3 +171,21 @@ public func finmon_diversity_unique_fraction(
         return Status.ok
     }
 }
+
+/// Sets the rolling success-rate window (iterations) and the diversity history size;
+/// meant for start-up. A changed size starts that monitor's rolling state over.
+@_cdecl("finmon_loop_configure")
+public func finmon_loop_configure(_ collector: OpaquePointer?, _ successWindow: Int64, _ historySize: Int64) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard let window = Int(exactly: successWindow), window >= 1, window <= 1_000_000 else {
+            throw ABIError.argument("success_window must be in 1...1000000, got \(successWindow)")
+        }
+        guard let history = Int(exactly: historySize), history >= 1, history <= 10_000_000 else {
+            throw ABIError.argument("history_size must be in 1...10000000, got \(historySize)")
+        }
+        try monitoring.loop.configure(successWindow: window)
+        try monitoring.diversity.configure(historySize: history)
+        return Status.ok
+    }
+}

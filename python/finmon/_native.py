@@ -301,3 +301,6 @@ _declare(hot, "finmon_containers_start_polling", c_int, [c_void_p, c_double])
 _declare(blocking, "finmon_containers_stop_polling", c_int, [c_void_p])
 # int finmon_containers_status(finmon_collector *collector, char **out);
 _declare(hot, "finmon_containers_status", c_int, [c_void_p, POINTER(c_void_p)])
+
+# int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
+_declare(hot, "finmon_loop_configure", c_int, [c_void_p, ctypes.c_int64, ctypes.c_int64])

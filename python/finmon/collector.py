@@ -195,6 +195,19 @@ class MetricsCollector:
             self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
         return _native.take_string(out, length.value)
 
+    def configure_loop(self, success_window: int = 10, history_size: int = 1000) -> None:
+        """Set the rolling success-rate window (iterations) and the diversity history size.
+
+        Meant for start-up (:func:`finmon.start` calls it from the config): a changed size
+        starts that rolling state over; counters keep their values.
+        """
+        for name, value in (("success_window", success_window), ("history_size", history_size)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            if not 1 <= value <= 10_000_000:
+                raise ValueError(f"{name} must be in 1..10000000, got {value}")
+        _native.check(_native.hot.finmon_loop_configure(self._live_handle(), success_window, history_size))
+
     # ---- final record --------------------------------------------------------------
 
     def export_final(self, directory: str | os.PathLike[str] | None = None, json_file: str | None = None,
