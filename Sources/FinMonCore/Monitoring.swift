@@ -14,6 +14,7 @@ public final class Monitoring: Sendable {
     public let events: EventQueue
     public let loop: LoopMonitor
     public let diversity: DiversityMonitor
+    public let resources: ResourceMonitor
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -29,6 +30,8 @@ public final class Monitoring: Sendable {
         events = EventQueue()
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
+        resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
+        resources.useThreads { [weak self] in self.map { ($0.eventLoop, $0.threadPool) } }
     }
 
     /// The event loop, created on first use.
@@ -52,6 +55,7 @@ public final class Monitoring: Sendable {
 
     /// Joins every thread. Events already queued stay readable; waiting readers wake up.
     public func stop() {
+        resources.stop()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -83,6 +87,7 @@ public final class Monitoring: Sendable {
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
     public func forgetThreadsAfterFork() {
         Self.markForkedChild()
+        resources.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads

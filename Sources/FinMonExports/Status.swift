@@ -49,6 +49,7 @@ extension Status {
             }
         case is MetricsExporter.StartError: return state
         case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
+        case let resources as ResourceMonitorError: return resources == .noThreads ? state : invalidArgument
         default: return `internal`
         }
     }
