@@ -36,6 +36,7 @@ from .errors import (
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric
 from .monitors import DiversityMonitor
+from .resources import ResourceMonitor, SystemStats
 
 __version__ = _library_version()
 
@@ -63,7 +64,9 @@ __all__ = [
     "MetricTypeError",
     "MetricsCollector",
     "NotFoundError",
+    "ResourceMonitor",
     "StateError",
+    "SystemStats",
     "__version__",
     "diversity",
 ]

@@ -234,3 +234,22 @@ _declare(hot, "finmon_diversity_unique_fraction", c_int,
          [c_char_pp, POINTER(c_size_t), c_size_t, POINTER(c_double), POINTER(c_size_t)])
 
 __all__ += ["LOOP_HAS_MAX_DRAWDOWN", "LOOP_HAS_SHARPE"]
+
+# ---- Resource monitor -----------------------------------------------------------------
+
+# int finmon_resource_configure(finmon_collector *, const char *disk_path, const char *proc_root,
+#                               double rss_growth_window_seconds);
+_declare(hot, "finmon_resource_configure", c_int, [c_void_p, c_char_p, c_char_p, c_double])
+# int finmon_resource_start(finmon_collector *, double interval_seconds, const char *disk_path,
+#                           const char *proc_root);
+# Declared on `blocking`: the first start creates the collector's threads.
+_declare(blocking, "finmon_resource_start", c_int, [c_void_p, c_double, c_char_p, c_char_p])
+# int finmon_resource_stop(finmon_collector *collector);
+_declare(hot, "finmon_resource_stop", c_int, [c_void_p])
+# int finmon_resource_interval(finmon_collector *collector, double *interval_seconds);
+_declare(hot, "finmon_resource_interval", c_int, [c_void_p, POINTER(c_double)])
+# int finmon_resource_current_stats(finmon_collector *collector, char **out);
+_declare(hot, "finmon_resource_current_stats", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_resource_sample_now(finmon_collector *collector, char **out);
+# Declared on `blocking`: file reads and statvfs run without the GIL.
+_declare(blocking, "finmon_resource_sample_now", c_int, [c_void_p, POINTER(c_void_p)])
