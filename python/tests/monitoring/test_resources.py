@@ -3,6 +3,7 @@ RSS growth seen from a real allocation, failure accounting on a fixture proc roo
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import math
@@ -237,3 +238,36 @@ def test_a_closed_collector_refuses_calls() -> None:
         monitor.get_current_stats()
     with monitor:  # leaving the block on a closed collector is quiet
         pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork semantics tested on Linux; not Linux")
+def test_a_forked_child_samples_on_its_own(collector: finmon.MetricsCollector) -> None:
+    monitor = finmon.ResourceMonitor(collector).start_monitoring(0.05)
+    assert wait_for(lambda: monitor.get_current_stats()["cpu_percent"] is not None)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report through the pipe, never return into pytest
+        faulthandler.dump_traceback_later(20, exit=True)
+        code = 1
+        try:
+            report = {"running_after_fork": monitor.is_running}
+            before = monitor.get_current_stats()["monotonic_time"]
+            monitor.start_monitoring(0.05)
+            report["sampled"] = wait_for(lambda: monitor.get_current_stats()["monotonic_time"] > before)
+            report["pid_resident"] = collector.get_sample_value("process_resident_memory_bytes") or 0
+            collector.stop()
+            report["running_after_stop"] = monitor.is_running
+            os.write(write_end, json.dumps(report).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    report = json.loads(os.read(read_end, 4096))
+    os.close(read_end)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert report == {"running_after_fork": False, "sampled": True, "pid_resident": report["pid_resident"],
+                      "running_after_stop": False}
+    assert report["pid_resident"] > 0
+    assert monitor.is_running  # the parent's schedule is untouched
+    monitor.stop_monitoring()
