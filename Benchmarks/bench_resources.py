@@ -10,8 +10,11 @@
    predictor have moved on to other work, as they have between real ticks.
 2. The slowdown of a pure-Python loop of 5 ms iterations while sampling every 0.1 s:
    (a) no sampler, (b) finmon's monitor (its own threads, no GIL), (c) a psutil sampler
-   thread (takes the GIL for each sample). Configurations are interleaved over several
-   rounds and the median round is kept, because the machine is shared.
+   thread (takes the GIL for each sample). The loop runs in blocks of 20 iterations;
+   the configurations take turns in rotating order over several rounds, and the median
+   block is compared, because the machine is shared and bursts of other load would
+   swamp a single long run. Also printed: the CPU the process spent outside the loop's
+   thread (the sampler's own cost, whichever thread it runs on) per wall second.
 
     swift build -c release
     PYTHONPATH=python FINMON_LIB=$PWD/.build/release/libfinmon.so python3 Benchmarks/bench_resources.py
@@ -22,6 +25,7 @@ Not part of CI: timings depend on the machine and on what else runs on it.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import threading
 import time
@@ -100,15 +104,20 @@ def cold_seconds(tick: Callable[[], None], samples: int) -> float:
 
 
 def calibrate(target_seconds: float) -> int:
-    """Work units for one ~target_seconds iteration of the pure-Python loop."""
+    """Work units for one ~target_seconds iteration of the pure-Python loop (the fastest
+    of a few timings: other load only ever makes an iteration slower)."""
     units = 1000
     while True:
-        start = time.perf_counter()
-        work(units)
-        elapsed = time.perf_counter() - start
+        elapsed = min(timed(lambda: work(units)) for _ in range(5))
         if elapsed > 0.02:
             return max(1, int(units * target_seconds / elapsed))
         units *= 2
+
+
+def timed(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 def work(units: int) -> int:
@@ -118,11 +127,19 @@ def work(units: int) -> int:
     return total
 
 
-def loop_seconds(units: int, iterations: int) -> float:
-    start = time.perf_counter()
-    for _ in range(iterations):
-        work(units)
-    return time.perf_counter() - start
+def run_blocks(units: int, blocks: int, per_block: int) -> tuple[list[float], float, float]:
+    """Wall seconds of each block of ``per_block`` iterations, plus the process's CPU
+    seconds outside this thread (the sampler's cost) and the wall seconds in all."""
+    walls = []
+    process_start, thread_start, wall_start = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(blocks):
+        start = time.perf_counter()
+        for _ in range(per_block):
+            work(units)
+        walls.append(time.perf_counter() - start)
+    elapsed = time.perf_counter() - wall_start
+    other_cpu = (time.process_time() - process_start) - (time.thread_time() - thread_start)
+    return walls, other_cpu, elapsed
 
 
 class PsutilSampler:
@@ -146,51 +163,71 @@ class PsutilSampler:
         self.thread.join()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=2000, help="hot calls per timing")
-    parser.add_argument("--cold", type=int, default=8, help="cold samples per variant (1 s apart)")
-    parser.add_argument("--iterations", type=int, default=300, help="5 ms iterations per loop run")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--interval", type=float, default=0.1)
-    args = parser.parse_args()
-
-    collector = finmon.MetricsCollector()
-    monitor = finmon.ResourceMonitor(collector)
-    tick = finmon_tick(collector._live_handle())
-    print(f"library {_native.library_path()}, psutil {psutil.__version__}, {psutil.cpu_count()} CPUs")
-
+def tick_costs(tick: Callable[[], None], calls: int, cold_samples: int) -> None:
     print("\n1. one sampling tick")
     variants: list[tuple[str, Callable[[], None]]] = [
         ("finmon sample_now (5 sources)", tick),
         ("psutil cpu+memory+disk", psutil_tick),
         ("psutil cpu+memory+disk+process", psutil_tick_with_process),
     ]
-    hot = {name: hot_seconds(function, args.calls) for name, function in variants}
-    cold = {name: cold_seconds(function, args.cold) for name, function in variants}
+    hot = {name: hot_seconds(function, calls) for name, function in variants}
+    cold = {name: cold_seconds(function, cold_samples) for name, function in variants}
     ours = variants[0][0]
     for name, _ in variants:
         print(f"  {name:<32} hot {hot[name] * 1e6:8.1f} us ({hot[name] / hot[ours]:5.2f}x)   "
               f"cold {cold[name] * 1e6:8.1f} us ({cold[name] / cold[ours]:5.2f}x)")
 
-    print(f"\n2. a pure-Python loop of {args.iterations} x 5 ms, sampling every {args.interval} s")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=2000, help="hot calls per timing")
+    parser.add_argument("--cold", type=int, default=8, help="cold samples per variant (1 s apart)")
+    parser.add_argument("--blocks", type=int, default=10, help="blocks of 20 x 5 ms iterations per run")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--loop-only", action="store_true", help="skip part 1")
+    args = parser.parse_args()
+
+    collector = finmon.MetricsCollector()
+    monitor = finmon.ResourceMonitor(collector)
+    tick = finmon_tick(collector._live_handle())
+    print(f"library {_native.library_path()}, psutil {psutil.__version__}, {psutil.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+    if not args.loop_only:
+        tick_costs(tick, args.calls, args.cold)
+
+    print(f"\n2. a pure-Python loop of 5 ms iterations, sampling every {args.interval} s")
     units = calibrate(0.005)
-    runs: dict[str, list[float]] = {"none": [], "finmon": [], "psutil": []}
-    for _ in range(args.rounds):
-        runs["none"].append(loop_seconds(units, args.iterations))
-        monitor.start_monitoring(args.interval)
-        try:
-            runs["finmon"].append(loop_seconds(units, args.iterations))
-        finally:
-            monitor.stop_monitoring()
-        with PsutilSampler(args.interval):
-            runs["psutil"].append(loop_seconds(units, args.iterations))
-    base = statistics.median(runs["none"])
-    for name, values in runs.items():
+    blocks: dict[str, list[float]] = {"none": [], "finmon": [], "psutil": []}
+    other_cpu = {name: 0.0 for name in blocks}
+    wall = {name: 0.0 for name in blocks}
+    order = list(blocks)
+    for round_index in range(args.rounds):
+        # Rotate the order so no configuration always follows another.
+        for name in order[round_index % 3:] + order[:round_index % 3]:
+            sampler: PsutilSampler | None = None
+            if name == "finmon":
+                monitor.start_monitoring(args.interval)
+            elif name == "psutil":
+                sampler = PsutilSampler(args.interval).__enter__()
+            walls, cpu, elapsed = run_blocks(units, args.blocks, 20)
+            if name == "finmon":
+                monitor.stop_monitoring()
+            elif sampler is not None:
+                sampler.__exit__()
+            blocks[name] += walls
+            other_cpu[name] += cpu
+            wall[name] += elapsed
+    base = statistics.median(blocks["none"])
+    for name, values in blocks.items():
         median = statistics.median(values)
-        spread = (max(values) - min(values)) / median * 100
-        print(f"  {name:<7} median {median:7.3f} s  ratio {median / base:6.4f}  (spread {spread:4.1f}% over {len(values)} rounds)")
+        q1, _, q3 = statistics.quantiles(values, n=4)
+        print(f"  {name:<7} median block (20 iterations) {median * 1e3:7.2f} ms  ratio {median / base:6.4f}  "
+              f"IQR {q1 * 1e3:6.2f}-{q3 * 1e3:6.2f} ms  other-thread CPU {other_cpu[name] / wall[name] * 100:5.2f}% "
+              f"of wall ({len(values)} blocks)")
     collector.close()
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
