@@ -17,6 +17,7 @@ public final class Monitoring: Sendable {
     /// Alert rules, the alert log and delivery; configured with `alerts.configure(from:)`.
     public let alerts: AlertManager
     public let containers: ContainerMonitor
+    public let resources: ResourceMonitor
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -37,10 +38,14 @@ public final class Monitoring: Sendable {
         events = EventQueue()
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
+        resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
         containers = try ContainerMonitor(catalog: catalog, events: events)
+        resources.useThreads { [weak self] in self.map { ($0.eventLoop, $0.threadPool) } }
         alerts.attach { [weak self] in self?.eventLoop }
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
+        alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
+        alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
     }
 
     /// The event loop, created on first use.
@@ -77,6 +82,7 @@ public final class Monitoring: Sendable {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
         containers.stop()
+        resources.stop()
         let current = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads
@@ -119,6 +125,7 @@ public final class Monitoring: Sendable {
         Self.markForkedChild()
         alerts.forgetThreadsAfterFork()
         containers.forgetThreadsAfterFork()
+        resources.forgetThreadsAfterFork()
         let orphaned = threads.withLock { threads -> Threads? in
             defer { threads = nil }
             return threads

@@ -39,15 +39,17 @@ from .errors import (
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 from .monitors import DiversityMonitor
+from .resources import ResourceMonitor, SystemStats
+from .runtime import Monitoring, start
 
 __version__ = _library_version()
 
 __all__ = [
-    "CATALOG",
     "Alert",
     "AlertConfig",
     "AlertManager",
     "Batch",
+    "CATALOG",
     "Child",
     "ConfigError",
     "ConflictError",
@@ -69,11 +71,15 @@ __all__ = [
     "Metric",
     "MetricTypeError",
     "MetricsCollector",
+    "Monitoring",
     "MonitoringConfig",
     "NotFoundError",
     "PreparedBatch",
+    "ResourceMonitor",
     "StateError",
+    "SystemStats",
     "TrackedContainer",
-    "__version__",
     "diversity",
+    "start",
+    "__version__",
 ]

@@ -304,3 +304,21 @@ _declare(hot, "finmon_containers_status", c_int, [c_void_p, POINTER(c_void_p)])
 
 # int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
 _declare(hot, "finmon_loop_configure", c_int, [c_void_p, ctypes.c_int64, ctypes.c_int64])
+# ---- Resource monitor -----------------------------------------------------------------
+
+# int finmon_resource_configure(finmon_collector *, const char *disk_path, const char *proc_root,
+#                               double rss_growth_window_seconds);
+_declare(hot, "finmon_resource_configure", c_int, [c_void_p, c_char_p, c_char_p, c_double])
+# int finmon_resource_start(finmon_collector *, double interval_seconds, const char *disk_path,
+#                           const char *proc_root);
+# Declared on `blocking`: the first start creates the collector's threads.
+_declare(blocking, "finmon_resource_start", c_int, [c_void_p, c_double, c_char_p, c_char_p])
+# int finmon_resource_stop(finmon_collector *collector);
+_declare(hot, "finmon_resource_stop", c_int, [c_void_p])
+# int finmon_resource_interval(finmon_collector *collector, double *interval_seconds);
+_declare(hot, "finmon_resource_interval", c_int, [c_void_p, POINTER(c_double)])
+# int finmon_resource_current_stats(finmon_collector *collector, char **out);
+_declare(hot, "finmon_resource_current_stats", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_resource_sample_now(finmon_collector *collector, char **out);
+# Declared on `blocking`: file reads and statvfs run without the GIL.
+_declare(blocking, "finmon_resource_sample_now", c_int, [c_void_p, POINTER(c_void_p)])

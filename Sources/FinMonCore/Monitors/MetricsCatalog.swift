@@ -13,6 +13,14 @@ public struct MetricsCatalog: Sendable {
     public let systemDiskUsageBytes: MetricFamily
     public let systemDiskTotalBytes: MetricFamily
     public let systemDiskUsagePercent: MetricFamily
+    // This process, with prometheus_client's ProcessCollector names and meanings
+    public let processCPUSecondsTotal: MetricFamily
+    public let processResidentMemoryBytes: MetricFamily
+    public let processVirtualMemoryBytes: MetricFamily
+    public let processOpenFDs: MetricFamily
+    public let processMaxFDs: MetricFamily
+    public let processStartTimeSeconds: MetricFamily
+    public let processResidentMemoryGrowthBytesPerSecond: MetricFamily
     // Loop
     public let executionTimeSeconds: MetricFamily
     public let strategySuccessTotal: MetricFamily
@@ -47,9 +55,9 @@ public struct MetricsCatalog: Sendable {
         systemMemoryUsageBytes = try r.register(.gauge, name: "system_memory_usage_bytes",
             help: "Memory in use on the host (MemTotal - MemAvailable), in bytes.")
         systemMemoryTotalBytes = try r.register(.gauge, name: "system_memory_total_bytes",
-            help: "Total memory of the host (MemTotal), in bytes.")
+            help: "Total memory of the host (MemTotal, as psutil reports it, also inside a container), in bytes.")
         systemMemoryLimitBytes = try r.register(.gauge, name: "system_memory_limit_bytes",
-            help: "The cgroup memory limit of this process, in bytes, when one is set below MemTotal.")
+            help: "Memory this process may use: its cgroup memory limit when one is set below MemTotal, else MemTotal, in bytes.")
         systemCPUUsagePercent = try r.register(.gauge, name: "system_cpu_usage_percent",
             help: "Host CPU busy time since the previous sample, in percent of all CPUs (psutil.cpu_percent).")
         systemDiskUsageBytes = try r.register(.gauge, name: "system_disk_usage_bytes",
@@ -58,6 +66,21 @@ public struct MetricsCatalog: Sendable {
             help: "Size of the monitored filesystem, in bytes.")
         systemDiskUsagePercent = try r.register(.gauge, name: "system_disk_usage_percent",
             help: "Used space of the monitored filesystem in percent of what non-root users can use (psutil.disk_usage).")
+        processCPUSecondsTotal = try r.register(.counter, name: "process_cpu_seconds_total",
+            help: "Total user and system CPU time spent in seconds.")
+        processResidentMemoryBytes = try r.register(.gauge, name: "process_resident_memory_bytes",
+            help: "Resident memory size in bytes.")
+        processVirtualMemoryBytes = try r.register(.gauge, name: "process_virtual_memory_bytes",
+            help: "Virtual memory size in bytes.")
+        processOpenFDs = try r.register(.gauge, name: "process_open_fds",
+            help: "Number of open file descriptors.")
+        processMaxFDs = try r.register(.gauge, name: "process_max_fds",
+            help: "Maximum number of open file descriptors.")
+        processStartTimeSeconds = try r.register(.gauge, name: "process_start_time_seconds",
+            help: "Start time of the process since unix epoch in seconds.")
+        processResidentMemoryGrowthBytesPerSecond = try r.register(.gauge,
+            name: "process_resident_memory_growth_bytes_per_second",
+            help: "Least-squares slope of the resident memory over the resource monitor's growth window (default 300 s), in bytes per second.")
         executionTimeSeconds = try r.register(.histogram, name: "execution_time_seconds",
             help: "Wall-clock time of one loop iteration (generate, backtest, select), in seconds.",
             buckets: Self.executionTimeBuckets)

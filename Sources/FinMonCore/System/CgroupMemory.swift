@@ -102,7 +102,7 @@ public struct CgroupMemory: Sendable, Equatable {
         // The v1 file holds only this level's limit; memory.stat has the effective one.
         let statPath = directory + "/memory.stat"
         if let stat = try readOptionalText(statPath) {
-            for line in ProcParse.lines(stat) {
+            for line in ProcParse.lines(stat) where ProcParse.hasPrefix(line, "hierarchical_memory_limit") {
                 let fields = ProcParse.fields(line)
                 guard fields.count >= 2, fields[0] == "hierarchical_memory_limit" else { continue }
                 limit = Swift.min(limit, try ProcParse.uint64(fields[1], field: "hierarchical_memory_limit", path: statPath))

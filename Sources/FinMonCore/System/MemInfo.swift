@@ -82,16 +82,18 @@ public struct MemInfo: Sendable, Equatable {
 
     static func parseFields(_ text: String, path: String) throws(SystemReadError) -> [String: UInt64] {
         var fields: [String: UInt64] = [:]
+        fields.reserveCapacity(64)
         for line in ProcParse.lines(text) {
             let tokens = ProcParse.fields(line)
             if tokens.isEmpty { continue }
-            guard tokens.count >= 2, tokens[0].hasSuffix(":") else {
+            // Byte-wise: Character comparisons here were a visible part of a tick's cost.
+            guard tokens.count >= 2, tokens[0].utf8.last == UInt8(ascii: ":") else {
                 throw SystemReadError(
                     path: path, reason: .malformed("line '\(ProcParse.excerpt(line))' is not 'Key: value [kB]'"))
             }
-            let key = String(tokens[0].dropLast())
+            let key = String(Substring(tokens[0].utf8.dropLast()))
             var value = try ProcParse.uint64(tokens[1], field: key, path: path)
-            if tokens.count >= 3 && tokens[2] == "kB" {
+            if tokens.count >= 3 && tokens[2].utf8.elementsEqual("kB".utf8) {
                 value = try ProcParse.multiply(value, by: 1024, field: key, path: path)
             }
             fields[key] = value

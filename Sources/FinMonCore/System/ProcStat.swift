@@ -20,7 +20,7 @@ public struct ProcStat: Sendable, Equatable {
     /// btime alone, for readers that must not fail because of the cpu line.
     static func readBootTime(procRoot: String) throws(SystemReadError) -> UInt64 {
         let path = procRoot + "/stat"
-        for line in ProcParse.lines(try ProcFile.readText(path)) where line.hasPrefix("btime") {
+        for line in ProcParse.lines(try ProcFile.readText(path)) where ProcParse.hasPrefix(line, "btime") {
             let fields = ProcParse.fields(line)
             guard fields.first == "btime" else { continue }
             guard fields.count >= 2 else {
@@ -36,6 +36,9 @@ public struct ProcStat: Sendable, Equatable {
         var cpu: CPUTimes?
         var bootTime: UInt64?
         for line in ProcParse.lines(text) {
+            // Only two lines matter; the others (intr has one number per IRQ, thousands on
+            // a big machine) are not split at all.
+            guard ProcParse.hasPrefix(line, "cpu ") || ProcParse.hasPrefix(line, "btime") else { continue }
             let fields = ProcParse.fields(line)
             guard let key = fields.first else { continue }
             if key == "cpu" && cpu == nil {

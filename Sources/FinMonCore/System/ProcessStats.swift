@@ -73,10 +73,12 @@ public struct ProcessStats: Sendable, Equatable {
     static func parseStat(
         _ text: String, path: String, ticksPerSecond: UInt64, pageSize: UInt64, bootTimeSeconds: UInt64
     ) throws(SystemReadError) -> ProcessStats {
-        guard let close = text.lastIndex(of: ")") else {
+        guard let close = text.utf8.lastIndex(of: UInt8(ascii: ")")) else {
             throw SystemReadError(path: path, reason: .malformed("no ')' closing the comm field"))
         }
-        let parts = ProcParse.fields(text[text.index(after: close)...].split(separator: "\n").first ?? "")
+        let rest = text.utf8[text.utf8.index(after: close)...]
+        let firstLine = rest.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first.map { Substring($0) } ?? ""
+        let parts = ProcParse.fields(firstLine)
         guard parts.count >= 22 else {
             throw SystemReadError(
                 path: path, reason: .malformed("\(parts.count) fields after comm, expected at least 22"))
@@ -99,7 +101,7 @@ public struct ProcessStats: Sendable, Equatable {
     }
 
     static func parsePeakResident(_ text: String, path: String) throws(SystemReadError) -> UInt64? {
-        for line in ProcParse.lines(text) where line.hasPrefix("VmHWM:") {
+        for line in ProcParse.lines(text) where ProcParse.hasPrefix(line, "VmHWM:") {
             let fields = ProcParse.fields(line)
             guard fields.count >= 2 else {
                 throw SystemReadError(path: path, reason: .malformed("VmHWM line has no value"))
@@ -113,7 +115,7 @@ public struct ProcessStats: Sendable, Equatable {
     /// "Max open files  <soft>  <hard>  files": the soft limit, which is what
     /// open(2) enforces and what prometheus_client reports.
     static func parseMaxOpenFiles(_ text: String, path: String) throws(SystemReadError) -> UInt64? {
-        for line in ProcParse.lines(text) where line.hasPrefix("Max open files") {
+        for line in ProcParse.lines(text) where ProcParse.hasPrefix(line, "Max open files") {
             let fields = ProcParse.fields(line)
             guard fields.count >= 4 else {
                 throw SystemReadError(path: path, reason: .malformed("'Max open files' line has no soft limit"))

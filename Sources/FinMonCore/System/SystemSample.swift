@@ -43,4 +43,11 @@ public struct SystemSample: Sendable, Equatable {
         let failed = Set(errors.map(\.collector))
         return attempted.filter { !failed.contains($0) }
     }
+
+    /// What this process may use: the cgroup limit when below MemTotal, else MemTotal;
+    /// nil when memory was not read or the cgroup read failed (the limit is then unknown).
+    public var memoryLimitBytes: UInt64? {
+        guard let memory, !errors.contains(where: { $0.collector == .cgroup }) else { return nil }
+        return cgroupMemory?.limitBytes.map { Swift.min($0, memory.total) } ?? memory.total
+    }
 }
