@@ -53,10 +53,15 @@ final class TempProcRoot {
         created.append(path + "/" + name)
     }
 
-    /// Hands `text` to a reader blocked opening the FIFO `name`; fails if none is waiting
-    /// (O_NONBLOCK: opening for writing without a reader is ENXIO, not a wait).
+    /// Hands `text` to the reader blocked opening the FIFO `name`, waiting (up to a
+    /// deadline) for one to arrive: opening for writing with O_NONBLOCK fails with ENXIO
+    /// until a reader is there, where a blocking open would hang the test instead.
     func feed(_ name: String, _ text: String) throws {
-        let fd = open(path + "/" + name, O_WRONLY | O_NONBLOCK)
+        var fd: Int32 = -1
+        Deadline.wait(seconds: 10) {
+            fd = open(path + "/" + name, O_WRONLY | O_NONBLOCK)
+            return fd >= 0
+        }
         guard fd >= 0 else { throw Failure(description: "no reader on \(name): errno \(errno)") }
         defer { close(fd) }
         let bytes = Array(text.utf8)
