@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
@@ -345,6 +346,9 @@ def run(args: argparse.Namespace, collector: finmon.MetricsCollector, port: int 
     return evolution
 
 
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "monitoring_config.yaml"
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="A small strategy-evolution loop instrumented with finmon.",
@@ -357,6 +361,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="turn mutation off, so diversity collapses and the champion goes stale")
     parser.add_argument("--failure-rate", type=float, default=0.0,
                         help="probability that an iteration's sandbox crashes (default 0)")
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG),
+                        help="monitoring_config.yaml (default: the repository's config/monitoring_config.yaml)")
     parser.add_argument("--iteration-delay", type=float, default=0.0,
                         help="seconds to pause between iterations, to watch it live (default 0)")
     args = parser.parse_args(argv)
@@ -373,6 +379,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _engine_reachable() -> bool:
+    """Watch sandbox containers only where a Docker-compatible engine answers here."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    return host.startswith("unix://") and os.path.exists(host[len("unix://"):])
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -384,9 +396,14 @@ def main(argv: Sequence[str] | None = None,
     args = parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
-    collector = finmon.MetricsCollector()
+    monitoring = finmon.start(args.config, port=args.port, enable_containers=_engine_reachable())
+    if monitoring.collector is None:
+        print("finmon: monitoring.enabled is false in the config; nothing to show", flush=True)
+        monitoring.stop()
+        return 0
+    collector = monitoring.collector
     try:
-        port = collector.start_http_server(port=args.port)
+        port = monitoring.port
         if port is None:
             print(f"finmon: port {args.port} is busy; metrics export disabled until it frees up", flush=True)
         else:
@@ -412,8 +429,7 @@ def main(argv: Sequence[str] | None = None,
         # A second Ctrl-C must not cut the shutdown short and leave threads behind.
         previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
         try:
-            collector.stop()
-            collector.close()
+            monitoring.stop()  # joins finmon's threads and writes the final record
         finally:
             if in_main_thread:
                 signal.signal(signal.SIGINT, previous_int)

@@ -124,12 +124,13 @@ class Monitoring:
 
 def start(config_path: str | os.PathLike[str] | None = "config/monitoring_config.yaml", *,
           docker_client: Any = None, port: int | None = None, final_export: bool = True,
-          disk_path: str | None = None) -> Monitoring:
+          disk_path: str | None = None, enable_containers: bool | None = None) -> Monitoring:
     """Start finmon as ``config_path`` says (None: the built-in defaults).
 
     ``port`` overrides ``monitoring.prometheus.port`` (0 picks a free port; the bound one
     is ``.port``); ``docker_client`` (a docker-py client) gives the container monitor its
-    engine; ``final_export=False`` skips the final record at stop.
+    engine; ``final_export=False`` skips the final record at stop; ``enable_containers``
+    overrides ``container_monitor.enabled`` (for a loop that runs without an engine).
     """
     config = MonitoringConfig.defaults() if config_path is None else MonitoringConfig.from_yaml(config_path)
     if not config.monitoring.enabled:
@@ -137,15 +138,21 @@ def start(config_path: str | os.PathLike[str] | None = "config/monitoring_config
     collector = MetricsCollector()
     monitoring = Monitoring(config, collector, docker_client=docker_client)
     try:
-        _wire(monitoring, config, collector, docker_client, port, final_export, disk_path)
+        _wire(monitoring, config, collector, docker_client, port, final_export, disk_path,
+              settings_enabled(config.monitoring.container_monitor.enabled, enable_containers))
     except BaseException:
         monitoring.stop()
         raise
     return monitoring
 
 
+def settings_enabled(configured: bool, override: bool | None) -> bool:
+    """The config's switch unless the caller overrides it."""
+    return configured if override is None else override
+
+
 def _wire(monitoring: Monitoring, config: MonitoringConfig, collector: MetricsCollector, docker_client: Any,
-          port: int | None, final_export: bool, disk_path: str | None) -> None:
+          port: int | None, final_export: bool, disk_path: str | None, containers_enabled: bool) -> None:
     settings = config.monitoring
     collector.configure_loop(success_window=settings.loop.success_window,
                              history_size=settings.diversity_monitor.history_size)
@@ -161,7 +168,7 @@ def _wire(monitoring: Monitoring, config: MonitoringConfig, collector: MetricsCo
         resources = ResourceMonitor(collector, disk_path=disk_path or settings.resource_monitor.disk_path)
         resources.start_monitoring(interval_seconds=settings.resource_monitor.interval_seconds)
         monitoring.resources = resources
-    if settings.container_monitor.enabled:
+    if containers_enabled:
         cm = settings.container_monitor
         containers = ContainerMonitor(
             collector, docker_client, docker_host=cm.docker_host, label=cm.label,

@@ -91,3 +91,17 @@ def prometheus_factory() -> Iterator[Callable[..., PrometheusServer]]:
     finally:
         for server in servers:
             server.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _work_in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The example loop and finmon.start write their final record and alert log to the
+    working directory; run the suite in a scratch folder so the checkout stays clean."""
+    import os
+
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    try:
+        yield
+    finally:
+        os.chdir(previous)

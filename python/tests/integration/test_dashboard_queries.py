@@ -27,10 +27,7 @@ DASHBOARD = REPO_ROOT / "config" / "grafana_dashboard.json"
 #: resource monitor yet, so system_* stay 0 (memory in percent is 0/0 = NaN) and no
 #: process_* metric is exported.
 #: remove once the resource monitor runs in the example
-EXPECTED_WITHOUT_DATA_UNTIL_RESOURCE_MONITOR = {
-    "process_resident_memory_bytes / 1e9",
-    "100 * system_memory_usage_bytes / system_memory_total_bytes",
-}
+
 
 #: Grafana variables and what they become here. Grafana makes $__rate_interval at least
 #: four scrape intervals; 1m covers the whole run at the test's 1 s scrapes.
@@ -96,10 +93,4 @@ def test_every_dashboard_query_returns_data_for_the_example_loop(
         if not has_data(query_range(prometheus, promql, start, end + 2)):
             without_data.append(expr)
 
-    unexpected = [expr for expr in without_data if expr not in EXPECTED_WITHOUT_DATA_UNTIL_RESOURCE_MONITOR]
-    assert not unexpected, f"dashboard queries without data: {unexpected}"
-    now_with_data = EXPECTED_WITHOUT_DATA_UNTIL_RESOURCE_MONITOR - set(without_data)
-    assert not now_with_data, (
-        f"these queries have data now; remove them from EXPECTED_WITHOUT_DATA_UNTIL_RESOURCE_MONITOR: "
-        f"{sorted(now_with_data)}")
-    assert EXPECTED_WITHOUT_DATA_UNTIL_RESOURCE_MONITOR <= set(queries), "a stale entry in the expected set"
+    assert not without_data, f"dashboard queries without data: {without_data}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,13 @@ MODULES = sorted(info.name for info in pkgutil.walk_packages(finmon.__path__, "f
                  if not info.name.endswith(("__main__", "libfinmon")))
 
 
+ROOT = Path(__file__).resolve().parents[3]
+
+
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name: str) -> None:
+def test_docstring_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Examples that read the repository's config name it relative to the checkout.
+    monkeypatch.chdir(ROOT)
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
