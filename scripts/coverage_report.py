@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +35,10 @@ def swift_files() -> dict[str, tuple[int, int]]:
     if not profile.exists() or not binary.exists():
         print("swift coverage: no profile (run swift test --enable-code-coverage)")
         return {}
-    raw = subprocess.run(["llvm-cov", "export", "-summary-only", f"-instr-profile={profile}", str(binary)],
+    # The toolchain's own llvm-cov: an older one on PATH cannot read Swift 6's profiles.
+    swift = shutil.which("swift")
+    llvm_cov = str(Path(os.path.realpath(swift)).parent / "llvm-cov") if swift else "llvm-cov"
+    raw = subprocess.run([llvm_cov, "export", "-summary-only", f"-instr-profile={profile}", str(binary)],
                          check=True, capture_output=True, text=True).stdout
     files: dict[str, tuple[int, int]] = {}
     for entry in json.loads(raw)["data"][0]["files"]:

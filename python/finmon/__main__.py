@@ -52,12 +52,30 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _passthrough(module: str) -> Callable[[argparse.Namespace], int]:
+    """A command whose module parses its own arguments (see ``main``)."""
+    def run(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        entry: Callable[[list[str]], int] = import_module(f"finmon.{module}").main
+        return entry(list(args.arguments))
+    return run
+
+
+def _rest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's own arguments (try --help)")
+
+
 #: Subcommand name -> Command.
 COMMANDS: dict[str, Command] = {
     "rules": Command("print the Prometheus alerting rules for a config (for config/alert_rules.yml)",
                      _config_argument, _rules),
     "config": Command("validate a config and print it in full (defaults filled in) as JSON",
                       _config_argument, _config),
+    "dashboard": Command("print the Grafana dashboard for a config (for config/grafana_dashboard.json)",
+                         _rest, _passthrough("dashboard")),
+    "stack": Command("run a local Prometheus and Alertmanager with finmon's config until Ctrl-C",
+                     _rest, _passthrough("stack")),
 }
 
 
@@ -68,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, command in COMMANDS.items():
         sub = subparsers.add_parser(name, help=command.help, description=command.help)
         command.arguments(sub)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("dashboard", "stack"):
+        # These parse their own options; argparse would take their --flags for ours.
+        return COMMANDS[argv[0]].run(argparse.Namespace(arguments=argv[1:]))
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)

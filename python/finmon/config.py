@@ -428,7 +428,9 @@ class AlertConfig:
     def to_text(self) -> str:
         """A config text (one line of JSON, read by the library as YAML) with this
         ``alerts`` section and every other section at its defaults."""
-        return json.dumps({"alerts": self.alerts_section()}, allow_nan=True)
+        # The loop keeps the one success-rate window the rule reads: they move together.
+        loop = {"loop": {"success_window": self.success_rate_window}}
+        return json.dumps({"monitoring": loop, "alerts": self.alerts_section()}, allow_nan=True)
 
     def monitoring_config(self) -> MonitoringConfig:
         """A full :class:`MonitoringConfig` with this ``alerts`` section, other sections default."""
