@@ -53,6 +53,7 @@ __all__ = [
     "SuccessRateSettings",
     "WebhookSettings",
     "render_rules",
+    "setting",
 ]
 
 _T = TypeVar("_T")
@@ -435,6 +436,24 @@ class AlertConfig:
     def monitoring_config(self) -> MonitoringConfig:
         """A full :class:`MonitoringConfig` with this ``alerts`` section, other sections default."""
         return MonitoringConfig.from_text(self.to_text(), "AlertConfig")
+
+
+def setting(config: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of a config tree (a :class:`MonitoringConfig`, or any
+    object with the same attributes), with an error that names what is missing.
+
+    Example:
+        >>> import finmon
+        >>> finmon.config.setting(finmon.MonitoringConfig.defaults(), "alerts.diversity_collapse.window")
+        5
+    """
+    value = config
+    for part in path.split("."):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise TypeError(f"config has no {path} (missing {part!r})") from None
+    return value
 
 
 def render_rules(path: str | os.PathLike[str] | None = None) -> str:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+from .config import setting
+
 __all__ = [
     "DASHBOARD_TITLE",
     "DASHBOARD_UID",
@@ -134,13 +136,7 @@ class DashboardThresholds:
         """
 
         def read(path: str) -> Any:
-            value = cfg
-            for part in path.split("."):
-                try:
-                    value = getattr(value, part)
-                except AttributeError:
-                    raise TypeError(f"config has no {path} (missing {part!r})") from None
-            return value
+            return setting(cfg, path)
 
         return cls(
             memory_percent=read("alerts.memory_threshold_percent"),

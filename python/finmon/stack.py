@@ -46,6 +46,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from .config import setting
+
 __all__ = [
     "DEFAULT_ALERTMANAGER_CONFIG",
     "StackSettings",
@@ -126,13 +128,7 @@ class StackSettings:
         """
 
         def read(path: str) -> Any:
-            value = cfg
-            for part in path.split("."):
-                try:
-                    value = getattr(value, part)
-                except AttributeError:
-                    raise TypeError(f"config has no {path} (missing {part!r})") from None
-            return value
+            return setting(cfg, path)
 
         return cls(
             scrape_interval_seconds=read("monitoring.prometheus.scrape_interval_seconds"),
