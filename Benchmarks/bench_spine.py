@@ -5,7 +5,8 @@
     PYTHONPATH=python FINMON_LIB=$PWD/.build/release/libfinmon.so python3 Benchmarks/bench_spine.py
 
 (a) cost of one loop iteration's metric updates from Python (1 observe, 1 inc, 5 gauge sets,
-    20 labeled gauge sets), five ways, plus a breakdown of where finmon's time goes;
+    20 labeled gauge sets): prometheus_client two ways, finmon six (per call, Batch,
+    record_iteration, PreparedBatch), plus a breakdown of where finmon's time goes;
 (b) /metrics latency and server CPU per scrape at 100 / 1,000 / 10,000 series, each server
     in its own subprocess (CPU from psutil.Process(pid).cpu_times());
 (c) RSS added by import + exporter + 10,000 labeled series, fresh subprocesses;
@@ -281,45 +282,20 @@ def finmon_record_iteration(collector, cat: Catalog) -> Callable[[int], None]:
     return run
 
 
-class PreparedBatch:
-    """A prototype, not part of finmon: the targets and operations of a batch fixed once,
-    so that each apply only packs the values and makes the one ``finmon_batch_apply``
-    call that finmon's Batch makes today. Shows what such a public API would cost."""
-
-    def __init__(self, entries: list[tuple[Any, int]]) -> None:
-        from finmon import _native
-
-        count = len(entries)
-        self._apply = _native.hot.finmon_batch_apply
-        self._raise = _native.raise_last
-        self._handles = (c_uint64 * count)(*[child._handle for child, _ in entries])
-        self._ops = (c_uint8 * count)(*[op for _, op in entries])
-        self._values = (c_double * count)()
-        self._pack = struct.Struct(f"{count}d").pack_into
-        self._count = count
-        self._failed = c_size_t()
-        self._failed_ref = ctypes.byref(self._failed)
-
-    def apply(self, *values: float) -> None:
-        self._pack(self._values, 0, *values)
-        rc = self._apply(self._handles, self._ops, self._values, self._count, self._failed_ref)
-        if rc:
-            self._raise(rc)
-
-
-def finmon_prepared(cat: Catalog) -> Callable[[int], None]:
-    """The PreparedBatch prototype: one pack and one call per iteration."""
+def finmon_prepared(collector, cat: Catalog) -> Callable[[int], None]:
+    """``collector.prepare_batch``: targets and verbs bound once, then one ``apply(values)``
+    per iteration (finmon packs the list and makes one native call)."""
     children = [cat.labeled.labels(container_id=cid) for cid in cat.ids]
-    entries = ([(cat.histogram.labels(), 3), (cat.counter.labels(), 1)]
-               + [(g.labels(), 0) for g in cat.gauges] + [(child, 0) for child in children])
-    apply = PreparedBatch(entries).apply
+    updates = ([("observe", cat.histogram), ("inc", cat.counter)]
+               + [("set", g) for g in cat.gauges] + [("set", child) for child in children])
+    apply = collector.prepare_batch(updates).apply
     containers = len(children)
 
     def run(n: int) -> None:
         for i in range(n):
             v = (i & 63) * 0.25
             memory = [v] * containers
-            apply(v, 1.0, v, v, v, v, v, *memory)
+            apply([v, 1.0, v, v, v, v, v, *memory])
 
     return run
 
@@ -341,7 +317,7 @@ def bench_iteration(iterations: int, repeats: int) -> dict:
         "finmon batch (with collector.batch())": timed_loop(finmon_batched(collector, fin), iterations),
         "finmon batch (one Batch reused, all children bound)": timed_loop(finmon_batched_reused(fin), iterations),
         "finmon record_iteration + batch": timed_loop(finmon_record_iteration(collector, fin), iterations),
-        "PROTOTYPE (not in finmon): prepared batch, values packed, 1 call": timed_loop(finmon_prepared(fin), iterations),
+        "finmon PreparedBatch (collector.prepare_batch)": timed_loop(finmon_prepared(collector, fin), iterations),
     }
     stats = interleaved(variants, repeats)
     # The updates really happened, in both libraries.
@@ -357,9 +333,8 @@ def bench_iteration(iterations: int, repeats: int) -> dict:
 
 
 def iteration_breakdown(collector, fin: Catalog, prom: Catalog, iterations: int, repeats: int) -> dict[str, Stat]:
-    """Where finmon's per-iteration time goes: single calls, queueing, building arrays, the
-    crossing, and what a batch whose handles and ops are fixed once (only the values
-    change) would cost with today's ``finmon_batch_apply``."""
+    """Where finmon's per-iteration time goes: single calls, a Batch's queueing and array
+    building, the native batch call, and the pieces of a PreparedBatch's apply."""
     import finmon
     from finmon import _native
 
@@ -411,15 +386,6 @@ def iteration_breakdown(collector, fin: Catalog, prom: Catalog, iterations: int,
                 b.set(t, v)
             b.clear()
 
-    hp = array("Q", handles_list).buffer_info()[0]
-
-    def casts_only(n: int) -> None:
-        u64, u8, dbl = ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_double)
-        for _ in range(n):
-            ctypes.cast(hp, u64)
-            ctypes.cast(hp, u8)
-            ctypes.cast(hp, dbl)
-
     def arrays_only(n: int) -> None:
         values = [0.5] * count
         for _ in range(n):
@@ -427,59 +393,57 @@ def iteration_breakdown(collector, fin: Catalog, prom: Catalog, iterations: int,
             array("Q", handles_list)
             array("B", ops_list)
 
-    # A batch prepared once: ctypes arrays for handles and ops, only the values rewritten.
+    # The native call as finmon makes it (pointers declared c_void_p, passed as addresses),
+    # over arrays built once: what a PreparedBatch's apply sends.
     handles_c = (c_uint64 * count)(*handles_list)
     ops_c = (c_uint8 * count)(*ops_list)
-    values_c = (c_double * count)()
-    failed = c_size_t()
-    failed_ref = ctypes.byref(failed)
+    values_c = (c_double * count)(*([0.5] * count))
+    addresses = (ctypes.addressof(handles_c), ctypes.addressof(ops_c), ctypes.addressof(values_c))
+    one_h, one_o, one_v = (c_uint64 * 1)(handle), (c_uint8 * 1)(0), (c_double * 1)(1.0)
+    one = (ctypes.addressof(one_h), ctypes.addressof(one_o), ctypes.addressof(one_v))
 
-    def prepared_slice(n: int) -> None:
-        for i in range(n):
-            v = (i & 63) * 0.25
-            values_c[:] = [v] * count
-            rc = apply_native(handles_c, ops_c, values_c, count, failed_ref)
-            if rc:
-                _native.raise_last(rc)
+    def apply_one(n: int) -> None:
+        h, o, v = one
+        for _ in range(n):
+            apply_native(h, o, v, 1, None)
 
-    def prepared_items(n: int) -> None:
-        for i in range(n):
-            v = (i & 63) * 0.25
-            for k in range(count):
-                values_c[k] = v
-            rc = apply_native(handles_c, ops_c, values_c, count, failed_ref)
-            if rc:
-                _native.raise_last(rc)
+    def apply_all(n: int) -> None:
+        h, o, v = addresses
+        for _ in range(n):
+            apply_native(h, o, v, count, None)
 
-    pack = struct.Struct(f"{count}d").pack_into
-
-    def prepared_pack(n: int) -> None:
-        for i in range(n):
-            v = (i & 63) * 0.25
-            pack(values_c, 0, *([v] * count))
-            rc = apply_native(handles_c, ops_c, values_c, count, failed_ref)
-            if rc:
-                _native.raise_last(rc)
-
-    # The same function without argtypes: ctypes passes the arrays as pointers without
-    # converting each argument through from_param (a prototype of a cheaper declaration).
+    # The same function with no argtypes at all: the floor of ctypes' argument handling.
     undeclared = ctypes.PyDLL(str(_native.library_path())).finmon_batch_apply
     undeclared.restype = ctypes.c_int
     count_c = c_size_t(count)
 
     def apply_undeclared(n: int) -> None:
         for _ in range(n):
-            undeclared(handles_c, ops_c, values_c, count_c, failed_ref)
+            undeclared(handles_c, ops_c, values_c, count_c, None)
 
-    one_h, one_o, one_v = (c_uint64 * 1)(handle), (c_uint8 * 1)(0), (c_double * 1)(1.0)
+    pack = struct.Struct(f"={count}d").pack_into
 
-    def apply_one(n: int) -> None:
+    def pack_only(n: int) -> None:
+        values = [0.5] * count
         for _ in range(n):
-            apply_native(one_h, one_o, one_v, 1, failed_ref)
+            pack(values_c, 0, *values)
 
-    def apply_all(n: int) -> None:
+    prepared = collector.prepare_batch([("observe", targets[0]), ("inc", targets[1])]
+                                       + [("set", t) for t in targets[2:]])
+
+    def prepared_apply(n: int) -> None:
+        apply = prepared.apply
+        values = [0.5] * count
         for _ in range(n):
-            apply_native(handles_c, ops_c, values_c, count, failed_ref)
+            apply(values)
+
+    containers = len(fin.ids)
+
+    def values_list(n: int) -> None:
+        for i in range(n):
+            v = (i & 63) * 0.25
+            memory = [v] * containers
+            [v, 1.0, v, v, v, v, v, *memory]  # noqa: B018  (the list the (a) row builds per iteration)
 
     variants = {
         "prometheus_client child.set(v)": per_call(prom_set),
@@ -488,14 +452,13 @@ def iteration_breakdown(collector, fin: Catalog, prom: Catalog, iterations: int,
         "prometheus_client labels(container_id=x) lookup": per_call(prom_labels),
         "finmon labels(container_id=x) lookup": per_call(fin_labels),
         f"finmon Batch: queue {count} entries, no apply": per_call(queue_only),
-        f"building the 3 arrays of {count} entries": per_call(arrays_only),
-        "3 x ctypes.cast (Batch.apply does these)": per_call(casts_only),
-        "finmon_batch_apply, 1 entry, arrays prebuilt": per_call(apply_one),
-        f"finmon_batch_apply, {count} entries, arrays prebuilt": per_call(apply_all),
-        f"prepared batch: values[:] = list, apply ({count})": per_call(prepared_slice),
-        f"prepared batch: values[k] = v x{count}, apply": per_call(prepared_items),
-        f"prepared batch: struct.pack_into {count} values, apply": per_call(prepared_pack),
+        f"building the 3 arrays of {count} entries (Batch.apply does this)": per_call(arrays_only),
+        "finmon_batch_apply, 1 entry, addresses prebuilt": per_call(apply_one),
+        f"finmon_batch_apply, {count} entries, addresses prebuilt (PreparedBatch's call)": per_call(apply_all),
         f"finmon_batch_apply, {count} entries, no argtypes declared": per_call(apply_undeclared),
+        f"struct.pack_into {count} values (PreparedBatch.apply does this)": per_call(pack_only),
+        f"PreparedBatch.apply(list of {count}), list prebuilt": per_call(prepared_apply),
+        f"building the {count}-value list (the (a) row does this per iteration)": per_call(values_list),
     }
     return interleaved(variants, repeats)
 
@@ -837,10 +800,6 @@ def bench_churn(series: int, repeats: int) -> dict:
     return result
 
 
-def _import_in_function() -> None:
-    from finmon.errors import InvalidArgumentError  # noqa: F401  (what finmon's encode() does on every call)
-
-
 def churn_breakdown(collector, repeats: int) -> dict[str, Stat]:
     """The pieces of finmon's Python create and remove paths, per call."""
     from finmon import _native
@@ -868,7 +827,6 @@ def churn_breakdown(collector, repeats: int) -> dict[str, Stat]:
     parts = {
         "finmon _native.encode(label value)": loop(lambda: encode("0123456789ab", "a label value")),
         "str.encode('utf-8') alone": loop(lambda: "0123456789ab".encode("utf-8")),
-        "`from .errors import X` inside a function (encode does this)": loop(_import_in_function),
         "_native.string_array([value])": loop(lambda: string_array([b"0123456789ab"])),
         "native finmon_metric_labels (existing series)": loop(lambda: labels_native(handle, None, values, 1, out_ref)),
         "native finmon_metric_remove (absent series)": loop(lambda: remove_native(handle, None, absent, 1, removed_ref)),
@@ -965,7 +923,6 @@ def render(report: dict) -> str:
               f"{ri.median:.1f}x ({ri.iqr_text()}) | {ratio(base_id.minimum, st.minimum)} | "
               f"{rp.median:.1f}x ({rp.iqr_text()}) | {ratio(base_pb.minimum, st.minimum)} |")
         best_name = min((n for n in s if n.startswith("finmon")), key=lambda n: s[n].median)
-        proto_name = next((n for n in s if n.startswith("PROTOTYPE")), None)
         best = s[best_name]
         best_id, best_pb = per_round(base_id, best).median, per_round(base_pb, best).median
         ten_x = best_id >= 10
@@ -976,13 +933,6 @@ def render(report: dict) -> str:
           f"prometheus_client idiomatic (per-round median; {ratio(base_id.minimum, best.minimum)} from minimums; "
           f"target >= 10x: {verdict(ten_x)}), {best_pb:.1f}x vs its pre-bound children "
           f"({ratio(base_pb.minimum, best.minimum)} from minimums; target: ahead: {verdict(ahead)}).\n")
-        if proto_name is not None:
-            proto = s[proto_name]
-            w(f"The prototype prepared batch (handles and ops fixed once, only values packed per "
-              f"iteration, today's `finmon_batch_apply`; defined in this script, not in finmon): "
-              f"{proto.median:,.0f} ns/iteration, {per_round(base_id, proto).median:.1f}x vs idiomatic, "
-              f"{per_round(base_pb, proto).median:.1f}x vs pre-bound (per-round medians; "
-              f"{ratio(base_id.minimum, proto.minimum)} and {ratio(base_pb.minimum, proto.minimum)} from minimums).\n")
         targets.append(f"(a) finmon best >= 10x cheaper than prometheus_client idiomatic: {verdict(ten_x)} "
                        f"({best_id:.1f}x per-round median, {ratio(base_id.minimum, best.minimum)} from minimums)")
         targets.append(f"(a) finmon best ahead of prometheus_client pre-bound: {verdict(ahead)} "
