@@ -14,12 +14,12 @@ Example:
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from . import diversity
 from ._native import version as _library_version
-from .alerts import Alert, AlertManager
 from .collector import CATALOG, MetricsCollector
-from .config import AlertConfig, MonitoringConfig
-from .containers import ContainerMonitor, TrackedContainer
 from .errors import (
     ConfigError,
     ConflictError,
@@ -39,8 +39,32 @@ from .errors import (
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 from .monitors import DiversityMonitor
-from .resources import ResourceMonitor, SystemStats
-from .runtime import Monitoring, start
+
+if TYPE_CHECKING:
+    from .alerts import Alert, AlertManager
+    from .config import AlertConfig, MonitoringConfig
+    from .containers import ContainerMonitor, TrackedContainer
+    from .resources import ResourceMonitor, SystemStats
+    from .runtime import Monitoring, start
+
+# Loaded on first use: a loop that only updates metrics does not pay for the config,
+# alert, container and resource modules (and the dataclass machinery they import).
+_LAZY = {
+    "Alert": "alerts", "AlertManager": "alerts",
+    "AlertConfig": "config", "MonitoringConfig": "config",
+    "ContainerMonitor": "containers", "TrackedContainer": "containers",
+    "ResourceMonitor": "resources", "SystemStats": "resources",
+    "Monitoring": "runtime", "start": "runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'finmon' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __version__ = _library_version()
 
@@ -83,3 +107,7 @@ __all__ = [
     "start",
     "__version__",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

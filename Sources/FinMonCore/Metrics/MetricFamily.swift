@@ -120,9 +120,10 @@ public final class MetricFamily: Sendable {
     public func sortedSeries() -> [Series] {
         state.withLock { state in
             if let sorted = state.sorted { return sorted }
-            let sorted = state.series.values.sorted { lhs, rhs in
-                lhs.sortKey.lexicographicallyPrecedes(rhs.sortKey)
-            }
+            let sorted = state.series.values
+                .map { (key: $0.sortKey(), series: $0) }
+                .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                .map(\.series)
             state.sorted = sorted
             return sorted
         }

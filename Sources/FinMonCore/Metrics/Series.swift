@@ -23,30 +23,21 @@ public final class Series: Sendable {
     /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
     /// instead of escaping every label of every series again.
     let labelBlock: [UInt8]
-    /// The label values as UTF-8 separated by NUL: the family sorts series by it, which is
-    /// a byte comparison instead of a Unicode-aware String comparison.
-    let sortKey: [UInt8]
 
     init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double]) {
         self.familyName = familyName
         self.type = type
         self.labelValues = labelValues
         var block: [UInt8] = []
-        var key: [UInt8] = []
         for (index, (name, value)) in zip(labelNames, labelValues).enumerated() {
-            if index > 0 {
-                block.append(UInt8(ascii: ","))
-                key.append(0)
-            }
+            if index > 0 { block.append(UInt8(ascii: ",")) }
             block.append(contentsOf: name.utf8)
             block.append(UInt8(ascii: "="))
             block.append(UInt8(ascii: "\""))
             SampleFormatter.escapeLabelValue(value, into: &block)
             block.append(UInt8(ascii: "\""))
-            key.append(contentsOf: value.utf8)
         }
         self.labelBlock = block
-        self.sortKey = key
         self.upperBounds = upperBounds
         self.bits = Atomic(0.0.bitPattern)
         self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
@@ -108,6 +99,17 @@ public final class Series: Sendable {
     func reset() {
         bits.store(0.0.bitPattern, ordering: .relaxed)
         histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
+    }
+
+    /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
+    /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
+    func sortKey() -> [UInt8] {
+        var key: [UInt8] = []
+        for (index, value) in labelValues.enumerated() {
+            if index > 0 { key.append(0) }
+            key.append(contentsOf: value.utf8)
+        }
+        return key
     }
 
     /// Cumulative bucket counts, sum and count, read together.
