@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import FrameType
 
@@ -290,9 +291,19 @@ def progress_line(report: IterationReport, iterations: int) -> str:
     return line + (" | COLLAPSE" if report.collapsed else "")
 
 
+#: ``sandbox(iteration, evolution)``: a context the generation's backtests run inside
+#: (e.g. a sandbox container); raising SandboxCrash in it fails the iteration.
+Sandbox = Callable[[int, Evolution], AbstractContextManager[object]]
+
+
 def run(args: argparse.Namespace, collector: finmon.MetricsCollector, port: int | None,
-        on_iteration: Callable[[IterationReport], None] | None = None) -> Evolution:
-    """The loop itself; returns the final state. KeyboardInterrupt propagates."""
+        on_iteration: Callable[[IterationReport], None] | None = None,
+        sandbox: Sandbox | None = None) -> Evolution:
+    """The loop itself; returns the final state. KeyboardInterrupt propagates.
+
+    ``sandbox``, when given, wraps each generation's backtests (the command line runs
+    them in-process, without one).
+    """
     evolution = Evolution(Market(synthetic_prices(args.seed)), random.Random(args.seed),
                           args.population, mutation=not args.collapse)
     # Failure injection draws from its own generator so --failure-rate does not change
@@ -306,7 +317,8 @@ def run(args: argparse.Namespace, collector: finmon.MetricsCollector, port: int 
             with collector.iteration(iteration) as it:
                 if failures.random() < args.failure_rate:
                     raise SandboxCrash("simulated sandbox failure")
-                best = evolution.step()
+                with sandbox(iteration, evolution) if sandbox is not None else nullcontext():
+                    best = evolution.step()
                 if best is None:
                     failed = "no offspring produced a valid backtest"
                     it.fail()
