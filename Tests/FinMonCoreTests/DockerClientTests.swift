@@ -196,6 +196,22 @@ import Testing
         #expect(result.error as? DockerError == .noStats(id: "fmdock-exited"))
     }
 
+    @Test func aBare500FromStatsRacingAnExitIsNoStatsButA500WithAMessageIsAnError() async throws {
+        let bare = try await podmanDouble { line in
+            line.contains("/stats?") ? .http(status: "500 Internal Server Error", body: []) : nil
+        }
+        defer { bare.stop() }
+        let raced = await FutureDeadline.outcome(within: 10, docker(bare).stats(id: "exiting"))
+        #expect(raced.error as? DockerError == .noStats(id: "exiting"))
+
+        let failing = try await podmanDouble { line in
+            line.contains("/stats?") ? .http(status: "500 Internal Server Error", body: Array(#"{"message":"storage broken"}"#.utf8)) : nil
+        }
+        defer { failing.stop() }
+        let broken = await FutureDeadline.outcome(within: 10, docker(failing).stats(id: "c"))
+        #expect(broken.error as? DockerError == .engine(status: 500, message: "storage broken"))
+    }
+
     @Test func statsOfAMissingContainerIsNotFound() async throws {
         let server = try await podmanDouble { line in
             line.contains("/stats?")

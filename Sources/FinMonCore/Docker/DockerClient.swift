@@ -106,7 +106,15 @@ public final class DockerClient: Sendable {
             return failed(.invalidArgument(reason: "container id is empty"))
         }
         let path = Self.apiVersionPrefix + "/containers/\(segment)/stats?stream=false&one-shot=true"
-        return send(.GET, path: path, notFoundID: id).flatMapThrowing { response in
+        return send(.GET, path: path, notFoundID: id).flatMapErrorThrowing { error -> HTTPResponse in
+            // podman 4.3 answers a stats query that races a container's exit with a bare
+            // 500 (no body, so the message is the reason phrase): the container stopped,
+            // the engine is fine.
+            if case DockerError.engine(status: 500, let message) = error, message == "Internal Server Error" {
+                throw DockerError.noStats(id: id)
+            }
+            throw error
+        }.flatMapThrowing { response in
             guard response.body.contains(where: { !Self.isJSONWhitespace($0) }) else {
                 throw DockerError.noStats(id: id)
             }

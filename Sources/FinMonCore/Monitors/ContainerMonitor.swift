@@ -62,6 +62,8 @@ public final class ContainerMonitor: Sendable {
         var lastCycleContainers = 0
         var orphanCount: Int?
         var autoRemoved: UInt64 = 0
+        /// Orphan ids the previous periodic scan found (see `autoClean`).
+        var orphansSeen: Set<String> = []
 
         mutating func freshToken() -> UInt64 {
             nextToken &+= 1
@@ -274,15 +276,23 @@ public final class ContainerMonitor: Sendable {
 
     /// Auto cleanup of a periodic scan: once `orphanThreshold` orphans are found, removes
     /// those this monitor does not track (a tracked container is the loop's, which may
-    /// still read its logs). Returns the failed removals.
+    /// still read its logs) and that the previous scan found too, so the orphan count, and
+    /// the alert on it, stay visible for one polling interval before the cleanup.
+    /// Returns the failed removals.
     private func autoClean(
         _ orphans: [ContainerSummary], _ start: CycleStart, on loop: any EventLoop
     ) -> EventLoopFuture<Int> {
+        let seenBefore = state.withLock { state in
+            defer { state.orphansSeen = Set(orphans.map(\.id)) }
+            return state.orphansSeen
+        }
         guard start.settings.autoCleanup, orphans.count >= start.settings.orphanThreshold else {
             return loop.makeSucceededFuture(0)
         }
         let removable = state.withLock { state in
-            orphans.filter { orphan in !state.tracked.keys.contains { Self.names(orphan, $0) } }
+            orphans.filter { orphan in
+                seenBefore.contains(orphan.id) && !state.tracked.keys.contains { Self.names(orphan, $0) }
+            }
         }
         return remove(removable, scanned: orphans.count, client: start.client, epoch: start.epoch, on: loop)
             .map { summary in
