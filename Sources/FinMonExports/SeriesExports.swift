@@ -1,35 +1,31 @@
 import FinMonCore
 
-@_cdecl("finmon_series_set")
-public func finmon_series_set(_ series: OpaquePointer?, _ value: Double) -> Int32 {
+/// One update of one series: the handle is checked, the core's error becomes the status.
+private func updating(_ series: OpaquePointer?, _ update: (Series) throws -> Void) -> Int32 {
     abiCall {
-        try Handles.series(series).set(value)
+        try update(Handles.series(series))
         return Status.ok
     }
+}
+
+@_cdecl("finmon_series_set")
+public func finmon_series_set(_ series: OpaquePointer?, _ value: Double) -> Int32 {
+    updating(series) { try $0.set(value) }
 }
 
 @_cdecl("finmon_series_inc")
 public func finmon_series_inc(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
-    abiCall {
-        try Handles.series(series).inc(amount)
-        return Status.ok
-    }
+    updating(series) { try $0.inc(amount) }
 }
 
 @_cdecl("finmon_series_dec")
 public func finmon_series_dec(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
-    abiCall {
-        try Handles.series(series).dec(amount)
-        return Status.ok
-    }
+    updating(series) { try $0.dec(amount) }
 }
 
 @_cdecl("finmon_series_observe")
 public func finmon_series_observe(_ series: OpaquePointer?, _ value: Double) -> Int32 {
-    abiCall {
-        try Handles.series(series).observe(value)
-        return Status.ok
-    }
+    updating(series) { try $0.observe(value) }
 }
 
 @_cdecl("finmon_series_get")
