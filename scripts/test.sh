@@ -12,13 +12,20 @@ echo "== swift build"
 swift build 2>&1 | tee .build-log.txt | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
 ln -sf libfinmon.so .build/debug/libfinmon.so.1
 
-echo "== swift test"
+echo "== swift test (with a real podman engine for the Docker client's live test)"
+export CONTAINERS_CONF="$ROOT/config/containers.conf"
+sock_dir="$(mktemp -d)"
+podman system service --time=0 "unix://$sock_dir/podman.sock" >"$sock_dir/log" 2>&1 &
+podman_pid=$!
+trap 'kill "$podman_pid" 2>/dev/null; wait "$podman_pid" 2>/dev/null; rm -rf "$sock_dir"' EXIT
+for _ in $(seq 1 200); do [[ -S $sock_dir/podman.sock ]] && break; sleep 0.05; done
+[[ -S $sock_dir/podman.sock ]] || { cat "$sock_dir/log"; echo "error: podman system service did not start"; exit 1; }
+export FINMON_TEST_DOCKER_HOST="unix://$sock_dir/podman.sock"
 swift test --enable-code-coverage
 
 echo "== pytest"
 export FINMON_LIB="$ROOT/.build/debug/libfinmon.so"
 export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
-export CONTAINERS_CONF="$ROOT/config/containers.conf"
 rm -f .coverage .coverage.*
 python3 -m coverage run --rcfile=scripts/coveragerc -m pytest python/tests -q -p no:cacheprovider "$@"
 
