@@ -9,7 +9,7 @@ cd "$ROOT"
 bash scripts/setup.sh
 
 echo "== swift build"
-swift build 2>&1 | tee .build-log.txt | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
+swift build 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
 ln -sf libfinmon.so .build/debug/libfinmon.so.1
 
 echo "== swift test (with a real podman engine for the Docker client's live test)"
