@@ -81,7 +81,36 @@ class FinmonIOError(FinmonError, OSError):
 
 
 class ConfigError(FinmonError, ValueError):
-    """An invalid configuration file or value; the message names file, key and line."""
+    """An invalid configuration file or value; the message names file, key and line, which
+    are also attributes (``file``, ``line``, ``key_path``; None where the error has none).
+
+    Example:
+        >>> error = ConfigError("c.yaml:14: alerts.diversity_collapse.window: must be a positive integer")
+        >>> error.file, error.line, error.key_path
+        ('c.yaml', 14, 'alerts.diversity_collapse.window')
+    """
+
+    @property
+    def file(self) -> str | None:
+        return self._parts()[0]
+
+    @property
+    def line(self) -> int | None:
+        return self._parts()[1]
+
+    @property
+    def key_path(self) -> str | None:
+        return self._parts()[2]
+
+    def _parts(self) -> tuple[str | None, int | None, str | None]:
+        import re
+
+        # "file:line: key.path: message", "file:line:column: message" or "file: message".
+        found = re.match(r"(?P<file>.+?):(?P<line>\d+)(?::\d+)?: (?:(?P<key>[A-Za-z_][\w.]*): )?", str(self))
+        if found:
+            return found["file"], int(found["line"]), found["key"]
+        plain = re.match(r"(?P<file>[^:]+): ", str(self))
+        return (plain["file"] if plain else None), None, None
 
 
 class FinmonTimeoutError(FinmonError, TimeoutError):

@@ -81,10 +81,14 @@ def test_disabled_monitoring_makes_every_hook_a_no_op(tmp_path: Path) -> None:
 
 def test_a_bad_config_starts_nothing(tmp_path: Path) -> None:
     config = write_config(tmp_path, "alerts:\n  memory_threshold_percent: 150\n")
-    with pytest.raises(finmon.ConfigError, match=r"monitoring_config.yaml:2: alerts.memory_threshold_percent"):
+    with pytest.raises(finmon.ConfigError, match=r"monitoring_config.yaml:2: alerts.memory_threshold_percent") as caught:
         finmon.start(config)
-    with pytest.raises(finmon.ConfigError, match="cannot open"):
+    assert caught.value.file == str(config)
+    assert caught.value.line == 2
+    assert caught.value.key_path == "alerts.memory_threshold_percent"
+    with pytest.raises(finmon.ConfigError, match="cannot open") as missing:
         finmon.start(tmp_path / "missing.yaml")
+    assert missing.value.file == str(tmp_path / "missing.yaml") and missing.value.line is None
 
 
 def test_configure_loop_validates(tmp_path: Path) -> None:
