@@ -1,4 +1,6 @@
 import FoundationEssentials
+import Testing
+@testable import FinMonCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -127,9 +129,51 @@ enum ConfigTestSupport {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
+    /// A small deterministic generator for the fuzz tests.
+    struct SplitMix64 {
+        private var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Every `.swift` file under `directory`, recursively.
+    static func swiftFiles(under directory: String) throws -> [String] {
+        guard let dir = opendir(directory) else { throw IOError(description: "opendir \(directory): errno \(errno)") }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                raw.bindMemory(to: CChar.self).baseAddress.map { String(cString: $0) } ?? ""
+            }
+            guard !name.hasPrefix(".") else { continue }
+            let path = "\(directory)/\(name)"
+            if entry.pointee.d_type == UInt8(DT_DIR) {
+                found += try swiftFiles(under: path)
+            } else if name.hasSuffix(".swift") {
+                found.append(path)
+            }
+        }
+        return found
+    }
+
     /// Whether an executable named `name` is on PATH.
     static func onPath(_ name: String) -> Bool {
         let path = getenv("PATH").map { String(cString: $0) } ?? ""
         return path.split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+}
+
+extension MonitoringConfig {
+    /// Sets a value without checking it against its row (a test may need one the file
+    /// would refuse, such as an https:// receiver), but only at a path the table has.
+    mutating func testSet(_ path: String, _ value: ConfigValue) {
+        #expect(ConfigTable.key(path) != nil, "\(path) is not a row of ConfigTable")
+        assign(path, value, line: 0)
     }
 }
