@@ -93,9 +93,9 @@ private final class EngineDouble: Sendable {
 
     private struct Fixture {
         let engine: EngineDouble
-        let monitoring: Monitoring
-        var monitor: ContainerMonitor { monitoring.containers }
-        var catalog: MetricsCatalog { monitoring.catalog }
+        let collector: MetricsCollector
+        var monitor: ContainerMonitor { collector.containers }
+        var catalog: MetricsCatalog { collector.catalog }
 
         func memory(_ id: String) -> Double? { catalog.containerMemoryUsageBytes.existingSeries([id])?.value }
         func cpu(_ id: String) -> Double? { catalog.containerCPUUsagePercent.existingSeries([id])?.value }
@@ -103,7 +103,7 @@ private final class EngineDouble: Sendable {
         func value(_ family: MetricFamily) -> Double { family.existingSeries([])?.value ?? -1 }
 
         func stop() {
-            monitoring.stop()
+            collector.stop()
             engine.server.stop()
         }
     }
@@ -112,17 +112,17 @@ private final class EngineDouble: Sendable {
         timeout: Double = 2, label: String = "finlab-sandbox", threshold: Int = 3, autoCleanup: Bool = true
     ) async throws -> Fixture {
         let engine = try await EngineDouble.start()
-        let monitoring = try Monitoring()
-        monitoring.containers.configure(
+        let collector = try MetricsCollector()
+        collector.containers.configure(
             try ContainerMonitorSettings(
                 endpoint: engine.endpoint, label: label, requestTimeoutSeconds: timeout, orphanThreshold: threshold,
                 autoCleanup: autoCleanup))
-        return Fixture(engine: engine, monitoring: monitoring)
+        return Fixture(engine: engine, collector: collector)
     }
 
-    private func drainEvents(_ monitoring: Monitoring) -> [RuntimeEvent] {
+    private func drainEvents(_ collector: MetricsCollector) -> [RuntimeEvent] {
         var events: [RuntimeEvent] = []
-        while let event = monitoring.events.next(timeout: 0) { events.append(event) }
+        while let event = collector.events.next(timeout: 0) { events.append(event) }
         return events
     }
 
@@ -350,19 +350,19 @@ private final class EngineDouble: Sendable {
     }
 
     @Test func anUnreachableEngineIsATransportError() async throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
-        monitoring.containers.configure(
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
+        collector.containers.configure(
             try ContainerMonitorSettings(endpoint: .unix(path: CannedHTTPServer.uniqueSocketPath())))
         #expect {
-            try monitoring.containers.scanOrphans(on: monitoring)
+            try collector.containers.scanOrphans(on: collector)
         } throws: { error in
             guard case .docker(.transport(.connectFailed))? = error as? ContainerMonitorError else { return false }
             return true
         }
-        #expect(throws: ContainerMonitorError.self) { try monitoring.containers.removeContainer(id: "abc", on: monitoring) }
-        #expect(monitoring.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
-        #expect(monitoring.containers.status().errors == 2)
+        #expect(throws: ContainerMonitorError.self) { try collector.containers.removeContainer(id: "abc", on: collector) }
+        #expect(collector.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
+        #expect(collector.containers.status().errors == 2)
     }
 
     @Test func removeContainerRecordsTheCleanup() async throws {
@@ -535,12 +535,12 @@ private final class EngineDouble: Sendable {
 
     @Test(arguments: [0.0, -1, .nan, .infinity, 0.001, 100_000])
     func pollingIntervalsOutOfRangeAreRefused(interval: Double) async throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
         #expect(throws: ContainerMonitorError.self) {
-            try monitoring.containers.startPolling(intervalSeconds: interval, on: monitoring)
+            try collector.containers.startPolling(intervalSeconds: interval, on: collector)
         }
-        #expect(!monitoring.containers.status().polling)
+        #expect(!collector.containers.status().polling)
     }
 
     @Test func forgettingThreadsAfterForkResetsTheSchedule() async throws {
@@ -569,13 +569,13 @@ private final class EngineDouble: Sendable {
     }
 
     @Test func theDefaultEngineComesFromTheEnvironmentOrTheStandardSocket() throws {
-        let monitoring = try Monitoring()
+        let collector = try MetricsCollector()
         let expected =
             (try? DockerClient.resolveEndpoint(configured: nil, dockerHost: DockerClient.dockerHostFromEnvironment()))
             ?? .unix(path: DockerClient.defaultSocketPath)
-        #expect(monitoring.containers.settings.endpoint == expected)
-        #expect(monitoring.containers.settings.label == "finlab-sandbox")
-        #expect(monitoring.containers.settings.orphanStatuses == ["exited", "dead"])
+        #expect(collector.containers.settings.endpoint == expected)
+        #expect(collector.containers.settings.label == "finlab-sandbox")
+        #expect(collector.containers.settings.orphanStatuses == ["exited", "dead"])
     }
 
     @Test func trackedKeysNameContainersByIdPrefixOrName() {
