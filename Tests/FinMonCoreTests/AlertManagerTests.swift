@@ -156,7 +156,7 @@ struct AlertManagerFixture {
     @Test func diversityCollapseThroughTheRealHook() throws {
         let fixture = try AlertManagerFixture()
         defer { fixture.close() }
-        let diversity = fixture.monitoring.diversity
+        let diversity = fixture.collector.diversity
         var fired: [AlertEvent] = []
         for iteration in 0..<4 {
             try diversity.recordDiversity(iteration: iteration, diversity: 0.05, uniqueCount: 1, totalCount: 20)
@@ -179,8 +179,8 @@ struct AlertManagerFixture {
     @Test func stalenessAndSuccessRateThroughTheLoopHooks() throws {
         let fixture = try AlertManagerFixture { $0.alerts.championStaleness.thresholdIterations = 3 }
         defer { fixture.close() }
-        let loop = fixture.monitoring.loop
-        let diversity = fixture.monitoring.diversity
+        let loop = fixture.collector.loop
+        let diversity = fixture.collector.diversity
         try diversity.recordChampionUpdate(iteration: 0, oldSharpe: nil, newSharpe: 1)
         var seen: [AlertEvent] = []
         for iteration in 1...10 {
