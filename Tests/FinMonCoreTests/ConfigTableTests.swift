@@ -205,7 +205,7 @@ import Testing
         let original = Array(try ConfigTestSupport.read(MonitoringConfigTests.committedPath).utf8)
         let lineCount = original.filter { $0 == UInt8(ascii: "\n") }.count
         let alphabet = Array(":-[]{}!&*?|>'\"#%@`, \n\t0123456789.~abcxyz_\u{00}".utf8) + [0xC3, 0xFF, 0x80]
-        var random = ConfigTestSupport.SplitMix64(seed: 0xF1A_2026)
+        var random = SplitMix64(seed: 0xF1A_2026)
         var accepted = 0
         var rejected = 0
         for round in 0..<1500 {

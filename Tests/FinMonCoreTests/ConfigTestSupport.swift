@@ -129,19 +129,6 @@ enum ConfigTestSupport {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
-    /// A small deterministic generator for the fuzz tests.
-    struct SplitMix64 {
-        private var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Every `.swift` file under `directory`, recursively.
     static func swiftFiles(under directory: String) throws -> [String] {
         guard let dir = opendir(directory) else { throw IOError(description: "opendir \(directory): errno \(errno)") }

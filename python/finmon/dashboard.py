@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from .config import default, setting
+from ._promql import duration
+from .config import MonitoringConfig, default, setting
 
 __all__ = [
     "DASHBOARD_TITLE",
@@ -70,16 +71,6 @@ def _number(value: object, what: str) -> float:
 def _plain(value: float) -> int | float:
     """80.0 -> 80 (as a person wrote it, and as the alert rules print it)."""
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
-
-
-def duration(seconds: float) -> str:
-    """A Grafana/Prometheus duration: ``5s``, or ``1500ms`` when not whole seconds.
-
-    >>> duration(5), duration(0.25)
-    ('5s', '250ms')
-    """
-    milliseconds = max(round(seconds * 1000), 1)
-    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
 
 
 @dataclass(frozen=True)
@@ -533,8 +524,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         | Row | Panel | ...
         0
     """
-    from .config import MonitoringConfig
-
     parser = argparse.ArgumentParser(
         prog="python -m finmon dashboard",
         description="Print finmon's Grafana dashboard (JSON, Grafana 9+ import format) "
