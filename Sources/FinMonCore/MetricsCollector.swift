@@ -56,11 +56,19 @@ public final class MetricsCollector: Sendable {
     /// The pool for blocking reads, started on first use.
     public var threadPool: NIOThreadPool { ensureThreads().pool }
 
-    /// Starts serving `/metrics`; returns the bound port, or nil in degraded mode.
+    /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
-    public func startExporter(host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5) throws -> Int? {
+    public func startExporter(
+        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
+    ) throws -> Int? {
         let interval = retryInterval.isFinite && retryInterval > 0 ? min(retryInterval, 3_600) : 5
-        return try exporter.start(host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)))
+        return try exporter.start(
+            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
+    }
+
+    /// The exporter's status, without starting threads for a collector that has none.
+    public var exporterStatus: MetricsExporter.Status {
+        threads.withLock { $0 }?.exporter.status ?? .stopped
     }
 
     public func stopExporter() {

@@ -133,6 +133,16 @@ class AlertManager:
         #: The flat view of the alert settings in use.
         self.alert_config: AlertConfig = self.config.alert_config()
 
+    @classmethod
+    def _attached(cls, collector: MetricsCollector, config: MonitoringConfig) -> AlertManager:
+        """The alert manager a :class:`~finmon.Runtime` configured, as it is."""
+        manager = cls.__new__(cls)
+        manager._owns_collector = False
+        manager.collector = collector
+        manager.config = config
+        manager.alert_config = config.alert_config()
+        return manager
+
     def _configure_text(self, text: str, name: str) -> None:
         _native.check(_native.hot.finmon_alerts_configure_text(
             self.collector._live_handle(), _native.encode(text, "config"), _native.encode(name, "name")))

@@ -125,7 +125,19 @@ class MetricsCollector:
     def __init__(self) -> None:
         out = c_void_p()
         _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
-        self._handle: int | None = out.value
+        self._setup(out.value or 0, owned=True)
+
+    @classmethod
+    def _borrowed(cls, handle: int) -> MetricsCollector:
+        """A wrapper over a collector the library's runtime owns (see :func:`finmon.start`):
+        :meth:`close` drains its events but leaves freeing it to the runtime."""
+        collector = cls.__new__(cls)
+        collector._setup(handle, owned=False)
+        return collector
+
+    def _setup(self, handle: int, owned: bool) -> None:
+        self._handle: int | None = handle
+        self._owned = owned
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
@@ -276,16 +288,19 @@ class MetricsCollector:
         _native.check(_native.blocking.finmon_collector_stop(self._handle))
 
     def close(self) -> None:
-        """Stop and free the native collector; the object is unusable afterwards."""
+        """Stop and free the native collector; the object is unusable afterwards. (The
+        collector of a :class:`~finmon.Runtime` is freed by the runtime's ``stop``.)"""
         with self._lock:
             handle, self._handle = self._handle, None
         if handle is None:
             return
-        _native.hot.finmon_events_close(handle)
+        if self._owned:
+            _native.hot.finmon_events_close(handle)
         if self._pump is not None:
-            self._pump.stop()
+            self._pump.stop()  # what is queued is still logged
             self._pump = None
-        _native.blocking.finmon_collector_free(handle)
+        if self._owned:
+            _native.blocking.finmon_collector_free(handle)
 
     def __enter__(self) -> MetricsCollector:
         return self

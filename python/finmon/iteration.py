@@ -37,7 +37,7 @@ from .errors import FinmonError, InvalidArgumentError
 if TYPE_CHECKING:
     from .collector import MetricsCollector
 
-__all__ = ["Iteration"]
+__all__ = ["Iteration", "SkippedIteration"]
 
 
 class Iteration:
@@ -104,3 +104,30 @@ class Iteration:
         except FinmonError as refused:
             # The block's own exception is the one the caller needs; keep ours as a note.
             error.add_note(f"finmon could not record this failed iteration: {refused}")
+
+
+class SkippedIteration(Iteration):
+    """What :meth:`finmon.Runtime.iteration` yields with ``monitoring.enabled: false``: the
+    same handle (``result``, ``fail``, ``elapsed``), timing the block and recording nothing.
+
+    Example:
+        >>> from finmon.iteration import SkippedIteration
+        >>> with SkippedIteration(3) as it:
+        ...     it.result(sharpe=1.2)
+        >>> it.sharpe, it.elapsed is not None
+        (1.2, True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = _args.int64(iteration, "iteration")
+        self.sharpe = None
+        self.max_drawdown = None
+        self.failed = False
+        self.elapsed = None
+        self._start = 0.0
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.elapsed = max(0.0, time.perf_counter() - self._start)

@@ -145,6 +145,15 @@ class ResourceMonitor:
         _native.check(_native.hot.finmon_resource_configure(
             collector._live_handle(), self._disk_path, self._proc_root, window))
 
+    @classmethod
+    def _attached(cls, collector: MetricsCollector, disk_path: _StrPath) -> ResourceMonitor:
+        """The monitor a :class:`~finmon.Runtime` started, as it is (not reconfigured)."""
+        monitor = cls.__new__(cls)
+        monitor.collector = collector
+        monitor._disk_path = _path(disk_path, "disk_path")
+        monitor._proc_root = None
+        return monitor
+
     def start_monitoring(self, interval_seconds: float = 5.0) -> ResourceMonitor:
         """Sample now and every ``interval_seconds`` (0.01 to 86400) on the library's threads.
 
