@@ -463,6 +463,26 @@ int finmon_resource_current_stats(finmon_collector *collector, char **out);
    finmon_string_free). cpu_percent is null on the first sample (no baseline yet). */
 int finmon_resource_sample_now(finmon_collector *collector, char **out);
 
+/* ---- Alert checks: the original design's AlertManager methods ------------------------ */
+
+/* Checks one alert rule against the current signals without changing anything: *out
+   receives the firing alert as one JSON object (as finmon_alerts_evaluate gives them), or
+   NULL when the condition does not hold, its signal is missing or alerts are disabled.
+   The alert's state and `for` duration are not considered. alert_type is high_memory,
+   high_cpu, diversity_collapse, champion_staleness, low_success_rate or
+   orphaned_containers (another name: FINMON_E_INVALID_ARGUMENT). FINMON_E_STATE before
+   the alert manager is configured. Caller frees *out with finmon_string_free. */
+int finmon_alerts_check(finmon_collector *collector, const char *alert_type, char **out);
+
+/* Fires an alert as an evaluation would, now: it is firing until a later evaluation sees
+   its condition clear, and is appended to the alert log, counted in
+   alerts_triggered_total{alert_type}, logged as an event and sent to the receivers.
+   severity is "warning" or "critical"; iteration_context is used when
+   has_iteration_context is not 0. FINMON_E_STATE before the alert manager is configured. */
+int finmon_alerts_trigger(finmon_collector *collector, const char *alert_type, const char *severity,
+                          const char *message, double current_value, double threshold_value,
+                          int64_t iteration_context, int has_iteration_context);
+
 /* ---- Runtime: everything from a config file in one call ----------------------------- */
 
 /* A running finmon wired from monitoring_config.yaml: a collector with its exporter,

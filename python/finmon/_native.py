@@ -345,3 +345,11 @@ _declare(hot, "finmon_runtime_collector", c_int, [c_void_p, POINTER(c_void_p)])
 _declare(hot, "finmon_runtime_config", c_int, [c_void_p, POINTER(c_void_p)])
 # int finmon_runtime_port(finmon_runtime *runtime, int *port);
 _declare(hot, "finmon_runtime_port", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_alerts_check(finmon_collector *collector, const char *alert_type, char **out);
+_declare(hot, "finmon_alerts_check", c_int, [c_void_p, c_char_p, POINTER(c_void_p)])
+# int finmon_alerts_trigger(finmon_collector *collector, const char *alert_type, const char *severity,
+#                           const char *message, double current_value, double threshold_value,
+#                           int64_t iteration_context, int has_iteration_context);
+# Declared on `blocking`: it appends to the alert log file.
+_declare(blocking, "finmon_alerts_trigger", c_int,
+         [c_void_p, c_char_p, c_char_p, c_char_p, c_double, c_double, c_int64, c_int])

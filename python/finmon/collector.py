@@ -30,7 +30,7 @@ from .errors import InvalidHandleError
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 
-__all__ = ["MetricsCollector", "CATALOG"]
+__all__ = ["ALIASES", "CATALOG", "MetricsCollector"]
 
 #: Attribute name -> metric name of the original design's catalog (and finmon's additions).
 CATALOG: dict[str, str] = {
@@ -60,11 +60,14 @@ CATALOG: dict[str, str] = {
     "container_cpu_usage": "container_cpu_usage_percent",
     "container_cleanup_success": "container_cleanup_success_total",
     "container_cleanup_failure": "container_cleanup_failure_total",
-    "alerts_triggered": "alerts_triggered_total",
+    "alerts_triggered_total": "alerts_triggered_total",
     "alert_active": "alert_active",
     "alert_notifications": "alert_notifications_total",
     "collection_errors": "finmon_collection_errors_total",
 }
+
+#: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
+ALIASES: dict[str, str] = {"alerts_triggered": "alerts_triggered_total"}
 
 _KINDS: dict[int, type[Metric]] = {0: Counter, 1: Gauge, 2: Histogram}
 _TYPE_CODES = {"counter": 0, "gauge": 1, "histogram": 2}
@@ -117,7 +120,8 @@ class MetricsCollector:
     container_cpu_usage: Gauge
     container_cleanup_success: Counter
     container_cleanup_failure: Counter
-    alerts_triggered: Counter
+    alerts_triggered_total: Counter
+    alerts_triggered: Counter  # alias of alerts_triggered_total
     alert_active: Gauge
     alert_notifications: Counter
     collection_errors: Counter
@@ -145,6 +149,8 @@ class MetricsCollector:
         self._ensure_pump()
         for attribute, name in CATALOG.items():
             setattr(self, attribute, self.metric(name))
+        for alias, attribute in ALIASES.items():
+            setattr(self, alias, getattr(self, attribute))
         _live.add(self)
 
     # ---- metrics -------------------------------------------------------------------
