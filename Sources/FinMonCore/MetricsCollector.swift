@@ -18,6 +18,8 @@ public final class MetricsCollector: Sendable {
     public let alerts: AlertManager
     public let containers: ContainerMonitor
     public let resources: ResourceMonitor
+    /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
+    public let hooks: HookGuard
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -41,6 +43,7 @@ public final class MetricsCollector: Sendable {
         resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
         containers = try ContainerMonitor(catalog: catalog, events: events)
+        hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
         resources.useThreads { [weak self] in self.map { ($0.eventLoop, $0.threadPool) } }
         alerts.attach { [weak self] in self?.eventLoop }
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }

@@ -42,6 +42,7 @@ public final class Runtime: Sendable {
     }
 
     private static func wire(_ collector: MetricsCollector, _ config: MonitoringConfig) throws {
+        collector.hooks.isStrict = config.bool("monitoring.strict")
         try collector.loop.configure(successWindow: config.int("monitoring.alerts.success_rate.window_iterations"))
         try collector.diversity.configure(historySize: config.int("monitoring.diversity_monitor.history_size"))
         if config.bool("monitoring.export.enabled") {

@@ -12,6 +12,24 @@ final class RuntimeHandle: Sendable {
     }
 }
 
+@_cdecl("finmon_collector_set_strict")
+public func finmon_collector_set_strict(_ collector: OpaquePointer?, _ strict: Int32) -> Int32 {
+    abiCall {
+        try Handles.collector(collector).hooks.isStrict = strict != 0
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_collector_strict")
+public func finmon_collector_strict(_ collector: OpaquePointer?, _ strict: UnsafeMutablePointer<Int32>?) -> Int32 {
+    abiCall {
+        let object = try Handles.collector(collector)
+        guard let strict else { throw ABIError.null("strict") }
+        strict.pointee = object.hooks.isStrict ? 1 : 0
+        return Status.ok
+    }
+}
+
 @_cdecl("finmon_runtime_start")
 public func finmon_runtime_start(
     _ configPath: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?

@@ -353,3 +353,7 @@ _declare(hot, "finmon_alerts_check", c_int, [c_void_p, c_char_p, POINTER(c_void_
 # Declared on `blocking`: it appends to the alert log file.
 _declare(blocking, "finmon_alerts_trigger", c_int,
          [c_void_p, c_char_p, c_char_p, c_char_p, c_double, c_double, c_int64, c_int])
+# int finmon_collector_set_strict(finmon_collector *collector, int strict);
+_declare(hot, "finmon_collector_set_strict", c_int, [c_void_p, c_int])
+# int finmon_collector_strict(finmon_collector *collector, int *strict);
+_declare(hot, "finmon_collector_strict", c_int, [c_void_p, POINTER(c_int)])

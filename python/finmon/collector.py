@@ -64,6 +64,7 @@ CATALOG: dict[str, str] = {
     "alert_active": "alert_active",
     "alert_notifications": "alert_notifications_total",
     "collection_errors": "finmon_collection_errors_total",
+    "rejected_values": "finmon_rejected_values_total",
 }
 
 #: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
@@ -91,6 +92,17 @@ class MetricsCollector:
 
     The catalog's metrics are attributes (see :data:`CATALOG`): ``population_diversity``,
     ``container_memory_usage`` (labeled by ``container_id``), ``strategy_success``...
+
+    The loop hooks (``record_iteration``, ``iteration``, the diversity and container
+    monitors' ``record_*``) never stop the loop: a value they cannot use (a NaN Sharpe ratio
+    from a failed backtest, ``-inf`` for "no champion yet", a negative count...) is skipped,
+    the rest is recorded, and the skip is counted in
+    ``finmon_rejected_values_total{hook,reason}`` and logged once per hook and reason (then
+    at most once a minute) on the ``finmon`` logger. An iteration number that goes backwards
+    is a loop restart: the success window starts over and champion staleness counts from
+    the new iteration. With ``strict=True`` (for tests) such a call raises
+    :class:`~finmon.InvalidArgumentError` instead and changes nothing. Programming errors
+    (a str where a number goes, an unknown label name, ``observe`` on a gauge) always raise.
     """
 
     # Catalog attributes, typed for editors and type checkers.
@@ -125,11 +137,25 @@ class MetricsCollector:
     alert_active: Gauge
     alert_notifications: Counter
     collection_errors: Counter
+    rejected_values: Counter
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
         out = c_void_p()
         _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
         self._setup(out.value or 0, owned=True)
+        if strict:
+            self.strict = True
+
+    @property
+    def strict(self) -> bool:
+        """True when the hooks raise on values they cannot use instead of skipping them."""
+        out = c_int()
+        _native.check(_native.hot.finmon_collector_strict(self._live_handle(), ctypes.byref(out)))
+        return bool(out.value)
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        _native.check(_native.hot.finmon_collector_set_strict(self._live_handle(), 1 if value else 0))
 
     @classmethod
     def _borrowed(cls, handle: int) -> MetricsCollector:
@@ -380,9 +406,11 @@ class MetricsCollector:
         N from the config, default 10), ``strategy_sharpe_ratio`` and ``strategy_max_drawdown``
         (when given), ``loop_iteration``, and moves ``champion_staleness_iterations`` on.
 
-        Raises :class:`~finmon.InvalidArgumentError` (a ValueError), changing nothing, for an
-        iteration below 0 or before the last one recorded, a negative or non-finite
-        execution time, a NaN or infinite Sharpe ratio or drawdown.
+        A value it cannot use is skipped and counted (see the class documentation): a NaN or
+        infinite Sharpe ratio or drawdown is not set, a negative or non-finite execution
+        time not observed, a negative iteration leaves ``loop_iteration``; an iteration
+        before the last one recorded is a loop restart. With ``strict=True`` these raise
+        :class:`~finmon.InvalidArgumentError` (a ValueError) and change nothing.
 
         Example:
             >>> import finmon
