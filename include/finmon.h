@@ -345,7 +345,11 @@ typedef enum finmon_alert_input {
     FINMON_ALERT_INPUT_CHAMPION_STALENESS = 3,  /* iterations, a whole number >= 0 */
     FINMON_ALERT_INPUT_SUCCESS_RATE = 4,        /* fraction [0, 1] over the success window */
     FINMON_ALERT_INPUT_ORPHANED_CONTAINERS = 5, /* a whole number >= 0 */
-    FINMON_ALERT_INPUT_ITERATION = 6            /* context attached to events; whole number >= 0 */
+    FINMON_ALERT_INPUT_ITERATION = 6,           /* context attached to events; whole number >= 0 */
+    FINMON_ALERT_INPUT_RESIDENT_MEMORY_BYTES = 7,        /* this process' RSS, bytes; >= 0 */
+    FINMON_ALERT_INPUT_RESIDENT_MEMORY_GROWTH = 8,       /* RSS growth, bytes per second; finite */
+    FINMON_ALERT_INPUT_MEMORY_LIMIT_BYTES = 9,           /* memory this process may use, bytes; > 0 */
+    FINMON_ALERT_INPUT_SECONDS_SINCE_LAST_ITERATION = 10 /* seconds; >= 0 */
 } finmon_alert_input;
 
 /* Overrides one signal of the snapshot until cleared: value NaN clears the override.
@@ -490,8 +494,8 @@ int finmon_resource_sample_now(finmon_collector *collector, char **out);
    receives the firing alert as one JSON object (as finmon_alerts_evaluate gives them), or
    NULL when the condition does not hold, its signal is missing or alerts are disabled.
    The alert's state and `for` duration are not considered. alert_type is high_memory,
-   high_cpu, diversity_collapse, champion_staleness, low_success_rate or
-   orphaned_containers (another name: FINMON_E_INVALID_ARGUMENT). FINMON_E_STATE before
+   high_cpu, diversity_collapse, champion_staleness, low_success_rate,
+   orphaned_containers, memory_leak or loop_stuck (another name: FINMON_E_INVALID_ARGUMENT). FINMON_E_STATE before
    the alert manager is configured. Caller frees *out with finmon_string_free. */
 int finmon_alerts_check(finmon_collector *collector, const char *alert_type, char **out);
 

@@ -49,6 +49,15 @@ public final class MetricsCollector: Sendable {
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
         alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
         alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
+        alerts.setProvider(.residentMemoryBytes) { [resources] in
+            resources.currentStats()?.process.map { Double($0.residentBytes) }
+        }
+        alerts.setProvider(.residentMemoryGrowth) { [resources] in resources.currentStats()?.rssGrowthBytesPerSecond }
+        alerts.setProvider(.memoryLimitBytes) { [resources] in resources.currentStats()?.memoryLimitBytes.map(Double.init) }
+        alerts.attach(boundPort: { [weak self] in
+            guard let self, case .serving(let port) = self.exporterStatus else { return nil }
+            return port
+        })
     }
 
     /// The event loop, created on first use.

@@ -3,6 +3,7 @@ import FinMonCore
 /// finmon_alert_input's values, in header order.
 private let alertInputs: [AlertInput] = [
     .memoryPercent, .cpuPercent, .diversity, .championStaleness, .successRate, .orphanedContainers, .iteration,
+    .residentMemoryBytes, .residentMemoryGrowth, .memoryLimitBytes, .secondsSinceLastIteration,
 ]
 
 /// The name given to config text in error messages when the caller gives none.

@@ -65,7 +65,11 @@ import Testing
         let alert = try #require(posted(first).first)
         #expect(alert["labels"]?["alertname"] == .string("high_memory"))
         #expect(alert["labels"]?["env"] == .string("test"))
-        #expect(alert["labels"]?["instance"] == .string(AlertmanagerPayload.hostName()))
+        // The labels Prometheus gives the same alert from the generated rules and prometheus.yml.
+        #expect(alert["labels"]?["instance"] == .string("127.0.0.1:8000"))
+        #expect(alert["labels"]?["job"] == .string("finmon"))
+        #expect(alert["labels"]?["alert_type"] == .string("high_memory"))
+        #expect(alert["labels"]?["severity"] == .string("critical"))
         #expect(alert["startsAt"] == .string(try #require(fired.first?.startsAt)))
         #expect(Deadline.wait(seconds: 10) { notifications(fixture, "alertmanager", "success") == 1 })
         #expect(fixture.alerts.deliveryStatus.alertmanagerInSync)
@@ -192,17 +196,77 @@ import Testing
     @Test func stopAbandonsARequestInFlightAndKeepsItsAlert() async throws {
         let server = try await CannedHTTPServer.tcp { _ in .silent }
         defer { server.stop() }
-        let fixture = try AlertManagerFixture(policy: AlertDeliveryPolicy(requestTimeoutSeconds: 30)) {
+        let fixture = try AlertManagerFixture(policy: AlertDeliveryPolicy(requestTimeoutSeconds: 30, stopTimeoutSeconds: 0.3)) {
             $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
         }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
         _ = try fixture.alerts.evaluate()
         #expect(await server.waitUntil { $0.received.count == 1 })
-        fixture.alerts.shutDown()  // what the runtime's stop does: prompt, no waiting on the peer
+        // What the runtime's stop does: one attempt to resolve the firing alert, waiting no
+        // longer than stopTimeoutSeconds on a peer that never answers, then nothing more.
+        let clock = ContinuousClock()
+        let took = clock.measure { fixture.alerts.shutDown() }
+        #expect(took < .seconds(10))
         let status = fixture.alerts.deliveryStatus
         #expect(!status.alertmanagerInSync && status.alertmanagerPending == 1)
-        #expect(notifications(fixture, "alertmanager", "failure") == 0)
+        #expect(notifications(fixture, "alertmanager", "failure") == 1)
+        let notes = fixture.drainEvents().filter { $0.logger == "finmon" }
+        #expect(notes.map(\.level) == [.warning])
+        #expect(notes.first?.message.hasPrefix("stop: could not resolve firing alert(s) high_memory at Alertmanager") == true)
+    }
+
+    @Test func aCleanStopResolvesTheFiringAlertsAtAlertmanager() async throws {
+        let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
+        defer { server.stop() }
+        let fixture = try AlertManagerFixture(policy: Self.quick) {
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
+        }
+        defer { fixture.close() }
+        try fixture.alerts.inject(.memoryPercent, 90)
+        try fixture.alerts.inject(.orphanedContainers, 5)
+        _ = try fixture.alerts.evaluate()
+        #expect(await server.waitUntil { $0.received.count == 1 })
+        #expect(Deadline.wait(seconds: 10) { fixture.alerts.deliveryStatus.alertmanagerInSync })
+        _ = fixture.drainEvents()
+        let before = AlertTime.now().epochSeconds
+        fixture.alerts.shutDown()
+        let after = AlertTime.now().epochSeconds
+        // The stop's post went out before shutDown returned: both alerts, ending now.
+        #expect(server.received.count == 2)
+        let resolves = posted(server.received[1])
+        #expect(resolves.map { $0["labels"]?["alertname"] } == [.string("high_memory"), .string("orphaned_containers")])
+        for alert in resolves {
+            guard case .string(let endsAt)? = alert["endsAt"] else {
+                Issue.record("no endsAt: \(alert)")
+                continue
+            }
+            #expect(endsAt >= RFC3339Timestamp.format(epochSeconds: before) && endsAt <= RFC3339Timestamp.format(epochSeconds: after))
+        }
+        let notes = fixture.drainEvents().filter { $0.logger == "finmon" }
+        #expect(notes.map(\.level) == [.info])
+        #expect(notes.first?.message == "stop: resolved firing alert(s) high_memory, orphaned_containers at Alertmanager \(url(server))")
+        #expect(notifications(fixture, "alertmanager", "success") == 4)  // counted per alert: 2 fired, 2 resolved
+        // The engine still holds them: the final record lists what was firing at the end.
+        #expect(fixture.alerts.activeAlerts.count == 2)
+    }
+
+    @Test func aStopWithNothingFiringPostsNothing() async throws {
+        let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
+        defer { server.stop() }
+        let fixture = try AlertManagerFixture(policy: Self.quick) {
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
+        }
+        defer { fixture.close() }
+        try fixture.alerts.inject(.memoryPercent, 90)
+        _ = try fixture.alerts.evaluate()
+        try fixture.alerts.inject(.memoryPercent, 10)
+        _ = try fixture.alerts.evaluate()
+        #expect(Deadline.wait(seconds: 10) { fixture.alerts.deliveryStatus.alertmanagerPending == 0 })
+        let posts = server.received.count
+        fixture.alerts.shutDown()
+        #expect(server.received.count == posts)
+        #expect(!fixture.drainEvents().contains { $0.message.hasPrefix("stop:") })
     }
 
     @Test func startingAgainResumesWhatAStopAbandoned() async throws {

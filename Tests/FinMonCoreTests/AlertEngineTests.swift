@@ -13,8 +13,14 @@ import Testing
         }
     }
 
-    private func engine(_ edit: (inout MonitoringConfig) -> Void = { _ in }) -> AlertEngine {
+    /// An engine without hold-downs or hysteresis (the state machine's basics), unless
+    /// `shipped` asks for the defaults as they ship.
+    private func engine(shipped: Bool = false, _ edit: (inout MonitoringConfig) -> Void = { _ in }) -> AlertEngine {
         var config = MonitoringConfig.defaults
+        if !shipped {
+            for name in ConfigTable.alertNames { config.testSet("monitoring.alerts.for_seconds.\(name)", 0) }
+            for type in ["high_memory", "high_cpu"] { config.testSet("monitoring.alerts.hysteresis.\(type)", 0) }
+        }
         edit(&config)
         return AlertEngine(config: config)
     }
@@ -165,5 +171,57 @@ import Testing
         }
         let events = engine.evaluate(AlertSnapshot(memoryPercent: 55), now: Clock().now)
         #expect(events.first?.severity == .warning && events.first?.thresholdValue == 50)
+    }
+
+    @Test func shippedDefaultsDoNotFlapOnACPUHoveringAtTheThreshold() {
+        var engine = engine(shipped: true)
+        var clock = Clock()
+        // A busy machine: 95% and 50% alternating every 5 s sample for 20 minutes.
+        for step in 0..<240 {
+            let cpu = step.isMultiple(of: 2) ? 95.0 : 50.0
+            #expect(engine.evaluate(AlertSnapshot(cpuPercent: cpu), now: clock.advance(5)).isEmpty)
+        }
+        // Five minutes above 90% (the default for:) fire it once...
+        var events: [AlertEvent] = []
+        for _ in 0...60 { events += engine.evaluate(AlertSnapshot(cpuPercent: 97), now: clock.advance(5)) }
+        #expect(events.map(\.status) == [.firing])
+        // ...and hovering between 80% and 90% (the hysteresis band) keeps it firing, not flapping.
+        for step in 0..<120 {
+            let cpu = step.isMultiple(of: 2) ? 92.0 : 81.0
+            #expect(engine.evaluate(AlertSnapshot(cpuPercent: cpu), now: clock.advance(5)).isEmpty)
+        }
+        let resolved = engine.evaluate(AlertSnapshot(cpuPercent: 80), now: clock.advance(5))
+        #expect(resolved.map(\.status) == [.resolved])
+        #expect(resolved.first?.message == "CPU usage 80.0% is back at or below 80%")
+        #expect(engine.triggeredCount(.highCPU) == 1)
+    }
+
+    @Test func memoryHysteresisHoldsAFiringAlertUntilItClears() {
+        var engine = engine { $0.testSet("monitoring.alerts.hysteresis.high_memory", 5) }
+        var clock = Clock()
+        #expect(engine.evaluate(AlertSnapshot(memoryPercent: 81), now: clock.now).map(\.status) == [.firing])
+        #expect(engine.evaluate(AlertSnapshot(memoryPercent: 76), now: clock.advance(5)).isEmpty)
+        #expect(engine.isActive(.highMemory))
+        #expect(engine.evaluate(AlertSnapshot(memoryPercent: 75), now: clock.advance(5)).map(\.status) == [.resolved])
+        // Not firing, the band is below the threshold: 78% does not fire it again.
+        #expect(engine.evaluate(AlertSnapshot(memoryPercent: 78), now: clock.advance(5)).isEmpty)
+    }
+
+    @Test func memoryLeakAndLoopStuckFireAndResolve() {
+        var engine = engine()
+        var clock = Clock()
+        let growing = AlertSnapshot(
+            residentMemoryBytes: 2e9, residentMemoryGrowthBytesPerSecond: 2e6, memoryLimitBytes: 8e9,
+            secondsSinceLastIteration: 700)
+        let fired = engine.evaluate(growing, now: clock.now)
+        #expect(fired.map(\.alertType) == [.memoryLeak, .loopStuck])
+        #expect(fired.first?.currentValue == 9.2e9 && fired.first?.thresholdValue == 8e9)
+        #expect(fired.last?.currentValue == 700 && fired.last?.thresholdValue == 600)
+        var flat = growing
+        flat.residentMemoryGrowthBytesPerSecond = 0
+        flat.secondsSinceLastIteration = 1
+        let resolved = engine.evaluate(flat, now: clock.advance(10))
+        #expect(resolved.map(\.status) == [.resolved, .resolved])
+        #expect(resolved.first?.thresholdValue == 8e9)
     }
 }

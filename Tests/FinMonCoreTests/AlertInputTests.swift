@@ -36,7 +36,9 @@ import Testing
 
     private func expected(_ input: AlertInput) -> String {
         switch input {
-        case .memoryPercent, .cpuPercent: "a finite number >= 0"
+        case .memoryPercent, .cpuPercent, .residentMemoryBytes, .secondsSinceLastIteration: "a finite number >= 0"
+        case .residentMemoryGrowth: "a finite number"
+        case .memoryLimitBytes: "a finite number > 0"
         case .diversity, .successRate: "a number in [0, 1]"
         case .championStaleness, .orphanedContainers, .iteration: "a whole number >= 0"
         }

@@ -4,6 +4,16 @@ import Testing
 
 /// A runtime with its alert manager configured from `config`, the alert log in a
 /// private directory.
+extension MonitoringConfig {
+    /// The defaults without hold-downs: alerts fire at the first evaluation that sees their
+    /// condition (the shipped hold-downs are tested on their own, in AlertEngineTests).
+    static var firingAtOnce: MonitoringConfig {
+        var config = MonitoringConfig.defaults
+        for name in ConfigTable.alertNames { config.testSet("monitoring.alerts.for_seconds.\(name)", .number(0)) }
+        return config
+    }
+}
+
 struct AlertManagerFixture {
     let collector: MetricsCollector
     let dir: ConfigTestSupport.TemporaryDirectory
@@ -13,7 +23,7 @@ struct AlertManagerFixture {
         collector = try MetricsCollector()
         dir = try ConfigTestSupport.TemporaryDirectory()
         logPath = dir.path + "/alerts.jsonl"
-        var config = MonitoringConfig.defaults
+        var config = MonitoringConfig.firingAtOnce
         config.testSet("monitoring.alerts.log_file", .string(logPath))
         edit(&config)
         if let policy {
@@ -258,7 +268,7 @@ struct AlertManagerFixture {
     @Test func aLogThatBecomesWritableAgainIsSaidSo() throws {
         let fixture = try AlertManagerFixture { _ in }
         defer { fixture.close() }
-        var config = MonitoringConfig.defaults
+        var config = MonitoringConfig.firingAtOnce
         let subdir = fixture.dir.path + "/later"
         config.testSet("monitoring.alerts.log_file", .string(subdir + "/alerts.jsonl"))
         fixture.alerts.configure(from: config)
@@ -319,7 +329,7 @@ struct AlertManagerFixture {
         try alerts.inject(.cpuPercent, 99)
         try alerts.start()
         #expect(Deadline.wait(seconds: 10) { fixture.active(.highCPU) == 1 })
-        var config = MonitoringConfig.defaults
+        var config = MonitoringConfig.firingAtOnce
         config.testSet("monitoring.alerts.log_file", nil)
         config.testSet("monitoring.alerts.evaluation_interval", 0.02)
         alerts.configure(from: config)

@@ -41,11 +41,4 @@ import Testing
         #expect(alert["endsAt"] == .string("2027-01-15T08:00:30.000Z"))
         #expect(AlertmanagerPayload.render([], labels: [:]) == "[]")
     }
-
-    @Test func instanceDefaultsToTheHostNameUnlessConfigured() {
-        let host = AlertmanagerPayload.hostName()
-        #expect(!host.isEmpty)
-        #expect(AlertmanagerPayload.defaultLabels(configured: [:]) == ["instance": host])
-        #expect(AlertmanagerPayload.defaultLabels(configured: ["instance": "a", "env": "b"]) == ["instance": "a", "env": "b"])
-    }
 }

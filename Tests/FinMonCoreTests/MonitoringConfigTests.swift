@@ -24,8 +24,14 @@ import Testing
         #expect(d.strings("monitoring.container_monitor.orphan_statuses") == ["exited", "dead"])
         #expect(d.severities == PerAlertType(
             highMemory: .critical, highCPU: .warning, diversityCollapse: .warning,
-            championStaleness: .warning, lowSuccessRate: .critical, orphanedContainers: .warning))
-        #expect(d.forSeconds == PerAlertType(repeating: 0))
+            championStaleness: .warning, lowSuccessRate: .critical, orphanedContainers: .warning,
+            memoryLeak: .warning, loopStuck: .critical))
+        #expect(d.forSeconds == PerAlertType(
+            highMemory: 120, highCPU: 300, diversityCollapse: 0, championStaleness: 0, lowSuccessRate: 0,
+            orphanedContainers: 0, memoryLeak: 600, loopStuck: 0))
+        #expect(d.severity(of: "loop_down") == .critical && d.forSeconds(of: "loop_down") == 60)
+        #expect(d.severity(of: "loop_absent") == .critical && d.forSeconds(of: "loop_absent") == 60)
+        #expect(d.loopStuckSeconds == 600)
     }
 
     @Test func emptyTextAndEmptySectionsMeanDefaults() throws {
@@ -36,7 +42,8 @@ import Testing
     @Test func overridesAreRead() throws {
         let config = try MonitoringConfig.parse(text: """
             monitoring:
-              prometheus: {port: 0, address: "0.0.0.0", scrape_interval: 2.5, metrics_path: /prom}
+              prometheus: {port: 0, address: "0.0.0.0", scrape_interval: 2.5, metrics_path: /prom, instance: "loop-1",
+                           job_name: evolution}
               container_monitor:
                 docker_host: "unix:///run/podman.sock"
                 orphan_statuses: [exited, created]
@@ -45,7 +52,8 @@ import Testing
                 diversity_collapse: {threshold: 0, window: 1}
                 severities: {high_cpu: critical}
                 for_seconds: {high_cpu: 60, orphaned_containers: 0.5}
-                alertmanager: {url: "http://127.0.0.1:9093", labels: {env: prod, instance: "loop-1"}}
+                alertmanager: {url: "http://127.0.0.1:9093", labels: {env: prod, team: "quant"}}
+                hysteresis: {high_cpu: 2.5}
             grafana: {refresh_interval: 1m30s, datasource_url: "https://prom.example.com:9443"}
             """)
         #expect(config.int("monitoring.prometheus.port") == 0)
@@ -60,9 +68,11 @@ import Testing
         #expect(config.severities.highCPU == .critical && config.severities.highMemory == .critical)
         #expect(config.severities.diversityCollapse == .warning)
         #expect(config.forSeconds[.highCPU] == 60 && config.forSeconds[.orphanedContainers] == 0.5)
-        #expect(config.forSeconds[.highMemory] == 0)
+        #expect(config.forSeconds[.highMemory] == 120)  // the default, not set here
         #expect(config.string("monitoring.alerts.alertmanager.url") == "http://127.0.0.1:9093")
-        #expect(config.labels("monitoring.alerts.alertmanager.labels") == ["env": "prod", "instance": "loop-1"])
+        #expect(config.labels("monitoring.alerts.alertmanager.labels") == ["env": "prod", "team": "quant"])
+        #expect(config.double("monitoring.alerts.hysteresis.high_cpu") == 2.5)
+        #expect(ScrapeTarget(config: config) == ScrapeTarget(job: "evolution", instance: "loop-1"))
         #expect(config.string("grafana.refresh_interval") == "1m30s")
         #expect(config.string("grafana.datasource_url") == "https://prom.example.com:9443")
         #expect(config.warnings.isEmpty)
@@ -91,7 +101,8 @@ import Testing
         let error = parseError("monitoring:\n  prometheus:\n    enabled: true\n    prot: 9000\n")
         #expect(error?.kind == .unknownKey)
         #expect(error?.description == "monitoring_config.yaml:4: monitoring.prometheus.prot: "
-            + "unknown key (expected one of: address, enabled, metrics_path, port, retry_interval, scrape_interval)")
+            + "unknown key (expected one of: address, enabled, instance, job_name, metrics_path, port, retry_interval, "
+            + "scrape_interval)")
         #expect(parseError("alert:\n  enabled: true\n")?.description
             == "monitoring_config.yaml:1: alert: unknown key (expected one of: grafana, monitoring)")
         #expect(parseError("monitoring:\n  alerts:\n    for_seconds:\n      high_disk: 5\n")?.keyPath
@@ -169,7 +180,12 @@ import Testing
         ("monitoring:\n  alerts:\n    webhook:\n      url: \"http://host:99999/x\"\n", 4, "monitoring.alerts.webhook.url",
          "is not a usable URL: invalid endpoint \"http://host:99999/x\": port must be a number from 1 to 65535"),
         ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {alertname: x}\n", 4,
-         "monitoring.alerts.alertmanager.labels.alertname", "is set by finmon itself (reserved: alertname, alert_type, severity)"),
+         "monitoring.alerts.alertmanager.labels.alertname",
+         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance)"),
+        ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {instance: x}\n", 4,
+         "monitoring.alerts.alertmanager.labels.instance",
+         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance; "
+            + "set it with monitoring.prometheus.instance)"),
         ("monitoring:\n  alerts:\n    alertmanager:\n      labels:\n        9env: x\n", 5,
          "monitoring.alerts.alertmanager.labels.9env", "is not a valid Prometheus label name"),
         ("monitoring:\n  export:\n    final_metrics_path: \"\"\n", 3, "monitoring.export.final_metrics_path",

@@ -11,15 +11,19 @@ public struct AlertDeliveryPolicy: Sendable, Equatable {
     /// dropped and counted (`alert_notifications_total{result="dropped"}`). Alertmanager
     /// needs no such queue: it is sent the current state, at most one alert per type.
     public var webhookQueueCapacity: Int
+    /// How long a clean stop waits for Alertmanager to accept the resolves of the alerts
+    /// still firing; a stop never waits longer, whatever the receiver does.
+    public var stopTimeoutSeconds: Double
 
     public init(
         requestTimeoutSeconds: Double = 5, backoffBaseSeconds: Double = 1, backoffCapSeconds: Double = 60,
-        webhookQueueCapacity: Int = 1000
+        webhookQueueCapacity: Int = 1000, stopTimeoutSeconds: Double = 2
     ) {
         self.requestTimeoutSeconds = Self.positive(requestTimeoutSeconds, fallback: 5)
         self.backoffBaseSeconds = Self.positive(backoffBaseSeconds, fallback: 1)
         self.backoffCapSeconds = max(Self.positive(backoffCapSeconds, fallback: 60), self.backoffBaseSeconds)
         self.webhookQueueCapacity = max(webhookQueueCapacity, 2)
+        self.stopTimeoutSeconds = Self.positive(stopTimeoutSeconds, fallback: 2)
     }
 
     public static let `default` = AlertDeliveryPolicy()

@@ -17,13 +17,6 @@ final class AlertDispatcher: Sendable {
         case webhook
     }
 
-    /// Where one receiver is reached: the URL as configured, its endpoint and request path.
-    struct Target: Sendable, Equatable {
-        let url: String
-        let endpoint: HTTPEndpoint
-        let path: String
-    }
-
     private struct State: Sendable {
         var alertmanager: Target?
         var webhook: Target?
@@ -62,14 +55,6 @@ final class AlertDispatcher: Sendable {
             case .webhook: .webhook
             }
         }
-    }
-
-    private enum Outcome {
-        case delivered
-        /// The receiver answered but refused the request; sending it again cannot help.
-        case rejected(String)
-        /// Unreachable, timed out or a server error: worth retrying.
-        case failed(String)
     }
 
     private let state: Mutex<State>
@@ -114,7 +99,7 @@ final class AlertDispatcher: Sendable {
             fresh.generation = state.generation &+ 1
             fresh.alertmanager = alertmanager
             fresh.webhook = webhook
-            fresh.labels = AlertmanagerPayload.defaultLabels(configured: labels)
+            fresh.labels = labels
             fresh.resendIntervalSeconds = resendIntervalSeconds.isFinite && resendIntervalSeconds > 0
                 ? resendIntervalSeconds : 60
             state = fresh
@@ -175,6 +160,44 @@ final class AlertDispatcher: Sendable {
             }
         }
         loop?.execute { self.pump(generation) }
+    }
+
+    /// Posts every firing alert to Alertmanager with `endsAt` now and waits for the answer,
+    /// at most the policy's `stopTimeoutSeconds`, then logs what happened (a clean stop
+    /// should not leave alerts active in Alertmanager until their `endsAt`). Does nothing
+    /// without an Alertmanager, with nothing firing, or on the event loop itself (waiting
+    /// there would deadlock it).
+    func resolveFiringAtStop() {
+        let now = AlertTime.now()
+        let plan = state.withLock { state -> (Target, [AlertmanagerOutbox.Entry], [String: String], Double)? in
+            guard let target = state.alertmanager else { return nil }
+            let entries = state.outbox.stopPost(nowEpochSeconds: now.epochSeconds)
+            return entries.isEmpty ? nil : (target, entries, state.labels, state.policy.stopTimeoutSeconds)
+        }
+        guard let (target, entries, labels, timeout) = plan,
+              let loop = state.withLock({ $0.loop }) ?? loopProvider.withLock({ $0 })?(), !loop.inEventLoop
+        else { return }
+        let names = entries.filter { $0.event.status == .firing }.map(\.event.alertType.rawValue)
+        let request = Self.post(target, body: AlertmanagerPayload.render(entries, labels: labels))
+        let client = HTTPClient(eventLoopGroup: loop, maxBodyBytes: 64 * 1024)
+        let outcome: Outcome
+        do {
+            outcome = Self.outcome(of: .success(try client.execute(request, timeout: .nanoseconds(Int64(timeout * 1e9))).wait()))
+        } catch {
+            outcome = Self.outcome(of: .failure(error))
+        }
+        let what = names.isEmpty ? "\(entries.count) pending resolve(s)" : "firing alert(s) " + names.joined(separator: ", ")
+        switch outcome {
+        case .delivered:
+            count(.alertmanager, "success", entries.count)
+            events.push(RuntimeEvent(level: .info, message: "stop: resolved \(what) at Alertmanager \(target.url)"))
+        case .rejected(let reason), .failed(let reason):
+            count(.alertmanager, "failure", entries.count)
+            events.push(RuntimeEvent(
+                level: .warning,
+                message: "stop: could not resolve \(what) at Alertmanager \(target.url): \(reason); "
+                    + "they stay active there until their endsAt"))
+        }
     }
 
     /// Abandons timers and requests in flight (their answers are ignored; what they carried
@@ -289,29 +312,11 @@ final class AlertDispatcher: Sendable {
         case .webhook(let t, let b): (target, body) = (t, b)
         }
         let timeout = state.withLock { $0.policy.requestTimeoutSeconds }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        let request = HTTPRequest(endpoint: target.endpoint, method: .POST, path: target.path, headers: headers, body: Array(body.utf8))
+        let request = Self.post(target, body: body)
         // Answers are read only for their status and an error excerpt: a small cap suffices.
         let client = HTTPClient(eventLoopGroup: loop, maxBodyBytes: 64 * 1024)
         client.execute(request, timeout: .nanoseconds(Int64(timeout * 1e9))).whenComplete { result in
             self.finish(send, outcome: Self.outcome(of: result), generation: generation)
-        }
-    }
-
-    private static func outcome(of result: Result<HTTPResponse, any Error>) -> Outcome {
-        switch result {
-        case .success(let response):
-            if response.isSuccess { return .delivered }
-            let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
-            let text = "HTTP \(response.statusCode)" + (excerpt.isEmpty ? "" : ": \(excerpt)")
-            // 408 and 429 say "later"; other 4xx say the request itself is wrong.
-            if (400..<500).contains(response.statusCode) && response.statusCode != 408 && response.statusCode != 429 {
-                return .rejected(text)
-            }
-            return .failed(text)
-        case .failure(let error):
-            return .failed("\(error)")
         }
     }
 

@@ -2,7 +2,10 @@
 /// inactive -> pending (only when the rule has a `for` duration) -> firing -> resolved -> inactive.
 ///
 /// `evaluate` reports transitions only: a condition that persists does not fire again,
-/// and one that clears and returns fires anew. A missing signal changes nothing.
+/// and one that clears and returns fires anew. A pending alert whose condition lapses is
+/// inactive again (Prometheus' `for:`); a firing one resolves only once its reading is
+/// `cleared` (below the threshold minus the hysteresis for high_memory and high_cpu). A
+/// missing signal changes nothing.
 ///
 /// A value type with no locking of its own: the runtime keeps it inside its own Mutex
 /// and so serialises `evaluate` with the readers. Being a struct makes a shared,
@@ -51,15 +54,16 @@ public struct AlertEngine: Sendable {
                 }
             case (.pending, false):
                 states[type] = .inactive
-            case (.firing(let started), false):
+            case (.firing(let started), false) where reading.cleared:
                 states[type] = .inactive
                 events.append(AlertEvent(
                     alertType: type, severity: rule.severity, status: .resolved,
-                    message: rule.message(value: reading.value, status: .resolved),
-                    currentValue: reading.value, thresholdValue: rule.threshold,
+                    message: rule.message(value: reading.value, threshold: reading.threshold, status: .resolved),
+                    currentValue: reading.value, thresholdValue: reading.threshold,
                     epochSeconds: now.epochSeconds, startsAtEpochSeconds: started.epochSeconds,
                     iterationContext: snapshot.iteration))
-            case (.firing, true), (.inactive, false):
+            case (.firing, _), (.inactive, false):
+                // Firing and not yet cleared (hysteresis) holds as firing does.
                 break
             }
         }
@@ -75,8 +79,8 @@ public struct AlertEngine: Sendable {
     private static func firing(_ rule: AlertRule, _ reading: AlertRule.Reading, _ snapshot: AlertSnapshot, _ now: AlertTime) -> AlertEvent {
         AlertEvent(
             alertType: rule.type, severity: rule.severity, status: .firing,
-            message: rule.message(value: reading.value, status: .firing),
-            currentValue: reading.value, thresholdValue: rule.threshold,
+            message: rule.message(value: reading.value, threshold: reading.threshold, status: .firing),
+            currentValue: reading.value, thresholdValue: reading.threshold,
             epochSeconds: now.epochSeconds, startsAtEpochSeconds: now.epochSeconds,
             iterationContext: snapshot.iteration)
     }

@@ -20,13 +20,25 @@ public enum AlertInput: String, Sendable, Hashable, CaseIterable {
     case orphanedContainers = "orphaned_containers"
     /// The loop iteration attached to events as context (a whole number >= 0).
     case iteration
+    /// This process' resident memory, bytes.
+    case residentMemoryBytes = "resident_memory_bytes"
+    /// The resident memory's growth, bytes per second (negative when it shrinks).
+    case residentMemoryGrowth = "resident_memory_growth_bytes_per_second"
+    /// The memory this process may use, bytes (> 0).
+    case memoryLimitBytes = "memory_limit_bytes"
+    /// Seconds since the loop last recorded an iteration.
+    case secondsSinceLastIteration = "seconds_since_last_iteration"
 
     /// The value if it is one this input can take.
     /// - Throws: `AlertInputError` naming the input, the value and what was expected.
     public func validated(_ value: Double) throws(AlertInputError) -> Double {
         switch self {
-        case .memoryPercent, .cpuPercent:
+        case .memoryPercent, .cpuPercent, .residentMemoryBytes, .secondsSinceLastIteration:
             guard value.isFinite, value >= 0 else { throw AlertInputError(input: self, value: value, expected: "a finite number >= 0") }
+        case .residentMemoryGrowth:
+            guard value.isFinite else { throw AlertInputError(input: self, value: value, expected: "a finite number") }
+        case .memoryLimitBytes:
+            guard value.isFinite, value > 0 else { throw AlertInputError(input: self, value: value, expected: "a finite number > 0") }
         case .diversity, .successRate:
             guard value >= 0, value <= 1 else { throw AlertInputError(input: self, value: value, expected: "a number in [0, 1]") }
         case .championStaleness, .orphanedContainers, .iteration:

@@ -36,6 +36,7 @@ public final class AlertManager: Sendable {
     private let core = Mutex(Core())
     private let periodic = Mutex<RepeatedTask?>(nil)
     private let loopProvider = Mutex<(@Sendable () -> (any EventLoop)?)?>(nil)
+    private let boundPort = Mutex<(@Sendable () -> Int?)?>(nil)
     private let dispatcher: AlertDispatcher
     private let policy: AlertDeliveryPolicy
     private let events: EventQueue
@@ -64,6 +65,11 @@ public final class AlertManager: Sendable {
         dispatcher.attach(eventLoop: provider)
     }
 
+    /// The exporter's bound port, for the `instance` label when the config's port is 0.
+    public func attach(boundPort provider: @escaping @Sendable () -> Int?) {
+        boundPort.withLock { $0 = provider }
+    }
+
     // MARK: - Configuration
 
     /// Applies the `alerts` section: rules, log file, receivers, evaluation interval.
@@ -85,12 +91,14 @@ public final class AlertManager: Sendable {
                 _ = try? triggered.labels([type.rawValue])
             }
         }
+        diversity.configure(collapseWindow: config.int("monitoring.alerts.diversity_collapse.window"))
         let enabled = config.bool("monitoring.alerts.enabled")
+        let target = ScrapeTarget(config: config, boundPort: boundPort.withLock { $0 }?())
         dispatcher.configure(
             alertmanagerURL: enabled ? config.string("monitoring.alerts.alertmanager.url") : nil,
             webhookURL: enabled ? config.string("monitoring.alerts.webhook.url") : nil,
             resendIntervalSeconds: config.double("monitoring.alerts.alertmanager.resend_interval"),
-            labels: config.labels("monitoring.alerts.alertmanager.labels"), policy: policy)
+            labels: target.labels(adding: config.labels("monitoring.alerts.alertmanager.labels")), policy: policy)
         if isRunning {
             stop()
             try? start()
@@ -131,7 +139,7 @@ public final class AlertManager: Sendable {
         core.withLock { snapshot($0) }
     }
 
-    private func snapshot(_ core: Core) -> AlertSnapshot {
+    private func snapshot(_ core: Core, now: AlertTime = .now()) -> AlertSnapshot {
         func value(_ input: AlertInput) -> Double? {
             if let injected = core.injected[input] { return injected }
             guard let provided = core.providers[input]?() else { return nil }
@@ -155,6 +163,11 @@ public final class AlertManager: Sendable {
         snapshot.successRate = value(.successRate) ?? outcomes.successRate
         snapshot.orphanedContainers = whole(.orphanedContainers)
         snapshot.iteration = whole(.iteration) ?? population.currentIteration ?? outcomes.lastIteration
+        snapshot.residentMemoryBytes = value(.residentMemoryBytes)
+        snapshot.residentMemoryGrowthBytesPerSecond = value(.residentMemoryGrowth)
+        snapshot.memoryLimitBytes = value(.memoryLimitBytes)
+        snapshot.secondsSinceLastIteration = value(.secondsSinceLastIteration)
+            ?? max(now.monotonicSeconds - outcomes.lastIterationMonotonicSeconds, 0)
         return snapshot
     }
 
@@ -167,7 +180,7 @@ public final class AlertManager: Sendable {
     public func evaluate(now: AlertTime = .now()) throws(AlertManagerError) -> [AlertEvent] {
         let happened = try core.withLock { core throws(AlertManagerError) -> [AlertEvent] in
             guard core.config != nil else { throw .notConfigured }
-            let happened = core.engine.evaluate(snapshot(core), now: now)
+            let happened = core.engine.evaluate(snapshot(core, now: now), now: now)
             publish(happened, &core)
             return happened
         }
@@ -182,7 +195,7 @@ public final class AlertManager: Sendable {
     public func check(_ type: AlertType, now: AlertTime = .now()) throws(AlertManagerError) -> AlertEvent? {
         try core.withLock { core throws(AlertManagerError) -> AlertEvent? in
             guard core.config != nil else { throw .notConfigured }
-            return core.engine.check(type, snapshot(core), now: now)
+            return core.engine.check(type, snapshot(core, now: now), now: now)
         }
     }
 
@@ -284,10 +297,14 @@ public final class AlertManager: Sendable {
 
     public var isRunning: Bool { periodic.withLock { $0 != nil } }
 
-    /// The runtime is stopping its threads: periodic evaluation ends and deliveries in flight
-    /// are abandoned (what they carried stays pending until the next `start` or event).
+    /// The runtime is stopping its threads: periodic evaluation ends, the alerts firing now
+    /// are resolved at Alertmanager (`endsAt` now, waiting at most the policy's
+    /// `stopTimeoutSeconds`; the outcome is logged), and deliveries in flight are abandoned
+    /// (what they carried stays pending until the next `start` or event). After a crash,
+    /// nothing resolves them early: Prometheus' loop_down rule reports the dead loop.
     public func shutDown() {
         stop()
+        dispatcher.resolveFiringAtStop()
         dispatcher.stop()
     }
 

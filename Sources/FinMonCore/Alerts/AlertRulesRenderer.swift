@@ -1,13 +1,21 @@
-/// Renders finmon's alert rules as a Prometheus rule file, so an external Prometheus
-/// raises the same alerts as the in-process `AlertEngine`. The output depends only on the
-/// config (no timestamps, fixed order), so a committed rule file can be compared byte for
-/// byte with a freshly rendered one.
+/// Renders finmon's alert rules as a Prometheus rule file, so a Prometheus scraping the
+/// loop raises the very alerts the in-process `AlertEngine` raises: the same label sets
+/// (`alertname`, `alert_type`, `severity`, and the target's `job` and `instance`, which
+/// finmon's own alerts carry too, see `ScrapeTarget`), thresholds, `for:` durations,
+/// hysteresis, and iteration windows (read from gauges finmon exports for the purpose, not
+/// approximated in time). Alertmanager then sees one alert per condition, whichever
+/// source is on. The file also holds what only Prometheus can see: the `TargetAlert`s.
+///
+/// The output depends only on the config (no timestamps, fixed order), so a committed rule
+/// file can be compared byte for byte with a freshly rendered one.
 public enum AlertRulesRenderer {
     public static func render(_ config: MonitoringConfig) -> String {
-        let scrape = config.double("monitoring.prometheus.scrape_interval")
         var out = """
             # Prometheus alerting rules for finmon, generated from monitoring_config.yaml by
-            # AlertRulesRenderer. Do not edit: change the config and regenerate.
+            # AlertRulesRenderer (`python -m finmon rules CONFIG`). Do not edit: change the config
+            # and regenerate. Each rule raises the alert finmon's in-process evaluation raises for
+            # the same condition, with the same labels, threshold, hold-down (for:) and hysteresis,
+            # so Alertmanager deduplicates the two; loop_down and loop_absent only Prometheus sees.
             groups:
               - name: finmon
                 interval: \(duration(config.double("monitoring.alerts.evaluation_interval")))
@@ -18,69 +26,111 @@ public enum AlertRulesRenderer {
             out += "    rules: []\n"
             return out
         }
+        let job = config.string("monitoring.prometheus.job_name") ?? "finmon"
+        let growthWindow = config.double("monitoring.resource_monitor.rss_growth_window")
         out += "    rules:\n"
         for rule in rules {
-            if rule.type == .diversityCollapse {
-                out += """
-                          # In-process the window counts recorded values (iterations); here it is
-                          # approximated in time as window x scrape interval (\(rule.window) x \(duration(scrape))).
-
-                    """
+            out += entry(
+                name: rule.type.rawValue, expression: expression(for: rule, job: job, growthWindowSeconds: growthWindow),
+                forSeconds: rule.forSeconds, severity: rule.severity, summary: rule.type.summary,
+                description: description(for: rule))
+        }
+        for alert in TargetAlert.allCases {
+            let selector = "up{job=\(quoted(job))}"
+            let (expression, description) = switch alert {
+            case .loopDown:
+                ("\(selector) == 0",
+                 "Prometheus cannot scrape {{ $labels.instance }} of job \(job): the loop process died or hangs")
+            case .loopAbsent:
+                ("absent(\(selector))", "Prometheus has no target of job \(job): check its scrape configuration")
             }
-            out += "      - alert: \(rule.type.rawValue)\n"
-            out += "        expr: \(expression(for: rule, scrapeIntervalSeconds: scrape))\n"
-            if rule.forSeconds > 0 {
-                out += "        for: \(duration(rule.forSeconds))\n"
-            }
-            out += "        labels:\n"
-            out += "          severity: \(rule.severity.rawValue)\n"
-            out += "          alert_type: \(rule.type.rawValue)\n"
-            let (summary, description) = annotations(for: rule)
-            out += "        annotations:\n"
-            out += "          summary: \(quoted(summary))\n"
-            out += "          description: \(quoted(description))\n"
+            out += entry(
+                name: alert.rawValue, expression: expression, forSeconds: config.forSeconds(of: alert.rawValue),
+                severity: config.severity(of: alert.rawValue), summary: alert.summary, description: description)
         }
         return out
     }
 
-    /// The PromQL condition equivalent to `rule`, over finmon's exported metrics.
-    public static func expression(for rule: AlertRule, scrapeIntervalSeconds: Double) -> String {
+    private static func entry(
+        name: String, expression: String, forSeconds: Double, severity: Severity, summary: String, description: String
+    ) -> String {
+        var out = "      - alert: \(name)\n"
+        if expression.contains("\n") {
+            out += "        expr: |-\n"
+            for line in expression.split(separator: "\n") { out += "          \(line)\n" }
+        } else {
+            out += "        expr: \(expression)\n"
+        }
+        if forSeconds > 0 { out += "        for: \(duration(forSeconds))\n" }
+        out += "        labels:\n"
+        out += "          severity: \(severity.rawValue)\n"
+        out += "          alert_type: \(name)\n"
+        out += "        annotations:\n"
+        out += "          summary: \(quoted(summary))\n"
+        out += "          description: \(quoted(description))\n"
+        return out
+    }
+
+    /// The PromQL condition equivalent to `rule`, over the exported metrics of `job`.
+    /// memory_leak fits its trend over `growthWindowSeconds`, the window of finmon's own
+    /// growth slope (`monitoring.resource_monitor.rss_growth_window`).
+    public static func expression(for rule: AlertRule, job: String, growthWindowSeconds: Double) -> String {
         let threshold = AlertRule.plain(rule.threshold)
+        let of = "{job=\(quoted(job))}"
         switch rule.type {
         case .highMemory:
-            return "100 * system_memory_usage_bytes / system_memory_total_bytes > \(threshold)"
+            return withHysteresis("100 * system_memory_usage_bytes\(of) / system_memory_total_bytes\(of)", rule, job: job)
         case .highCPU:
-            return "system_cpu_usage_percent > \(threshold)"
+            return withHysteresis("system_cpu_usage_percent\(of)", rule, job: job)
         case .diversityCollapse:
-            let range = duration(Double(rule.window) * scrapeIntervalSeconds)
-            return "max_over_time(population_diversity[\(range)]) < \(threshold)"
+            return "population_diversity_window_max\(of) < \(threshold)"
         case .championStaleness:
-            return "champion_staleness_iterations >= \(threshold)"
+            return "champion_staleness_iterations\(of) >= \(threshold)"
         case .lowSuccessRate:
-            return "strategy_success_rate * 100 < \(threshold)"
+            // The in-process rule waits for a full window of iterations; so does this one.
+            return "strategy_success_rate\(of) * 100 < \(threshold)"
+                + " and strategy_success_window_iterations\(of) >= \(rule.window)"
         case .orphanedContainers:
-            return "orphaned_containers >= \(threshold)"
+            return "orphaned_containers\(of) >= \(threshold)"
+        case .memoryLeak:
+            return "predict_linear(process_resident_memory_bytes\(of)[\(duration(growthWindowSeconds))], \(threshold))"
+                + " >= system_memory_limit_bytes\(of)"
+        case .loopStuck:
+            return "time() - loop_last_iteration_timestamp_seconds\(of) > \(threshold)"
         }
     }
 
-    private static func annotations(for rule: AlertRule) -> (String, String) {
+    /// `value > threshold`, and once the alert fires, `value > threshold - hysteresis`: the
+    /// rule's own firing alert (Prometheus' ALERTS series) keeps it up in between, as the
+    /// in-process engine keeps a firing alert until its reading is cleared.
+    private static func withHysteresis(_ value: String, _ rule: AlertRule, job: String) -> String {
+        let firing = "\(value) > \(AlertRule.plain(rule.threshold))"
+        guard rule.hysteresis > 0 else { return firing }
+        let alerts = "ALERTS{alertname=\(quoted(rule.type.rawValue)), alertstate=\"firing\", job=\(quoted(job))}"
+        return firing + "\nor (\(value) > \(AlertRule.plain(rule.clearThreshold))\n  and on(job, instance) \(alerts))"
+    }
+
+    private static func description(for rule: AlertRule) -> String {
         let limit = AlertRule.plain(rule.threshold)
-        let description: String
         switch rule.type {
         case .highMemory:
-            description = "Memory usage {{ $value }}% is above \(limit)%"
+            return "Memory usage {{ $value | humanize }}% is above \(limit)% (resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
         case .highCPU:
-            description = "CPU usage {{ $value }}% is above \(limit)%"
+            return "CPU usage {{ $value | humanize }}% is above \(limit)% (resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
         case .diversityCollapse:
-            description = "Population diversity stayed below \(limit) (highest {{ $value }}) over the last \(rule.window) iterations"
+            return "Population diversity stayed below \(limit) (highest {{ $value }}) over the last \(rule.window) iterations"
         case .championStaleness:
-            description = "Champion not updated for {{ $value }} iterations (threshold \(limit))"
+            return "Champion not updated for {{ $value }} iterations (threshold \(limit))"
         case .lowSuccessRate:
-            description = "Strategy success rate {{ $value }}% is below \(limit)%"
+            return "Strategy success rate {{ $value | humanize }}% is below \(limit)%"
         case .orphanedContainers:
-            description = "{{ $value }} orphaned containers (threshold \(limit))"
+            return "{{ $value }} orphaned containers (threshold \(limit))"
+        case .memoryLeak:
+            return "Resident memory trend reaches the memory limit within \(AlertRule.span(rule.threshold)) "
+                + "(forecast {{ $value | humanize }}B)"
+        case .loopStuck:
+            return "No iteration recorded for {{ $value | humanizeDuration }} (threshold \(AlertRule.span(rule.threshold)))"
         }
-        return (rule.type.summary, description)
     }
 
     /// A Prometheus duration: whole seconds as `25s`, otherwise milliseconds (`1500ms`),
@@ -96,7 +146,7 @@ public enum AlertRulesRenderer {
 
     static let maxDurationSeconds = 100.0 * 365 * 86400
 
-    /// YAML double-quoted scalar; `{{` would otherwise start a flow mapping.
+    /// YAML and PromQL double-quoted string; `{{` would otherwise start a YAML flow mapping.
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {

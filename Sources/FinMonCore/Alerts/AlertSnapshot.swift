@@ -14,6 +14,13 @@ public struct AlertSnapshot: Sendable, Equatable {
     public var orphanedContainers: Int?
     /// The loop iteration, attached to events as context.
     public var iteration: Int?
+    /// This process' resident memory, its least-squares growth over the resource monitor's
+    /// window, and the memory it may use (the memory_leak forecast's inputs).
+    public var residentMemoryBytes: Double?
+    public var residentMemoryGrowthBytesPerSecond: Double?
+    public var memoryLimitBytes: Double?
+    /// Seconds since the loop last recorded an iteration (since the start before the first).
+    public var secondsSinceLastIteration: Double?
 
     public init(
         memoryPercent: Double? = nil,
@@ -22,7 +29,11 @@ public struct AlertSnapshot: Sendable, Equatable {
         iterationsSinceChampionUpdate: Int? = nil,
         successRate: Double? = nil,
         orphanedContainers: Int? = nil,
-        iteration: Int? = nil
+        iteration: Int? = nil,
+        residentMemoryBytes: Double? = nil,
+        residentMemoryGrowthBytesPerSecond: Double? = nil,
+        memoryLimitBytes: Double? = nil,
+        secondsSinceLastIteration: Double? = nil
     ) {
         self.memoryPercent = memoryPercent
         self.cpuPercent = cpuPercent
@@ -31,5 +42,9 @@ public struct AlertSnapshot: Sendable, Equatable {
         self.successRate = successRate
         self.orphanedContainers = orphanedContainers
         self.iteration = iteration
+        self.residentMemoryBytes = residentMemoryBytes
+        self.residentMemoryGrowthBytesPerSecond = residentMemoryGrowthBytesPerSecond
+        self.memoryLimitBytes = memoryLimitBytes
+        self.secondsSinceLastIteration = secondsSinceLastIteration
     }
 }

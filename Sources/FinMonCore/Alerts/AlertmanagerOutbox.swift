@@ -72,6 +72,18 @@ struct AlertmanagerOutbox: Sendable, Equatable {
         return entries
     }
 
+    /// The alerts of the post a clean stop makes: every firing alert and undelivered
+    /// resolve, all with `endsAt` now, so Alertmanager resolves them at once instead of
+    /// at the `endsAt` of the last re-send. Changes nothing: the engine still holds them
+    /// firing, and a later start posts them again.
+    func stopPost(nowEpochSeconds: Double) -> [Entry] {
+        AlertType.allCases.flatMap { type in
+            [firing[type], unsentResolved[type]].compactMap { $0 }.map {
+                Entry(event: $0, endsAtEpochSeconds: $0.status == .resolved ? $0.epochSeconds : nowEpochSeconds)
+            }
+        }
+    }
+
     /// The post in flight was accepted (or refused for good): its resolves are done, unless
     /// a newer event replaced them meanwhile, and the state it carried is acknowledged.
     mutating func completeInFlight(at now: Double) {

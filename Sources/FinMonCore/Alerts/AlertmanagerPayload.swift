@@ -1,14 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The body of `POST /api/v2/alerts`: a JSON array of postable alerts.
 enum AlertmanagerPayload {
-    /// `labels` are the static ones (`instance` and the config's extra labels); each alert
-    /// adds `alertname` and `alert_type` (both the type's name, so the Prometheus rules and
-    /// finmon's own alerts group alike) and `severity`.
+    /// `labels` are the static ones (`job`, `instance` and the config's extra labels, see
+    /// `ScrapeTarget`); each alert adds `alertname` and `alert_type` (both the type's name)
+    /// and `severity`: the label set Prometheus gives the same alert from the generated rules.
     static func render(_ entries: [AlertmanagerOutbox.Entry], labels: [String: String]) -> String {
         JSONValue.array(entries.map { alert($0, labels: labels) }).rendered
     }
@@ -32,23 +26,5 @@ enum AlertmanagerPayload {
             ("startsAt", .string(event.startsAt)),
             ("endsAt", .string(RFC3339Timestamp.format(epochSeconds: entry.endsAtEpochSeconds))),
         ])
-    }
-
-    /// The `instance` label unless the config sets one: the host name, as Prometheus'
-    /// `instance` names where a series came from.
-    static func defaultLabels(configured: [String: String]) -> [String: String] {
-        var labels = configured
-        if labels["instance"] == nil { labels["instance"] = hostName() }
-        return labels
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        let name = buffer.withUnsafeBufferPointer { pointer in
-            pointer.baseAddress.flatMap { String(validatingCString: $0) }
-        }
-        guard let name, !name.isEmpty else { return "localhost" }
-        return name
     }
 }

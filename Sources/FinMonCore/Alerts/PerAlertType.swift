@@ -7,10 +7,13 @@ public struct PerAlertType<Value: Sendable & Equatable>: Sendable, Equatable {
     public var championStaleness: Value
     public var lowSuccessRate: Value
     public var orphanedContainers: Value
+    public var memoryLeak: Value
+    public var loopStuck: Value
 
     public init(
         highMemory: Value, highCPU: Value, diversityCollapse: Value,
-        championStaleness: Value, lowSuccessRate: Value, orphanedContainers: Value
+        championStaleness: Value, lowSuccessRate: Value, orphanedContainers: Value,
+        memoryLeak: Value, loopStuck: Value
     ) {
         self.highMemory = highMemory
         self.highCPU = highCPU
@@ -18,12 +21,15 @@ public struct PerAlertType<Value: Sendable & Equatable>: Sendable, Equatable {
         self.championStaleness = championStaleness
         self.lowSuccessRate = lowSuccessRate
         self.orphanedContainers = orphanedContainers
+        self.memoryLeak = memoryLeak
+        self.loopStuck = loopStuck
     }
 
     public init(repeating value: Value) {
         self.init(
             highMemory: value, highCPU: value, diversityCollapse: value,
-            championStaleness: value, lowSuccessRate: value, orphanedContainers: value)
+            championStaleness: value, lowSuccessRate: value, orphanedContainers: value,
+            memoryLeak: value, loopStuck: value)
     }
 
     public subscript(type: AlertType) -> Value {
@@ -35,6 +41,8 @@ public struct PerAlertType<Value: Sendable & Equatable>: Sendable, Equatable {
             case .championStaleness: championStaleness
             case .lowSuccessRate: lowSuccessRate
             case .orphanedContainers: orphanedContainers
+            case .memoryLeak: memoryLeak
+            case .loopStuck: loopStuck
             }
         }
         set {
@@ -45,6 +53,8 @@ public struct PerAlertType<Value: Sendable & Equatable>: Sendable, Equatable {
             case .championStaleness: championStaleness = newValue
             case .lowSuccessRate: lowSuccessRate = newValue
             case .orphanedContainers: orphanedContainers = newValue
+            case .memoryLeak: memoryLeak = newValue
+            case .loopStuck: loopStuck = newValue
             }
         }
     }

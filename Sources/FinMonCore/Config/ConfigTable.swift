@@ -28,6 +28,10 @@ public enum ConfigTable {
                   "listen address; \"0.0.0.0\" exposes the exporter to the network"),
         ConfigKey("monitoring.prometheus.retry_interval", .seconds(ConfigBounds(0.1, 3600)), .number(5),
                   "seconds between attempts to bind a port that is in use"),
+        ConfigKey("monitoring.prometheus.job_name", .string, .string("finmon"),
+                  "job of the generated prometheus.yml and rules; the `job` label of every alert finmon sends"),
+        ConfigKey("monitoring.prometheus.instance", .optionalString, .null,
+                  "`instance` label of the scrape target and of every alert finmon sends; null: address:port"),
 
         // monitoring.resource_monitor
         ConfigKey("monitoring.resource_monitor.enabled", .bool, .bool(true),
@@ -92,13 +96,23 @@ public enum ConfigTable {
                   "remove orphaned sandbox containers once the threshold is reached", design: true),
         ConfigKey("monitoring.alerts.log_file", .optionalString, .string("alerts.jsonl"),
                   "JSON-lines log of every alert event; null disables it"),
+        ConfigKey("monitoring.alerts.memory_leak.horizon", .seconds(ConfigBounds(60, 2_592_000)), .number(3600),
+                  "memory_leak: seconds within which the RSS trend (rss_growth_window) reaches the memory limit"),
+        ConfigKey("monitoring.alerts.loop_stuck.expected_iteration_time", .seconds(ConfigBounds(0.001, 86_400)),
+                  .number(60), "loop_stuck: seconds one iteration is expected to take"),
+        ConfigKey("monitoring.alerts.loop_stuck.multiple", .number(ConfigBounds(1, 10_000)), .number(10),
+                  "loop_stuck: no iteration recorded for this multiple of the expected iteration time"),
+        ConfigKey("monitoring.alerts.hysteresis.high_memory", .number(ConfigBounds(0, 100)), .number(5),
+                  "high_memory resolves only at or below its threshold minus this many percentage points"),
+        ConfigKey("monitoring.alerts.hysteresis.high_cpu", .number(ConfigBounds(0, 100)), .number(10),
+                  "high_cpu resolves only at or below its threshold minus this many percentage points"),
     ] + severityKeys + forSecondsKeys + [
         ConfigKey("monitoring.alerts.alertmanager.url", .sendURL, .null,
                   "Prometheus Alertmanager (API v2) to send alerts to, e.g. \"http://127.0.0.1:9093\"; null: none"),
         ConfigKey("monitoring.alerts.alertmanager.resend_interval", .seconds(ConfigBounds(1, 86_400)), .number(60),
                   "seconds between re-sends of firing alerts, so Alertmanager does not expire them"),
         ConfigKey("monitoring.alerts.alertmanager.labels", .labels(reserved: reservedAlertLabels), .labels([:]),
-                  "extra labels on every alert sent, e.g. {env: prod}; `instance` defaults to the host name"),
+                  "extra labels on every alert finmon sends and on the generated scrape target, e.g. {env: prod}"),
         ConfigKey("monitoring.alerts.webhook.url", .sendURL, .null,
                   "generic webhook receiving each alert event as JSON; null: none"),
 
@@ -130,21 +144,37 @@ public enum ConfigTable {
     /// The states the Docker Engine API reports; orphan statuses must be among them.
     public static let dockerStatuses = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
 
-    /// The alert labels finmon sets itself, which `alertmanager.labels` may not override.
-    public static let reservedAlertLabels = ["alertname", "alert_type", "severity"]
+    /// The alert labels finmon sets itself, which `alertmanager.labels` may not override
+    /// (`job` and `instance` have keys of their own under `monitoring.prometheus`).
+    public static let reservedAlertLabels = ["alertname", "alert_type", "severity", "job", "instance"]
 
-    private static let defaultSeverities = PerAlertType<Severity>(
-        highMemory: .critical, highCPU: .warning, diversityCollapse: .warning,
-        championStaleness: .warning, lowSuccessRate: .critical, orphanedContainers: .warning)
+    /// Every alert name of the rule file: the in-process ones, then the target's.
+    public static let alertNames = AlertType.allCases.map(\.rawValue) + TargetAlert.allCases.map(\.rawValue)
 
-    private static let severityKeys: [ConfigKey] = AlertType.allCases.map { type in
-        ConfigKey("monitoring.alerts.severities.\(type.rawValue)", .choice(Severity.allCases.map(\.rawValue)),
-                  .string(defaultSeverities[type].rawValue), "severity of \(type.rawValue) alerts")
+    private static let defaultSeverities: [String: Severity] = [
+        "high_memory": .critical, "low_success_rate": .critical,
+        "loop_stuck": .critical, "loop_down": .critical, "loop_absent": .critical,
+    ]
+
+    /// Hold-downs (Prometheus' `for:`), in seconds, where 0 is not the default. The resource
+    /// alerts read noisy host samples: CPU above 90% for a few minutes is a busy 2-core
+    /// machine, not exhaustion. A leak forecast needs longer than its growth window, so a
+    /// single allocation step (which leaves the window after it) cannot fire it. A target
+    /// that misses one scrape, or a restart, is not a dead loop. The iteration-counted alerts
+    /// need none: their windows are iterations.
+    private static let defaultForSeconds: [String: Double] = [
+        "high_memory": 120, "high_cpu": 300, "memory_leak": 600, "loop_down": 60, "loop_absent": 60,
+    ]
+
+    private static let severityKeys: [ConfigKey] = alertNames.map { name in
+        ConfigKey("monitoring.alerts.severities.\(name)", .choice(Severity.allCases.map(\.rawValue)),
+                  .string((defaultSeverities[name] ?? .warning).rawValue), "severity of \(name) alerts")
     }
 
-    private static let forSecondsKeys: [ConfigKey] = AlertType.allCases.map { type in
-        ConfigKey("monitoring.alerts.for_seconds.\(type.rawValue)", .seconds(ConfigBounds(0, 86_400)), .number(0),
-                  "seconds \(type.rawValue)'s condition must hold before it fires (Prometheus' for:)")
+    private static let forSecondsKeys: [ConfigKey] = alertNames.map { name in
+        ConfigKey("monitoring.alerts.for_seconds.\(name)", .seconds(ConfigBounds(0, 86_400)),
+                  .number(defaultForSeconds[name] ?? 0),
+                  "seconds \(name)'s condition must hold before it fires (Prometheus' for:)")
     }
 
     /// The bounds of the integer setting at `path`, for APIs that take the same value

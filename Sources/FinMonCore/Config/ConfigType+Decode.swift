@@ -170,7 +170,9 @@ extension ConfigType {
                 throw here.error(.outOfRange, "is not a valid Prometheus label name")
             }
             guard !reserved.contains(label.key) else {
-                throw here.error(.outOfRange, "is set by finmon itself (reserved: \(reserved.joined(separator: ", ")))")
+                let own = ["job": "monitoring.prometheus.job_name", "instance": "monitoring.prometheus.instance"]
+                let hint = own[label.key].map { "; set it with \($0)" } ?? ""
+                throw here.error(.outOfRange, "is set by finmon itself (reserved: \(reserved.joined(separator: ", "))\(hint))")
             }
             guard case .scalar(let scalar) = label.value.content, let text = scalar.stringValue else {
                 throw here.error(.wrongType, "must be a string, got \(describe(label.value))")

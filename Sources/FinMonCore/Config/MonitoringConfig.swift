@@ -129,16 +129,31 @@ extension MonitoringConfig {
     /// `monitoring.alerts.severities.*` as a table.
     public var severities: PerAlertType<Severity> {
         var table = PerAlertType<Severity>(repeating: .warning)
-        for type in AlertType.allCases {
-            table[type] = string("monitoring.alerts.severities.\(type.rawValue)").flatMap(Severity.init) ?? .warning
-        }
+        for type in AlertType.allCases { table[type] = severity(of: type.rawValue) }
         return table
     }
 
     /// `monitoring.alerts.for_seconds.*` as a table.
     public var forSeconds: PerAlertType<Double> {
         var table = PerAlertType<Double>(repeating: 0)
-        for type in AlertType.allCases { table[type] = double("monitoring.alerts.for_seconds.\(type.rawValue)") }
+        for type in AlertType.allCases { table[type] = forSeconds(of: type.rawValue) }
         return table
+    }
+}
+
+extension MonitoringConfig {
+    /// The severity of the alert named `name` (an `AlertType` or a `TargetAlert`).
+    public func severity(of name: String) -> Severity {
+        string("monitoring.alerts.severities.\(name)").flatMap(Severity.init) ?? .warning
+    }
+
+    /// The `for` duration of the alert named `name`, in seconds.
+    public func forSeconds(of name: String) -> Double {
+        double("monitoring.alerts.for_seconds.\(name)")
+    }
+
+    /// loop_stuck's threshold: the expected iteration time times the multiple.
+    public var loopStuckSeconds: Double {
+        double("monitoring.alerts.loop_stuck.expected_iteration_time") * double("monitoring.alerts.loop_stuck.multiple")
     }
 }

@@ -26,6 +26,7 @@ public struct MetricsCatalog: Sendable {
     public let strategySuccessTotal: MetricFamily
     public let strategyFailureTotal: MetricFamily
     public let strategySuccessRate: MetricFamily
+    public let strategySuccessWindowIterations: MetricFamily
     public let strategySharpeRatio: MetricFamily
     public let strategyMaxDrawdown: MetricFamily
     // Diversity and champion
@@ -36,6 +37,8 @@ public struct MetricsCatalog: Sendable {
     public let championUpdatesTotal: MetricFamily
     public let championSharpeRatio: MetricFamily
     public let loopIteration: MetricFamily
+    public let loopLastIterationTimestampSeconds: MetricFamily
+    public let populationDiversityWindowMax: MetricFamily
     // Containers
     public let activeContainers: MetricFamily
     public let orphanedContainers: MetricFamily
@@ -91,6 +94,8 @@ public struct MetricsCatalog: Sendable {
             help: "Iterations whose strategy failed (error, invalid result, timeout).")
         strategySuccessRate = try r.register(.gauge, name: "strategy_success_rate",
             help: "Fraction of successful iterations over the rolling window (0..1).")
+        strategySuccessWindowIterations = try r.register(.gauge, name: "strategy_success_window_iterations",
+            help: "Iterations in the rolling success window so far; the low_success_rate rule waits until it is full.")
         strategySharpeRatio = try r.register(.gauge, name: "strategy_sharpe_ratio",
             help: "Sharpe ratio of the latest backtested strategy.")
         strategyMaxDrawdown = try r.register(.gauge, name: "strategy_max_drawdown",
@@ -109,6 +114,10 @@ public struct MetricsCatalog: Sendable {
             help: "Sharpe ratio of the current champion.")
         loopIteration = try r.register(.gauge, name: "loop_iteration",
             help: "The latest iteration number the loop recorded.")
+        loopLastIterationTimestampSeconds = try r.register(.gauge, name: "loop_last_iteration_timestamp_seconds",
+            help: "When the loop last recorded an iteration (when monitoring started, before the first), in seconds since the epoch.")
+        populationDiversityWindowMax = try r.register(.gauge, name: "population_diversity_window_max",
+            help: "Highest diversity over the last diversity_collapse window of recorded iterations; NaN until that many are recorded.")
         activeContainers = try r.register(.gauge, name: "active_containers",
             help: "Sandbox containers created and not yet cleaned up.")
         orphanedContainers = try r.register(.gauge, name: "orphaned_containers",

@@ -37,6 +37,9 @@ public final class DiversityMonitor: Sendable {
         var firstIteration: Int?
         /// The newest iteration seen on any stream.
         var currentIteration: Int?
+        /// The diversity_collapse window: `population_diversity_window_max` covers this
+        /// many of the newest values.
+        var collapseWindow = 5
 
         mutating func restart(at iteration: Int) {
             diversity.restart(at: iteration)
@@ -64,6 +67,7 @@ public final class DiversityMonitor: Sendable {
     private let championStaleness: Series
     private let championUpdatesTotal: Series
     private let championSharpeRatio: Series
+    private let windowMax: Series
 
     /// A monitor keeping `DiversityState.defaultHistoryCapacity` samples; change it with
     /// `configure(historySize:)`.
@@ -87,6 +91,8 @@ public final class DiversityMonitor: Sendable {
         championStaleness = try catalog.championStalenessIterations.labels([])
         championUpdatesTotal = try catalog.championUpdatesTotal.labels([])
         championSharpeRatio = try catalog.championSharpeRatio.labels([])
+        windowMax = try catalog.populationDiversityWindowMax.labels([])
+        try? windowMax.set(.nan)
     }
 
     /// Sets how many diversity samples are kept. With a new size the state starts over
@@ -96,11 +102,24 @@ public final class DiversityMonitor: Sendable {
     public func configure(historySize: Int) throws(DiversityInputError) {
         let fresh = try DiversityState(historyCapacity: historySize)
         inner.withLock { inner in
-            if inner.diversity.historyCapacity != historySize { inner = Inner(diversity: fresh) }
+            guard inner.diversity.historyCapacity != historySize else { return }
+            var replaced = Inner(diversity: fresh)
+            replaced.collapseWindow = min(inner.collapseWindow, historySize)
+            inner = replaced
+            publishWindowMax(inner)
         }
     }
 
     public var historySize: Int { inner.withLock { $0.diversity.historyCapacity } }
+
+    /// Sets the diversity_collapse window that `population_diversity_window_max` covers
+    /// (clamped to 1...history size), so Prometheus' rule counts iterations as finmon does.
+    public func configure(collapseWindow: Int) {
+        inner.withLock { inner in
+            inner.collapseWindow = min(max(collapseWindow, 1), inner.diversity.historyCapacity)
+            publishWindowMax(inner)
+        }
+    }
 
     /// Records the population's diversity and updates `population_diversity`,
     /// `unique_strategy_count`, `population_size` and `champion_staleness_iterations`.
@@ -139,6 +158,7 @@ public final class DiversityMonitor: Sendable {
         if let unique = record.uniqueCount { try? uniqueStrategyCount.set(Double(unique)) }
         if let total = record.totalCount { try? populationSize.set(Double(total)) }
         publishStaleness(inner)
+        publishWindowMax(inner)
     }
 
     /// Records a new champion and updates `champion_updates_total`, `champion_sharpe_ratio`
@@ -240,6 +260,14 @@ public final class DiversityMonitor: Sendable {
                 championSharpe: state.championSharpe
             )
         }
+    }
+
+    /// The highest of the last `collapseWindow` values, NaN until there are that many: the
+    /// in-process collapse rule's reading, for Prometheus.
+    private func publishWindowMax(_ inner: Inner) {
+        let recent = inner.diversity.recentDiversity(inner.collapseWindow)
+        let highest = recent.count == inner.collapseWindow ? recent.max() ?? .nan : .nan
+        try? windowMax.set(highest)
     }
 
     /// Called under the lock, so the gauge shows the staleness of the state just written.

@@ -16,6 +16,9 @@ public struct LoopSnapshot: Sendable, Equatable {
     public let lastSharpe: Double?
     public let lastMaxDrawdown: Double?
     public let lastExecutionSeconds: Double?
+    /// Monotonic seconds of the latest recorded iteration (of the monitor's creation
+    /// before the first): what the loop_stuck alert measures from.
+    public let lastIterationMonotonicSeconds: Double
 }
 
 /// The loop's outcome hooks: one `recordIteration` call validates the outcome, folds it
@@ -33,6 +36,10 @@ public final class LoopMonitor: Sendable {
     private let sharpeRatio: Series
     private let maxDrawdown: Series
     private let loopIteration: Series
+    private let windowIterations: Series
+    private let lastIterationTimestamp: Series
+    /// When the latest iteration was recorded, on both clocks; starts at the monitor's creation.
+    private let lastIterationTime: Mutex<AlertTime>
 
     /// A monitor with the default window (`LoopState.defaultSuccessWindow`); change it with
     /// `configure(successWindow:)`.
@@ -57,6 +64,11 @@ public final class LoopMonitor: Sendable {
         sharpeRatio = try catalog.strategySharpeRatio.labels([])
         maxDrawdown = try catalog.strategyMaxDrawdown.labels([])
         loopIteration = try catalog.loopIteration.labels([])
+        windowIterations = try catalog.strategySuccessWindowIterations.labels([])
+        lastIterationTimestamp = try catalog.loopLastIterationTimestampSeconds.labels([])
+        let now = AlertTime.now()
+        lastIterationTime = Mutex(now)
+        try? lastIterationTimestamp.set(now.epochSeconds)
     }
 
     /// Sets the success-rate window. With a new size the rolling state starts over (the
@@ -68,6 +80,7 @@ public final class LoopMonitor: Sendable {
         let fresh = try LoopState(successWindow: successWindow)
         state.withLock { current in
             if current.successWindow != successWindow { current = fresh }
+            try? windowIterations.set(Double(current.windowCount))
         }
     }
 
@@ -109,7 +122,10 @@ public final class LoopMonitor: Sendable {
 
     /// A restart seen by another hook: the success window starts over (see `LoopState.restart`).
     public func restart() {
-        state.withLock { $0.restart() }
+        state.withLock { current in
+            current.restart()
+            try? windowIterations.set(Double(current.windowCount))
+        }
     }
 
     /// Folds the outcome into the state and writes the metrics, under the lock.
@@ -123,6 +139,10 @@ public final class LoopMonitor: Sendable {
         if let sharpe = outcome.sharpe { try? sharpeRatio.set(sharpe) }
         if let maxDrawdown = outcome.maxDrawdown { try? self.maxDrawdown.set(maxDrawdown) }
         if let iteration = outcome.iteration { try? loopIteration.set(Double(iteration)) }
+        try? windowIterations.set(Double(current.windowCount))
+        let now = AlertTime.now()
+        lastIterationTime.withLock { $0 = now }
+        try? lastIterationTimestamp.set(now.epochSeconds)
     }
 
     /// Success fraction over the full window, nil until it is full (the alert's reading).
@@ -139,7 +159,8 @@ public final class LoopMonitor: Sendable {
                 failures: current.failures,
                 lastSharpe: current.lastSharpe,
                 lastMaxDrawdown: current.lastMaxDrawdown,
-                lastExecutionSeconds: current.lastExecutionSeconds
+                lastExecutionSeconds: current.lastExecutionSeconds,
+                lastIterationMonotonicSeconds: lastIterationTime.withLock { $0.monotonicSeconds }
             )
         }
     }

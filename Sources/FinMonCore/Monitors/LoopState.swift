@@ -89,6 +89,9 @@ public struct LoopState: Sendable, Equatable {
         window.isEmpty ? nil : Double(windowSuccesses) / Double(window.count)
     }
 
+    /// Outcomes in the success window so far, up to `successWindow`.
+    public var windowCount: Int { window.count }
+
     /// Records one strategy outcome. See the type's documentation for the input rules.
     public mutating func record(
         iteration: Int,
