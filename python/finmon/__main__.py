@@ -89,8 +89,10 @@ COMMANDS: dict[str, Command] = {
                       _config_arguments, _config),
     "dashboard": Command("print the Grafana dashboard for a config (for config/grafana_dashboard.json)",
                          _rest, _passthrough("dashboard")),
-    "stack": Command("run a local Prometheus and Alertmanager with finmon's config until Ctrl-C",
+    "stack": Command("run a local Prometheus, Alertmanager and alert receiver with finmon's config until Ctrl-C",
                      _rest, _passthrough("stack")),
+    "receiver": Command("receive Alertmanager's notifications: print them and append them to a file",
+                        _rest, _passthrough("receiver")),
 }
 
 
@@ -102,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub = subparsers.add_parser(name, help=command.help, description=command.help)
         command.arguments(sub)
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("dashboard", "stack"):
+    if argv and argv[0] in ("dashboard", "stack", "receiver"):
         # These parse their own options; argparse would take their --flags for ours.
         return COMMANDS[argv[0]].run(argparse.Namespace(arguments=argv[1:]))
     args = parser.parse_args(argv)

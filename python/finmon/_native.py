@@ -244,7 +244,8 @@ __all__ += ["LOOP_HAS_MAX_DRAWDOWN", "LOOP_HAS_SHARPE"]
 #: finmon_alert_input values, by the keyword ``AlertManager.inject_snapshot`` takes.
 ALERT_INPUTS: dict[str, int] = {
     "memory_percent": 0, "cpu_percent": 1, "diversity": 2, "champion_staleness": 3,
-    "success_rate": 4, "orphaned_containers": 5, "iteration": 6,
+    "success_rate": 4, "orphaned_containers": 5, "iteration": 6, "resident_memory_bytes": 7,
+    "resident_memory_growth_bytes_per_second": 8, "memory_limit_bytes": 9, "seconds_since_last_iteration": 10,
 }
 
 # int finmon_config_load(const char *path, char **out_json);

@@ -213,6 +213,18 @@ class AlertManager:
         known now (finmon's addition)."""
         return self._check("orphaned_containers")
 
+    def _check_memory_leak(self) -> Alert | None:
+        """The ``memory_leak`` alert if the resident memory's trend (its least-squares
+        growth over the resource monitor's window) reaches the memory limit within the
+        horizon (1 hour), else None; ``current_value`` is the forecast and
+        ``threshold_value`` the limit, in bytes (finmon's addition)."""
+        return self._check("memory_leak")
+
+    def _check_loop_stuck(self) -> Alert | None:
+        """The ``loop_stuck`` alert if no iteration was recorded for the expected iteration
+        time x the multiple (60 s x 10), else None (finmon's addition)."""
+        return self._check("loop_stuck")
+
     def _trigger_alert(self, alert: Alert) -> None:
         """Fire ``alert`` now as an evaluation would: it is active until an evaluation sees
         its condition clear, appended to the alert log, counted in
@@ -284,13 +296,18 @@ class AlertManager:
     def inject_snapshot(self, *, memory_percent: float | None = _UNSET, cpu_percent: float | None = _UNSET,
                         diversity: float | None = _UNSET, champion_staleness: int | None = _UNSET,
                         success_rate: float | None = _UNSET, orphaned_containers: int | None = _UNSET,
-                        iteration: int | None = _UNSET) -> None:
+                        iteration: int | None = _UNSET, resident_memory_bytes: float | None = _UNSET,
+                        resident_memory_growth_bytes_per_second: float | None = _UNSET,
+                        memory_limit_bytes: float | None = _UNSET,
+                        seconds_since_last_iteration: float | None = _UNSET) -> None:
         """Override signals the rules read, until cleared (pass None to clear one).
 
         ``memory_percent`` and ``cpu_percent`` are percentages, ``diversity`` a value in
         [0, 1] read as the last ``window`` recorded values, ``success_rate`` a fraction in
         [0, 1], ``champion_staleness``, ``orphaned_containers`` and ``iteration`` whole
-        numbers. Arguments not given keep their current override. A value a signal cannot
+        numbers; ``resident_memory_bytes``, ``resident_memory_growth_bytes_per_second`` and
+        ``memory_limit_bytes`` drive the memory_leak forecast, ``seconds_since_last_iteration``
+        the loop_stuck alert. Arguments not given keep their current override. A value a signal cannot
         take raises :class:`~finmon.InvalidArgumentError` and nothing changes for it.
 
         Example:
@@ -303,7 +320,10 @@ class AlertManager:
         """
         given = {"memory_percent": memory_percent, "cpu_percent": cpu_percent, "diversity": diversity,
                  "champion_staleness": champion_staleness, "success_rate": success_rate,
-                 "orphaned_containers": orphaned_containers, "iteration": iteration}
+                 "orphaned_containers": orphaned_containers, "iteration": iteration,
+                 "resident_memory_bytes": resident_memory_bytes,
+                 "resident_memory_growth_bytes_per_second": resident_memory_growth_bytes_per_second,
+                 "memory_limit_bytes": memory_limit_bytes, "seconds_since_last_iteration": seconds_since_last_iteration}
         handle = self.collector._live_handle()
         for name, value in given.items():
             if value is _UNSET:

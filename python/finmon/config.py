@@ -351,12 +351,17 @@ def render_rules(path: str | os.PathLike[str] | None = None) -> str:
 # ---- the original design's AlertConfig ----------------------------------------------
 
 _ALERTS = "monitoring.alerts"
+#: Every alert name of the severities and for_seconds tables: the in-process alerts, then
+#: the ones only Prometheus raises (about the scrape target).
 _TYPES = ("high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
-          "orphaned_containers")
+          "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent")
+#: The alerts with hysteresis (the resource alerts).
+_HYSTERESIS_TYPES = ("high_memory", "high_cpu")
+_TABLES = {"severities": _TYPES, "for_seconds": _TYPES, "hysteresis": _HYSTERESIS_TYPES}
 
 
 def _table(group: str) -> Mapping[str, Any]:
-    return types.MappingProxyType({name: default(f"{_ALERTS}.{group}.{name}") for name in _TYPES})
+    return types.MappingProxyType({name: default(f"{_ALERTS}.{group}.{name}") for name in _TABLES[group]})
 
 
 #: AlertConfig field -> the key it stands for (the fraction is the key's percent / 100).
@@ -369,6 +374,9 @@ _FIELD_KEYS: Mapping[str, str] = types.MappingProxyType({
     "success_rate_window": f"{_ALERTS}.success_rate.window_iterations",
     "orphaned_container_threshold": f"{_ALERTS}.orphaned_containers.threshold",
     "cpu_threshold_percent": f"{_ALERTS}.cpu_threshold_percent",
+    "memory_leak_horizon": f"{_ALERTS}.memory_leak.horizon",
+    "loop_stuck_expected_iteration_time": f"{_ALERTS}.loop_stuck.expected_iteration_time",
+    "loop_stuck_multiple": f"{_ALERTS}.loop_stuck.multiple",
     "auto_cleanup": f"{_ALERTS}.orphaned_containers.auto_cleanup",
     "enabled": f"{_ALERTS}.enabled",
     "evaluation_interval": f"{_ALERTS}.evaluation_interval",
@@ -408,6 +416,11 @@ class AlertConfig:
     orphaned_container_threshold: int = default(_FIELD_KEYS["orphaned_container_threshold"])
     # finmon's, after the design's.
     cpu_threshold_percent: float = default(_FIELD_KEYS["cpu_threshold_percent"])
+    #: memory_leak: seconds within which the resident memory's trend reaches the limit.
+    memory_leak_horizon: float = default(_FIELD_KEYS["memory_leak_horizon"])
+    #: loop_stuck: no iteration for ``loop_stuck_multiple`` x this many seconds.
+    loop_stuck_expected_iteration_time: float = default(_FIELD_KEYS["loop_stuck_expected_iteration_time"])
+    loop_stuck_multiple: float = default(_FIELD_KEYS["loop_stuck_multiple"])
     auto_cleanup: bool = default(_FIELD_KEYS["auto_cleanup"])
     enabled: bool = default(_FIELD_KEYS["enabled"])
     #: Seconds between evaluations on the library's thread.
@@ -419,6 +432,9 @@ class AlertConfig:
     severities: Mapping[str, str] = field(default_factory=lambda: _table("severities"))
     #: Per alert type, seconds its condition must hold before it fires (0: at once).
     for_seconds: Mapping[str, float] = field(default_factory=lambda: _table("for_seconds"))
+    #: high_memory and high_cpu: a firing alert resolves only at or below its threshold
+    #: minus this many percentage points.
+    hysteresis: Mapping[str, float] = field(default_factory=lambda: _table("hysteresis"))
     alertmanager_url: str | None = default(_FIELD_KEYS["alertmanager_url"])
     resend_interval: float = default(_FIELD_KEYS["resend_interval"])
     alertmanager_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
@@ -426,7 +442,7 @@ class AlertConfig:
 
     def __post_init__(self) -> None:
         # Partial tables are completed, as the YAML's are, so equal settings compare equal.
-        tables = {"severities": _table("severities"), "for_seconds": _table("for_seconds"), "alertmanager_labels": {}}
+        tables = {**{name: _table(name) for name in _TABLES}, "alertmanager_labels": {}}
         for name, base in tables.items():
             given = getattr(self, name)
             if not isinstance(given, Mapping):
@@ -445,11 +461,11 @@ class AlertConfig:
         """The flat view of a parsed ``monitoring.alerts`` section."""
         values = {name: setting(alerts, key[len(_ALERTS) + 1:]) for name, key in _FIELD_KEYS.items()}
         values["success_rate_threshold"] = values["success_rate_threshold"] / 100
-        return cls(severities=alerts.severities, for_seconds=alerts.for_seconds, **values)
+        return cls(severities=alerts.severities, for_seconds=alerts.for_seconds, hysteresis=alerts.hysteresis, **values)
 
     def alerts_section(self) -> dict[str, Any]:
         """The ``monitoring.alerts`` mapping of a config file with these values."""
-        section: dict[str, Any] = {"severities": dict(self.severities), "for_seconds": dict(self.for_seconds)}
+        section: dict[str, Any] = {name: dict(getattr(self, name)) for name in _TABLES}
         for name, key in _FIELD_KEYS.items():
             value = getattr(self, name)
             if name == "success_rate_threshold" and _is_number(value):
@@ -488,7 +504,7 @@ def _field_error(error: ConfigError, config: AlertConfig) -> ConfigError:
             if name == "success_rate_threshold":
                 detail = f"must be a fraction in (0, 1], got {config.success_rate_threshold!r}"
             return ConfigError(f"AlertConfig.{name}: {detail}", error.code)
-    for group in ("severities", "for_seconds", "alertmanager.labels"):
+    for group in (*_TABLES, "alertmanager.labels"):
         prefix = f"{_ALERTS}.{group}"
         if key.startswith(prefix):
             detail = message.split(f"{key}: ", 1)[-1]

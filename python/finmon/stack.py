@@ -1,25 +1,32 @@
-"""A local Prometheus + Alertmanager next to the loop, in one command.
+"""A local Prometheus + Alertmanager + alert receiver next to the loop, in one command.
 
-``python -m finmon stack`` (for now ``python -m finmon.stack``) starts, on loopback:
+``python -m finmon stack`` starts, on loopback:
 
+- the alert receiver (``finmon.receiver``) at ``127.0.0.1:5001``, where
+  ``config/alertmanager.yml`` sends every notification: it prints each alert and appends
+  each notification to ``alert_notifications.jsonl`` in the data folder (``--notifications``
+  names another file). It starts before Alertmanager and stops after it, so Alertmanager
+  never retries against a dead port;
+- Alertmanager, with ``alertmanager.yml`` from the config's folder (its receiver URL moved
+  to ``--receiver-port`` when that is not 5001), or a minimal built-in config that sends
+  everything to the receiver, without gossip (``--cluster.listen-address=``);
 - Prometheus at ``grafana.datasource_url`` (the address the dashboard reads), scraping
   finmon's exporter (``monitoring.prometheus.address``/``port``/``metrics_path`` of the
-  config, every ``monitoring.prometheus.scrape_interval`` seconds), loading
-  ``alert_rules.yml`` from the config's folder when it is there, keeping
+  config, every ``monitoring.prometheus.scrape_interval`` seconds) as job
+  ``monitoring.prometheus.job_name`` with the target labels finmon's own alerts carry,
+  loading ``alert_rules.yml`` from the config's folder when it is there, keeping
   ``monitoring.export.retention_days`` days of metrics (``--storage.tsdb.retention.time``),
-  sending alerts to the Alertmanager below;
-- Alertmanager, with ``alertmanager.yml`` from the config's folder, or a minimal
-  built-in config (one ``null`` receiver), without gossip (``--cluster.listen-address=``).
+  sending alerts to the Alertmanager above.
 
-It prints their URLs once both answer ``/-/ready``, and stops them (by PID) on Ctrl-C or
-SIGTERM, exiting 0. A server whose binary is not installed is skipped with a message:
-the loop's own exporter serves ``/metrics`` without either.
+It prints their URLs once each answers, and stops them (by PID) on Ctrl-C or SIGTERM,
+exiting 0. A server whose binary is not installed is skipped with a message: the loop's
+own exporter serves ``/metrics`` without either.
 
 The Prometheus configuration it runs is rendered by ``render_prometheus_config`` with
 the ports given on the command line; ``config/prometheus.yml`` is the same rendering for
 the default ports, for running Prometheus by hand::
 
-    python -m finmon.stack --print-prometheus-config > config/prometheus.yml
+    python -m finmon stack --print-prometheus-config > config/prometheus.yml
 
 Example:
     >>> from finmon.stack import StackSettings, render_prometheus_config
@@ -31,29 +38,30 @@ Example:
 from __future__ import annotations
 
 import argparse
-import http.client
 import math
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from urllib.parse import urlsplit
-from collections.abc import Sequence
-from dataclasses import dataclass
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from ._promql import duration
+from ._services import Service, StackError, alertmanager_binary, alertmanager_config
 from .config import MonitoringConfig, default, setting
+from .receiver import DEFAULT_PORT as RECEIVER_PORT
+from .receiver import AlertReceiver
 
 __all__ = [
-    "DEFAULT_ALERTMANAGER_CONFIG",
+    "StackError",
     "StackSettings",
     "main",
     "render_prometheus_config",
@@ -61,19 +69,7 @@ __all__ = [
 
 DEFAULT_CONFIG = Path("config") / "monitoring_config.yaml"
 
-#: Used when the config folder has no alertmanager.yml: every alert goes to a receiver
-#: that does nothing (Alertmanager requires at least one, with a name). Alerts are still
-#: listed in its UI and API.
-DEFAULT_ALERTMANAGER_CONFIG = """\
-route:
-  receiver: "null"
-  group_by: ["alertname"]
-receivers:
-  - name: "null"
-"""
-
 _READY_POLL_SECONDS = 0.1
-_STOP_TIMEOUT_SECONDS = 10.0
 
 
 def _number(value: object, what: str) -> float:
@@ -105,8 +101,21 @@ class StackSettings:
     retention_days: float = default("monitoring.export.retention_days")
     metrics_path: str = default("monitoring.prometheus.metrics_path")
     prometheus_url: str = default("grafana.datasource_url")
+    job_name: str = default("monitoring.prometheus.job_name")
+    #: The target's ``instance`` label; None: Prometheus names it ``scrape_target``.
+    instance: str | None = default("monitoring.prometheus.instance")
+    #: ``monitoring.alerts.alertmanager.labels``: on the target, so Prometheus' alerts carry
+    #: them as finmon's own do.
+    target_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        if not isinstance(self.job_name, str) or not self.job_name:
+            raise ValueError(f"job_name must be a non-empty string, got {self.job_name!r}")
+        if self.instance is not None and (not isinstance(self.instance, str) or not self.instance):
+            raise ValueError(f"instance must be a non-empty string or None, got {self.instance!r}")
+        if not isinstance(self.target_labels, Mapping):
+            raise TypeError(f"target_labels must be a mapping, got {type(self.target_labels).__name__}")
+        object.__setattr__(self, "target_labels", types.MappingProxyType(dict(self.target_labels)))
         _number(self.scrape_interval_seconds, "scrape_interval_seconds")
         _number(self.evaluation_interval_seconds, "evaluation_interval_seconds")
         _number(self.retention_days, "retention_days")
@@ -128,8 +137,9 @@ class StackSettings:
         Example:
             >>> from types import SimpleNamespace as NS
             >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval=2, address="127.0.0.1", port=9100,
-            ...                                      metrics_path="/metrics"),
-            ...                        alerts=NS(evaluation_interval=1), export=NS(retention_days=7)),
+            ...                                      metrics_path="/metrics", job_name="finmon", instance=None),
+            ...                        alerts=NS(evaluation_interval=1, alertmanager=NS(labels={})),
+            ...                        export=NS(retention_days=7)),
             ...          grafana=NS(datasource_url="http://127.0.0.1:9091"))
             >>> StackSettings.from_config(cfg).scrape_target
             '127.0.0.1:9100'
@@ -146,11 +156,29 @@ class StackSettings:
             retention_days=read("monitoring.export.retention_days"),
             metrics_path=read("monitoring.prometheus.metrics_path"),
             prometheus_url=read("grafana.datasource_url"),
+            job_name=read("monitoring.prometheus.job_name"),
+            instance=read("monitoring.prometheus.instance"),
+            target_labels=read("monitoring.alerts.alertmanager.labels"),
         )
 
     @property
+    def labels(self) -> dict[str, str]:
+        """The labels the generated config sets on the target: ``target_labels``, and
+        ``instance`` when the config names one.
+
+        Example:
+            >>> StackSettings(instance="loop-a", target_labels={"env": "prod"}).labels
+            {'env': 'prod', 'instance': 'loop-a'}
+        """
+        labels = dict(self.target_labels)
+        if self.instance is not None:
+            labels["instance"] = self.instance
+        return labels
+
+    @property
     def scrape_target(self) -> str:
-        """``host:port`` Prometheus scrapes: a wildcard listen address is reached on loopback."""
+        """``host:port`` Prometheus scrapes: a wildcard listen address is reached on loopback
+        (the Swift core's ``ScrapeTarget.address``, which names finmon's own alerts alike)."""
         host = self.exporter_address
         if host in ("", "0.0.0.0"):
             host = "127.0.0.1"
@@ -223,12 +251,17 @@ def render_prometheus_config(
         ]
     lines += [
         "scrape_configs:",
-        "  - job_name: finmon",
+        "  # finmon's own alerts carry this job and the target's instance (address:port, or the",
+        "  # instance label below), so Alertmanager merges them with the rules' alerts.",
+        f"  - job_name: {_yaml_string(settings.job_name)}",
         f"    scrape_interval: {scrape}",
         f"    metrics_path: {_yaml_string(settings.metrics_path)}",
         "    static_configs:",
         f"      - targets: [{_yaml_string(settings.scrape_target, force=True)}]",
     ]
+    if settings.labels:
+        pairs = ", ".join(f"{name}: {_yaml_string(value, force=True)}" for name, value in sorted(settings.labels.items()))
+        lines.append(f"        labels: {{{pairs}}}")
     return "\n".join(lines) + "\n"
 
 
@@ -242,82 +275,25 @@ def _yaml_string(text: str, force: bool = False) -> str:
     return f'"{escaped}"'
 
 
-# ---- running the servers --------------------------------------------------------------
-
-
-class StackError(RuntimeError):
-    """A server did not start; the message carries the tail of its log."""
-
-
-class _Service:
-    """One server process: started in its own session (a terminal Ctrl-C reaches the
-    stack, which stops it in order), logging to a file, stopped by PID."""
-
-    def __init__(self, name: str, command: list[str], address: str, log_path: Path) -> None:
-        self.name = name
-        self.command = command
-        self.url = f"http://{address}"
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            log.write(f"--- starting: {' '.join(self.command)}\n".encode())
-            log.flush()
-            self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def exited(self) -> int | None:
-        return self.proc.poll() if self.proc is not None else None
-
-    def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1.0) as response:
-                return bool(response.status == 200)
-        except (OSError, http.client.HTTPException):
-            return False
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as error:
-            return f"(no log: {error})"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> int | None:
-        """SIGTERM, then SIGKILL after a deadline; returns the exit code."""
-        proc = self.proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=_STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=_STOP_TIMEOUT_SECONDS)
-        return proc.returncode
-
-
-def _alertmanager_binary() -> str | None:
-    # Debian names it prometheus-alertmanager; upstream's tarball, alertmanager.
-    return shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+# ---- the command -----------------------------------------------------------------------
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m finmon stack",
-        description="Run a local Prometheus (scraping finmon's exporter) and Alertmanager until Ctrl-C.")
+        description="Run a local Prometheus (scraping finmon's exporter), Alertmanager and alert receiver "
+                    "until Ctrl-C.")
     parser.add_argument("--config", type=Path, default=None,
                         help=f"monitoring config (default: {DEFAULT_CONFIG} if it exists, else built-in "
                              "defaults); alert_rules.yml and alertmanager.yml are taken from its folder")
     parser.add_argument("--prometheus-port", type=int, default=None,
                         help="Prometheus port on 127.0.0.1 (default: host and port of grafana.datasource_url)")
     parser.add_argument("--alertmanager-port", type=int, default=9093, help="Alertmanager port (default 9093)")
+    parser.add_argument("--receiver-port", type=int, default=RECEIVER_PORT,
+                        help=f"port of the alert receiver alertmanager.yml names (default {RECEIVER_PORT})")
+    parser.add_argument("--notifications", type=Path, default=None,
+                        help="file the receiver appends each notification to (default: "
+                             "alert_notifications.jsonl in the data folder)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="keep the servers' data and logs here (default: a temporary folder, "
                              "deleted on exit)")
@@ -327,7 +303,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="print the Prometheus configuration for these settings (as "
                              "config/prometheus.yml holds it) and exit")
     args = parser.parse_args(argv)
-    for option in ("prometheus_port", "alertmanager_port"):
+    for option in ("prometheus_port", "alertmanager_port", "receiver_port"):
         if getattr(args, option) is not None and not 1 <= getattr(args, option) <= 65535:
             parser.error(f"--{option.replace('_', '-')} must be in 1...65535")
     if not (math.isfinite(args.startup_timeout) and args.startup_timeout > 0):
@@ -381,13 +357,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     prometheus_binary = shutil.which("prometheus")
-    alertmanager_binary = _alertmanager_binary()
+    alertmanager = alertmanager_binary()
     if prometheus_binary is None:
         print("finmon stack: `prometheus` is not installed; skipping it", file=out, flush=True)
-    if alertmanager_binary is None:
+    if alertmanager is None:
         print("finmon stack: `prometheus-alertmanager` / `alertmanager` is not installed; skipping it",
               file=out, flush=True)
-    if prometheus_binary is None and alertmanager_binary is None:
+    if prometheus_binary is None and alertmanager is None:
         print(f"finmon stack: nothing to run; the loop's exporter still serves "
               f"http://{settings.scrape_target}/metrics", file=out, flush=True)
         return 1
@@ -403,30 +379,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     temporary = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="finmon-stack-")) if temporary else args.data_dir
-    services: list[_Service] = []
+    services: list[Service] = []
+    receiver: AlertReceiver | None = None
     status = 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        if alertmanager_binary is not None:
-            services.append(_alertmanager(alertmanager_binary, args, config_dir, data_dir, out))
+        if alertmanager is not None:
+            # Before Alertmanager, so its first notification has somewhere to go.
+            receiver = _start_receiver(args, data_dir, out)
+            services.append(_alertmanager(alertmanager, args, config_dir, data_dir, out))
         if prometheus_binary is not None:
             services.append(_prometheus(prometheus_binary, args, settings, config_dir, data_dir,
-                                        alertmanager_binary is not None, out))
+                                        alertmanager is not None, out))
         # Alertmanager first, so Prometheus's first notifications have somewhere to go.
         for service in services:
-            service.start()
-            deadline = time.monotonic() + args.startup_timeout
-            while not service.ready():
-                code = service.exited()
-                if code is not None:
-                    raise StackError(f"{service.name} exited with code {code} during start-up:\n"
-                                     f"{service.log_tail()}")
-                if time.monotonic() >= deadline:
-                    raise StackError(f"{service.name} did not answer {service.url}/-/ready within "
-                                     f"{args.startup_timeout:g} s:\n{service.log_tail()}")
-                if stop.wait(_READY_POLL_SECONDS):
-                    break
-            if stop.is_set():
+            if not _start(service, args.startup_timeout, stop):
                 break
             print(f"{service.name} ready: {service.url}/ (pid {service.pid}, log {service.log_path})",
                   file=out, flush=True)
@@ -443,9 +410,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"finmon stack: {error}", file=err, flush=True)
         status = 1
     finally:
-        # Prometheus first: it sends its last notifications to a still running Alertmanager.
+        # Prometheus first: it sends its last notifications to a still running Alertmanager,
+        # which sends its own to a still running receiver.
         for service in reversed(services):
             service.stop()
+        if receiver is not None:
+            receiver.stop()
         if services:
             print("finmon stack: stopped", file=out, flush=True)
         for signum, handler in previous.items():
@@ -455,24 +425,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _start(service: Service, timeout: float, stop: threading.Event) -> bool:
+    """Start ``service`` and wait until it answers; False when a stop was requested meanwhile."""
+    service.start()
+    deadline = time.monotonic() + timeout
+    while not service.ready():
+        code = service.exited()
+        if code is not None:
+            raise StackError(f"{service.name} exited with code {code} during start-up:\n{service.log_tail()}")
+        if time.monotonic() >= deadline:
+            raise StackError(f"{service.name} did not answer {service.url}/-/ready within "
+                             f"{timeout:g} s:\n{service.log_tail()}")
+        if stop.wait(_READY_POLL_SECONDS):
+            return False
+    return True
+
+
+def _start_receiver(args: argparse.Namespace, data_dir: Path, out: TextIO) -> AlertReceiver:
+    path = args.notifications if args.notifications is not None else data_dir / "alert_notifications.jsonl"
+    try:
+        receiver = AlertReceiver(port=args.receiver_port, path=path, out=out).start()
+    except OSError as error:
+        raise StackError(f"the alert receiver cannot listen on 127.0.0.1:{args.receiver_port} ({error}); "
+                         "free the port or pass --receiver-port") from error
+    print(f"Receiver ready: {receiver.url} (appending to {path})", file=out, flush=True)
+    return receiver
+
+
 def _alertmanager(binary: str, args: argparse.Namespace, config_dir: Path | None, data_dir: Path,
-                  out: TextIO) -> _Service:
-    config = config_dir / "alertmanager.yml" if config_dir is not None else None
-    if config is None or not config.is_file():
-        config = data_dir / "alertmanager.yml"
-        config.write_text(DEFAULT_ALERTMANAGER_CONFIG)
-        print("finmon stack: no alertmanager.yml next to the config; Alertmanager routes alerts to a "
-              "`null` receiver", file=out, flush=True)
+                  out: TextIO) -> Service:
+    config, note = alertmanager_config(config_dir, data_dir, args.receiver_port)
+    print(f"finmon stack: {note}", file=out, flush=True)
     storage = data_dir / "alertmanager"
     storage.mkdir(exist_ok=True)
     command = [binary, f"--config.file={config.resolve()}", f"--storage.path={storage.resolve()}",
                f"--web.listen-address=127.0.0.1:{args.alertmanager_port}",
                "--cluster.listen-address="]  # empty: no gossip port
-    return _Service("Alertmanager", command, f"127.0.0.1:{args.alertmanager_port}", data_dir / "alertmanager.log")
+    return Service("Alertmanager", command, f"127.0.0.1:{args.alertmanager_port}", data_dir / "alertmanager.log")
 
 
 def _prometheus(binary: str, args: argparse.Namespace, settings: StackSettings, config_dir: Path | None,
-                data_dir: Path, with_alertmanager: bool, out: TextIO) -> _Service:
+                data_dir: Path, with_alertmanager: bool, out: TextIO) -> Service:
     rules = config_dir / "alert_rules.yml" if config_dir is not None else None
     rule_files: tuple[str, ...] = ()
     if rules is not None and rules.is_file():
@@ -491,7 +484,7 @@ def _prometheus(binary: str, args: argparse.Namespace, settings: StackSettings, 
     command = [binary, f"--config.file={config.resolve()}", f"--storage.tsdb.path={storage.resolve()}",
                f"--storage.tsdb.retention.time={settings.retention}",
                f"--web.listen-address={listen}"]
-    return _Service("Prometheus", command, listen, data_dir / "prometheus.log")
+    return Service("Prometheus", command, listen, data_dir / "prometheus.log")
 
 
 if __name__ == "__main__":
