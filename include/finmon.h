@@ -255,14 +255,31 @@ int finmon_diversity_check_collapse(finmon_collector *collector, int window, dou
 int finmon_diversity_staleness(finmon_collector *collector, int64_t current_iteration,
                                int64_t last_update_iteration, int64_t *out);
 
-/* Population diversity of `rows` vectors of `cols` values each, row-major in `values`
-   (borrowed for the call, not copied). With y the per-dimension min-max-normalised values
-   (0 for a constant dimension):
+/* Population diversity of `rows` vectors of `cols` parameters each, row-major in `values`,
+   within the search space's bounds: parameter d ranges over lower[d]..upper[d] (`cols`
+   values each; all three arrays borrowed for the call, not copied). With
+   y = clamp((x - lower) / (upper - lower), 0, 1) (0 for a parameter with lower == upper):
        diversity = min(1, sqrt(4 / (N^2 * L) * sum_{i<j} ||y_i - y_j||^2))
-                 = 2 * sqrt(mean over dimensions of the population variance of y),
-   computed in O(N * L). 0 for identical vectors or N = 1, 1 at most. FINMON_E_INVALID_ARGUMENT
-   for rows or cols 0, a non-finite value, rows * cols overflowing. */
-int finmon_diversity_compute(const double *values, size_t rows, size_t cols, double *out);
+                 = 2 * sqrt(mean over parameters of the population variance of y),
+   computed in O(N * L). Scaled by the bounds, never by the population's own spread, so a
+   population converged within 1% of the space scores about 0.01. 0 for identical vectors
+   or N = 1, 1 at most. FINMON_E_INVALID_ARGUMENT for rows or cols 0, a non-finite value,
+   rows * cols overflowing, a bound that is not finite or lower[d] > upper[d]. */
+int finmon_diversity_compute(const double *values, size_t rows, size_t cols, const double *lower,
+                             const double *upper, double *out);
+
+/* The minimum (lower[d]) and maximum (upper[d]) of each parameter over `rows` vectors of
+   `cols` values, row-major in `values`: the bounds to freeze from a reference population
+   when the search space has none. lower and upper receive `cols` values each (untouched on
+   failure). Errors as finmon_diversity_compute. */
+int finmon_diversity_ranges(const double *values, size_t rows, size_t cols, double *lower, double *upper);
+
+/* Genotype diversity of `rows` strategies of `cols` non-numeric genes each, row-major in
+   `codes` (equal codes are equal genes): the mean normalised Hamming distance over all
+   pairs of distinct strategies, counted per position in O(N * L). 0 when all are equal or
+   N = 1, 1 when every two strategies differ at every position. FINMON_E_INVALID_ARGUMENT
+   for rows or cols 0 or rows * cols overflowing. */
+int finmon_diversity_genotype(const uint64_t *codes, size_t rows, size_t cols, double *out);
 
 /* Distinct fingerprints over all of them, compared as bytes: fingerprints[i] has
    lengths[i] bytes (NUL allowed; NULL only when its length is 0), borrowed for the call.
