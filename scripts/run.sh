@@ -2,8 +2,10 @@
 # The main job: sets up the machine, installs the finmon package (building the Swift
 # library in release mode), starts a podman engine on a private socket (as the tests
 # do), and runs the instrumented example evolution loop with every backtest in a sandbox
-# container: 50 iterations, about two minutes. Arguments go to the loop (try --help);
-# `--no-containers` backtests in-process without an engine. The final record
+# container: 50 iterations, about two minutes. One sandbox removal in ten is made to fail
+# (a simulated engine refusal, `--cleanup-failure-rate 0.1`), so the orphaned-container
+# panel and alert have something to show. Arguments go to the loop and override these
+# defaults (try --help); `--no-containers` backtests in-process without an engine. The final record
 # (metrics_final.json, prometheus_metrics_final.txt) and the alert log are written to
 # the folder run.sh is started from.
 #
@@ -74,4 +76,4 @@ EOF
 
 cd "$here"
 # Not exec: the EXIT trap stops the engine once the loop has removed its sandboxes.
-python3 "$ROOT/python/examples/autonomous_loop.py" --iterations 50 "$@"
+python3 "$ROOT/python/examples/autonomous_loop.py" --iterations 50 --cleanup-failure-rate 0.1 "$@"

@@ -145,14 +145,16 @@ def progress_line(report: IterationReport, iterations: int) -> str:
 
 
 def run(args: argparse.Namespace, monitoring: Any, executor: Any,
-        on_iteration: Callable[[IterationReport], None] | None = None) -> tuple[PopulationManager, Champion]:
+        on_iteration: Callable[[IterationReport], None] | None = None,
+        population: PopulationManager | None = None) -> tuple[PopulationManager, Champion]:
     """The loop itself; returns the final population and champion. KeyboardInterrupt propagates.
 
     ``monitoring`` is what ``finmon.start`` returns; ``executor`` backtests (DockerExecutor
-    or LocalExecutor).
+    or LocalExecutor); ``population`` defaults to a new one from the arguments.
     """
-    population = PopulationManager(args.population, random.Random(args.seed), monitoring,
-                                   mutation_scale=MUTATION_SCALE[args.mode])
+    if population is None:
+        population = PopulationManager(args.population, random.Random(args.seed), monitoring,
+                                       mutation_scale=MUTATION_SCALE[args.mode])
     # Fault injection draws from its own generator so --failure-rate does not change
     # which strategies the search tries, only which iterations crash.
     failures = random.Random(args.seed ^ 0x5EED)

@@ -149,7 +149,7 @@ class DockerExecutor:
         except ENGINE_ERRORS as error:
             raise SandboxError(f"sandbox {container.short_id}: {error}") from error
         finally:
-            self._cleanup(container)
+            self.cleanup(container)
 
     def remove(self, container: Any) -> None:
         """Remove the container, running or not (``docker rm -f``)."""
@@ -193,7 +193,8 @@ class DockerExecutor:
                 next_stats = now + self.stats_interval
             time.sleep(0.05)
 
-    def _cleanup(self, container: Any) -> None:
+    def cleanup(self, container: Any) -> None:
+        """Remove the container and record the cleanup (a failure leaves it as an orphan)."""
         try:
             self.remove(container)
             success = True
