@@ -15,6 +15,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "finmon", type: .dynamic, targets: ["FinMonExports"]),
+        // The domain for Swift code (the benchmarks' package depends on it by path); not
+        // shipped: the Python package bundles only the C ABI's library.
+        .library(name: "FinMonCore", targets: ["FinMonCore"]),
     ],
     dependencies: [
         // HTTP/1.1 for the exporter and the small clients (Docker Engine, Alertmanager).

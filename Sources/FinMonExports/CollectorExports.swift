@@ -15,7 +15,7 @@ public func finmon_string_free(_ string: UnsafeMutablePointer<CChar>?) {
 public func finmon_collector_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     abiCall {
         guard let out else { throw ABIError.null("out") }
-        let monitoring = try Monitoring()
+        let monitoring = try MetricsCollector()
         out.pointee = Handles.pointer(Handles.collectors.insert(monitoring))
         return Status.ok
     }
@@ -144,7 +144,7 @@ public func finmon_events_close(_ collector: OpaquePointer?) -> Int32 {
 
 @_cdecl("finmon_after_fork_child")
 public func finmon_after_fork_child() {
-    Monitoring.markForkedChild()
+    MetricsCollector.markForkedChild()
     for monitoring in Handles.collectors.all() { monitoring.forgetThreadsAfterFork() }
 }
 
@@ -181,7 +181,7 @@ public func finmon_collector_configure_final_export(
 }
 
 private func finalExport(
-    _ monitoring: Monitoring, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
+    _ monitoring: MetricsCollector, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
     _ prometheusFile: UnsafePointer<CChar>?
 ) throws -> FinalExport {
     var export = monitoring.finalExport.withLock { $0 } ?? FinalExport()

@@ -3,11 +3,11 @@ import Synchronization
 
 /// The process-wide handle tables, one per kind of object the header names.
 enum Handles {
-    static let collectors = HandleTable<Monitoring>()
+    static let collectors = HandleTable<MetricsCollector>()
     static let metrics = HandleTable<MetricFamily>()
     static let series = HandleTable<Series>()
 
-    static func collector(_ pointer: OpaquePointer?) throws -> Monitoring {
+    static func collector(_ pointer: OpaquePointer?) throws -> MetricsCollector {
         guard let pointer else { throw ABIError.null("the collector") }
         guard let object = collectors.get(raw(pointer)) else { throw ABIError.handle("the collector") }
         return object

@@ -5,12 +5,12 @@ import Testing
 /// A runtime with its alert manager configured from `config`, the alert log in a
 /// private directory.
 struct AlertManagerFixture {
-    let monitoring: Monitoring
+    let collector: MetricsCollector
     let dir: ConfigTestSupport.TemporaryDirectory
     let logPath: String
 
     init(policy: AlertDeliveryPolicy? = nil, _ edit: (inout MonitoringConfig) -> Void = { _ in }) throws {
-        monitoring = try Monitoring()
+        collector = try MetricsCollector()
         dir = try ConfigTestSupport.TemporaryDirectory()
         logPath = dir.path + "/alerts.jsonl"
         var config = MonitoringConfig.defaults
@@ -19,9 +19,9 @@ struct AlertManagerFixture {
         if let policy {
             // The same manager as the runtime's, but with a quicker delivery policy.
             let manager = AlertManager(
-                catalog: monitoring.catalog, events: monitoring.events, loop: monitoring.loop,
-                diversity: monitoring.diversity, policy: policy)
-            let runtime = monitoring
+                catalog: collector.catalog, events: collector.events, loop: collector.loop,
+                diversity: collector.diversity, policy: policy)
+            let runtime = collector
             manager.attach { [weak runtime] in runtime?.eventLoop }
             alertsOverride = manager
         } else {
@@ -32,16 +32,16 @@ struct AlertManagerFixture {
 
     private let alertsOverride: AlertManager?
 
-    var alerts: AlertManager { alertsOverride ?? monitoring.alerts }
+    var alerts: AlertManager { alertsOverride ?? collector.alerts }
 
     func close() {
         alertsOverride?.shutDown()
-        monitoring.stop()
+        collector.stop()
         dir.remove()
     }
 
     func sample(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        monitoring.registry.sampleValue(name: name, labels: labels)
+        collector.registry.sampleValue(name: name, labels: labels)
     }
 
     func active(_ type: AlertType) -> Double? { sample("alert_active", ["alert_type": type.rawValue]) }
@@ -50,7 +50,7 @@ struct AlertManagerFixture {
     /// Every event queued so far, removed from the queue.
     func drainEvents() -> [RuntimeEvent] {
         var drained: [RuntimeEvent] = []
-        while let event = monitoring.events.next(timeout: 0) { drained.append(event) }
+        while let event = collector.events.next(timeout: 0) { drained.append(event) }
         return drained
     }
 
@@ -64,13 +64,13 @@ struct AlertManagerFixture {
     private typealias JSON = ConfigTestSupport.JSON
 
     @Test func beforeConfigureNothingEvaluates() throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
-        #expect(!monitoring.alerts.isConfigured && monitoring.alerts.configuration == nil)
-        #expect(throws: AlertManagerError.notConfigured) { try monitoring.alerts.evaluate() }
-        #expect(throws: AlertManagerError.notConfigured) { try monitoring.alerts.start() }
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
+        #expect(!collector.alerts.isConfigured && collector.alerts.configuration == nil)
+        #expect(throws: AlertManagerError.notConfigured) { try collector.alerts.evaluate() }
+        #expect(throws: AlertManagerError.notConfigured) { try collector.alerts.start() }
         #expect(AlertManagerError.notConfigured.description.contains("configure it first"))
-        #expect(monitoring.alerts.activeAlerts.isEmpty)
+        #expect(collector.alerts.activeAlerts.isEmpty)
     }
 
     @Test func configureShowsEveryTypeInactive() throws {
@@ -156,7 +156,7 @@ struct AlertManagerFixture {
     @Test func diversityCollapseThroughTheRealHook() throws {
         let fixture = try AlertManagerFixture()
         defer { fixture.close() }
-        let diversity = fixture.monitoring.diversity
+        let diversity = fixture.collector.diversity
         var fired: [AlertEvent] = []
         for iteration in 0..<4 {
             try diversity.recordDiversity(iteration: iteration, diversity: 0.05, uniqueCount: 1, totalCount: 20)
@@ -179,8 +179,8 @@ struct AlertManagerFixture {
     @Test func stalenessAndSuccessRateThroughTheLoopHooks() throws {
         let fixture = try AlertManagerFixture { $0.alerts.championStaleness.thresholdIterations = 3 }
         defer { fixture.close() }
-        let loop = fixture.monitoring.loop
-        let diversity = fixture.monitoring.diversity
+        let loop = fixture.collector.loop
+        let diversity = fixture.collector.diversity
         try diversity.recordChampionUpdate(iteration: 0, oldSharpe: nil, newSharpe: 1)
         var seen: [AlertEvent] = []
         for iteration in 1...10 {
@@ -331,17 +331,17 @@ struct AlertManagerFixture {
     }
 
     @Test func theRuntimeStopEndsPeriodicEvaluation() throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
         var config = MonitoringConfig.defaults
         config.alerts.logFile = nil
-        monitoring.alerts.configure(from: config)
-        try monitoring.alerts.start()
-        #expect(monitoring.alerts.isRunning)
-        monitoring.stop()
-        #expect(!monitoring.alerts.isRunning)
-        try monitoring.alerts.start()  // the runtime starts its threads again
-        #expect(monitoring.alerts.isRunning)
+        collector.alerts.configure(from: config)
+        try collector.alerts.start()
+        #expect(collector.alerts.isRunning)
+        collector.stop()
+        #expect(!collector.alerts.isRunning)
+        try collector.alerts.start()  // the runtime starts its threads again
+        #expect(collector.alerts.isRunning)
     }
 
     @Test func forgettingAfterForkDropsTheSchedule() throws {

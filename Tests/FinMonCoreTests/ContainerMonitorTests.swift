@@ -93,9 +93,9 @@ private final class EngineDouble: Sendable {
 
     private struct Fixture {
         let engine: EngineDouble
-        let monitoring: Monitoring
-        var monitor: ContainerMonitor { monitoring.containers }
-        var catalog: MetricsCatalog { monitoring.catalog }
+        let collector: MetricsCollector
+        var monitor: ContainerMonitor { collector.containers }
+        var catalog: MetricsCatalog { collector.catalog }
 
         func memory(_ id: String) -> Double? { catalog.containerMemoryUsageBytes.existingSeries([id])?.value }
         func cpu(_ id: String) -> Double? { catalog.containerCPUUsagePercent.existingSeries([id])?.value }
@@ -103,7 +103,7 @@ private final class EngineDouble: Sendable {
         func value(_ family: MetricFamily) -> Double { family.existingSeries([])?.value ?? -1 }
 
         func stop() {
-            monitoring.stop()
+            collector.stop()
             engine.server.stop()
         }
     }
@@ -112,17 +112,17 @@ private final class EngineDouble: Sendable {
         timeout: Double = 2, label: String = "finlab-sandbox", threshold: Int = 3, autoCleanup: Bool = true
     ) async throws -> Fixture {
         let engine = try await EngineDouble.start()
-        let monitoring = try Monitoring()
-        monitoring.containers.configure(
+        let collector = try MetricsCollector()
+        collector.containers.configure(
             try ContainerMonitorSettings(
                 endpoint: engine.endpoint, label: label, requestTimeoutSeconds: timeout, orphanThreshold: threshold,
                 autoCleanup: autoCleanup))
-        return Fixture(engine: engine, monitoring: monitoring)
+        return Fixture(engine: engine, collector: collector)
     }
 
-    private func drainEvents(_ monitoring: Monitoring) -> [RuntimeEvent] {
+    private func drainEvents(_ collector: MetricsCollector) -> [RuntimeEvent] {
         var events: [RuntimeEvent] = []
-        while let event = monitoring.events.next(timeout: 0) { events.append(event) }
+        while let event = collector.events.next(timeout: 0) { events.append(event) }
         return events
     }
 
@@ -135,13 +135,13 @@ private final class EngineDouble: Sendable {
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
         }
 
-        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        try f.monitor.recordCreated(id: Self.running, on: f.collector)
         #expect(f.value(f.catalog.activeContainers) == 1)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
         #expect(f.cpu(Self.running) == nil)  // one sample: no CPU baseline yet
 
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        try f.monitor.recordStats(id: Self.running, on: f.collector)
         // (2920100747 - 2316156793) / (330669065994 - 328738355079) * 2 CPUs * 100
         let expected = 603_943_954.0 / 1_930_710_915.0 * 2 * 100
         #expect(Deadline.wait(seconds: 10) { f.cpu(Self.running).map { abs($0 - expected) < 1e-9 } == true })
@@ -155,8 +155,8 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue {
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
         }
-        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
-        try f.monitor.recordCreated(id: "other", on: f.monitoring)
+        try f.monitor.recordCreated(id: Self.running, on: f.collector)
+        try f.monitor.recordCreated(id: "other", on: f.collector)
         #expect(f.value(f.catalog.activeContainers) == 2)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) != nil })
 
@@ -180,7 +180,7 @@ private final class EngineDouble: Sendable {
             $0.mode = .slow
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst]
         }
-        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        try f.monitor.recordStats(id: Self.running, on: f.collector)
         #expect(await f.engine.server.waitUntil { $0.received.count == 1 })
         try f.monitor.recordCleanup(id: Self.running, success: true)
         #expect(f.monitor.status().queriesInFlight == 1)
@@ -194,7 +194,7 @@ private final class EngineDouble: Sendable {
     @Test func aContainerTheEngineNoLongerKnowsIsDropped() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        try f.monitor.recordCreated(id: "gone", on: f.monitoring)
+        try f.monitor.recordCreated(id: "gone", on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.trackedIDs.isEmpty })
         #expect(f.value(f.catalog.activeContainers) == 0)
         #expect(f.errors == 0)
@@ -205,7 +205,7 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.stats[Self.exited] = [PodmanFixtures.statsExited] }
-        try f.monitor.recordCreated(id: Self.exited, on: f.monitoring)
+        try f.monitor.recordCreated(id: Self.exited, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.engine.count("GET /v1.41/containers/") == 1 })
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
         #expect(f.memory(Self.exited) == nil)
@@ -217,13 +217,13 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst] }
-        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        try f.monitor.recordStats(id: Self.running, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
 
         f.engine.routes.withLockedValue { $0.mode = .failing }
         for round in 1...3 {
-            try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+            try f.monitor.recordStats(id: Self.running, on: f.collector)
             #expect(Deadline.wait(seconds: 10) { f.errors == Double(round) })
             #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
         }
@@ -232,16 +232,16 @@ private final class EngineDouble: Sendable {
         #expect(status.engineFailing)
         #expect(status.errors == 3)
         #expect(status.lastError?.contains("engine broke") == true)
-        let warnings = drainEvents(f.monitoring)
+        let warnings = drainEvents(f.collector)
         #expect(warnings.count == 1)
         #expect(warnings.first?.level == .warning)
         #expect(warnings.first?.message.contains("last values stay exported") == true)
         #expect(warnings.first?.json.map { (try? JSONParser.parse($0))?["collector"] == .string("docker") } == true)
 
         f.engine.routes.withLockedValue { $0.mode = .normal }
-        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        try f.monitor.recordStats(id: Self.running, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { !f.monitor.status().engineFailing })
-        let recovered = drainEvents(f.monitoring)
+        let recovered = drainEvents(f.collector)
         #expect(recovered.map(\.level) == [.info])
         #expect(f.errors == 3)
     }
@@ -250,9 +250,9 @@ private final class EngineDouble: Sendable {
         let f = try await fixture(timeout: 0.2)
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
-        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
+        try f.monitor.recordCreated(id: Self.running, on: f.collector)
         // Coalesced with the query in flight: still one request.
-        try f.monitor.recordStats(id: Self.running, on: f.monitoring)
+        try f.monitor.recordStats(id: Self.running, on: f.collector)
         #expect(f.value(f.catalog.activeContainers) == 1)
         #expect(Deadline.wait(seconds: 10) { f.errors == 1 })
         #expect(f.engine.count("GET") == 1)
@@ -264,7 +264,7 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
         for index in 0..<(ContainerMonitor.maxQueriesInFlight + 10) {
-            try f.monitor.recordStats(id: "c\(index)", on: f.monitoring)
+            try f.monitor.recordStats(id: "c\(index)", on: f.collector)
         }
         let status = f.monitor.status()
         #expect(status.queriesInFlight == ContainerMonitor.maxQueriesInFlight)
@@ -275,10 +275,10 @@ private final class EngineDouble: Sendable {
     func invalidContainerIDsAreRefusedAndChangeNothing(id: String) async throws {
         let f = try await fixture()
         defer { f.stop() }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCreated(id: id, on: f.monitoring) }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordStats(id: id, on: f.monitoring) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCreated(id: id, on: f.collector) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordStats(id: id, on: f.collector) }
         #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCleanup(id: id, success: true) }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.removeContainer(id: id, on: f.monitoring) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.removeContainer(id: id, on: f.collector) }
         #expect(f.monitor.trackedIDs.isEmpty)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
     }
@@ -293,7 +293,7 @@ private final class EngineDouble: Sendable {
     @Test func scanFindsTheLabelledExitedContainer() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        #expect(try f.monitor.scanOrphans(on: f.monitoring) == [Self.exited])
+        #expect(try f.monitor.scanOrphans(on: f.collector) == [Self.exited])
         #expect(f.value(f.catalog.orphanedContainers) == 1)
         #expect(f.monitor.status().orphanedContainers == 1)
         // The label filter went to the engine as JSON; status is filtered locally.
@@ -305,7 +305,7 @@ private final class EngineDouble: Sendable {
     func labelValuesAreMatchedToo(label: String, orphans: Int) async throws {
         let f = try await fixture(label: label)
         defer { f.stop() }
-        #expect(try f.monitor.scanOrphans(on: f.monitoring).count == orphans)
+        #expect(try f.monitor.scanOrphans(on: f.collector).count == orphans)
     }
 
     @Test func cleanupRemovesOrphansCountsAndForgetsTrackedOnes() async throws {
@@ -313,9 +313,9 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         let short = String(Self.exited.prefix(12))
         f.engine.routes.withLockedValue { $0.stats[short] = [PodmanFixtures.statsExited] }
-        try f.monitor.recordCreated(id: short, on: f.monitoring)
+        try f.monitor.recordCreated(id: short, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        #expect(try f.monitor.cleanupOrphans(on: f.monitoring) == 1)
+        #expect(try f.monitor.cleanupOrphans(on: f.collector) == 1)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 1)
         #expect(f.value(f.catalog.orphanedContainers) == 0)
         #expect(f.monitor.trackedIDs.isEmpty)
@@ -331,7 +331,7 @@ private final class EngineDouble: Sendable {
             $0.list = list
             $0.deletes = [Self.running: "500 Internal Server Error", Self.exited: "404 Not Found"]
         }
-        #expect(try f.monitor.cleanupOrphans(on: f.monitoring) == 0)
+        #expect(try f.monitor.cleanupOrphans(on: f.collector) == 0)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
         #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
         #expect(f.value(f.catalog.orphanedContainers) == 1)  // the refused one is still there
@@ -342,27 +342,27 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .failing }
         #expect(throws: ContainerMonitorError.docker(.engine(status: 500, message: "engine broke"))) {
-            try f.monitor.scanOrphans(on: f.monitoring)
+            try f.monitor.scanOrphans(on: f.collector)
         }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans(on: f.monitoring) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans(on: f.collector) }
         #expect(f.errors == 2)
-        #expect(drainEvents(f.monitoring).count == 1)
+        #expect(drainEvents(f.collector).count == 1)
     }
 
     @Test func anUnreachableEngineIsATransportError() async throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
-        monitoring.containers.configure(
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
+        collector.containers.configure(
             try ContainerMonitorSettings(endpoint: .unix(path: CannedHTTPServer.uniqueSocketPath())))
         #expect {
-            try monitoring.containers.scanOrphans(on: monitoring)
+            try collector.containers.scanOrphans(on: collector)
         } throws: { error in
             guard case .docker(.transport(.connectFailed))? = error as? ContainerMonitorError else { return false }
             return true
         }
-        #expect(throws: ContainerMonitorError.self) { try monitoring.containers.removeContainer(id: "abc", on: monitoring) }
-        #expect(monitoring.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
-        #expect(monitoring.containers.status().errors == 2)
+        #expect(throws: ContainerMonitorError.self) { try collector.containers.removeContainer(id: "abc", on: collector) }
+        #expect(collector.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
+        #expect(collector.containers.status().errors == 2)
     }
 
     @Test func removeContainerRecordsTheCleanup() async throws {
@@ -372,13 +372,13 @@ private final class EngineDouble: Sendable {
             $0.deletes = ["gone": "404 Not Found", "stuck": "409 Conflict"]
             $0.stats["c1"] = [PodmanFixtures.statsRunningFirst]
         }
-        try f.monitor.recordCreated(id: "c1", on: f.monitoring)
+        try f.monitor.recordCreated(id: "c1", on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.memory("c1") != nil })
-        #expect(try f.monitor.removeContainer(id: "c1", on: f.monitoring))
+        #expect(try f.monitor.removeContainer(id: "c1", on: f.collector))
         #expect(f.memory("c1") == nil)
-        #expect(try f.monitor.removeContainer(id: "gone", on: f.monitoring) == false)
+        #expect(try f.monitor.removeContainer(id: "gone", on: f.collector) == false)
         #expect(throws: ContainerMonitorError.docker(.engine(status: 409, message: "refused"))) {
-            try f.monitor.removeContainer(id: "stuck", on: f.monitoring)
+            try f.monitor.removeContainer(id: "stuck", on: f.collector)
         }
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 2)
         #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
@@ -389,9 +389,9 @@ private final class EngineDouble: Sendable {
     @Test func blockingCallsRefuseToRunOnTheEventLoop() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        let outcome = try await f.monitoring.eventLoop.submit { () -> String in
+        let outcome = try await f.collector.eventLoop.submit { () -> String in
             do {
-                _ = try f.monitor.scanOrphans(on: f.monitoring)
+                _ = try f.monitor.scanOrphans(on: f.collector)
                 return "returned"
             } catch {
                 return "\(error)"
@@ -408,9 +408,9 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue {
             for id in ["p1", "p2", "p3"] { $0.stats[id] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond] }
         }
-        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id, on: f.collector) }
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
         let status = f.monitor.status()
         #expect(status.polling)
@@ -438,7 +438,7 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         for _ in 0..<20 {
             let before = f.monitor.status().cyclesCompleted
-            try f.monitor.startPolling(intervalSeconds: 3_600, on: f.monitoring)
+            try f.monitor.startPolling(intervalSeconds: 3_600, on: f.collector)
             #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == before + 1 })
         }
         #expect(f.monitor.status().pollIntervalSeconds == 3_600)
@@ -456,8 +456,8 @@ private final class EngineDouble: Sendable {
             $0.stats[Self.running] = [PodmanFixtures.statsExited]
         }
         // The running fixture container is now dead, but tracked: the loop's, not removed.
-        try f.monitor.recordCreated(id: Self.running, on: f.monitoring)
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        try f.monitor.recordCreated(id: Self.running, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().autoRemoved >= 1 })
         #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") >= 1)
         #expect(f.engine.count("DELETE /v1.41/containers/\(Self.running)") == 0)
@@ -467,7 +467,7 @@ private final class EngineDouble: Sendable {
     @Test func autoCleanupOffOnlyCounts() async throws {
         let f = try await fixture(threshold: 1, autoCleanup: false)
         defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
         #expect(f.engine.count("DELETE") == 0)
         #expect(f.value(f.catalog.orphanedContainers) == 1)
@@ -477,9 +477,9 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .hangUp }
-        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id, on: f.collector) }
         #expect(Deadline.wait(seconds: 10) { f.errors == 2 && f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 3 })
         f.monitor.stopPolling()
         let status = f.monitor.status()
@@ -487,7 +487,7 @@ private final class EngineDouble: Sendable {
         // One per hook query, then one per cycle (the list failed, the stats never went out).
         #expect(f.errors >= 2 + 3)
         #expect(f.engine.count("GET /v1.41/containers/q") == 2)
-        #expect(drainEvents(f.monitoring).filter { $0.level == .warning }.count == 1)
+        #expect(drainEvents(f.collector).filter { $0.level == .warning }.count == 1)
     }
 
     @Test func anEngineThatStallsMidCycleStopsTheRestOfTheCycle() async throws {
@@ -497,12 +497,12 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue { routes in
             for id in ids { routes.stats[id] = [PodmanFixtures.statsRunningFirst] }
         }
-        for id in ids { try f.monitor.recordCreated(id: id, on: f.monitoring) }
+        for id in ids { try f.monitor.recordCreated(id: id, on: f.collector) }
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 && f.memory("s39") != nil })
         let before = f.engine.count("GET /v1.41/containers/s")
         // The list still answers; every stats query hangs until its timeout.
         f.engine.routes.withLockedValue { $0.statsMode = .silent }
-        try f.monitor.startPolling(intervalSeconds: 60, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 60, on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == 1 })
         // The first window timed out; the other containers were not asked.
         #expect(f.engine.count("GET /v1.41/containers/s") == before + ContainerMonitor.statsWindow)
@@ -518,10 +518,10 @@ private final class EngineDouble: Sendable {
         let f = try await fixture(timeout: 5)
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
-        try f.monitor.recordCreated(id: "late", on: f.monitoring)
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.monitoring)
+        try f.monitor.recordCreated(id: "late", on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
         #expect(await f.engine.server.waitUntil { $0.received.count >= 2 })
-        f.monitoring.stop()
+        f.collector.stop()
         let status = f.monitor.status()
         #expect(!status.polling)
         #expect(status.queriesInFlight == 0)
@@ -529,24 +529,24 @@ private final class EngineDouble: Sendable {
         #expect(f.monitor.trackedIDs == ["late"])
         // The runtime starts again on the next use.
         f.engine.routes.withLockedValue { $0.mode = .normal; $0.stats["late"] = [PodmanFixtures.statsRunningFirst] }
-        try f.monitor.recordStats(id: "late", on: f.monitoring)
+        try f.monitor.recordStats(id: "late", on: f.collector)
         #expect(Deadline.wait(seconds: 10) { f.memory("late") == 417_792 })
     }
 
     @Test(arguments: [0.0, -1, .nan, .infinity, 0.001, 100_000])
     func pollingIntervalsOutOfRangeAreRefused(interval: Double) async throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
         #expect(throws: ContainerMonitorError.self) {
-            try monitoring.containers.startPolling(intervalSeconds: interval, on: monitoring)
+            try collector.containers.startPolling(intervalSeconds: interval, on: collector)
         }
-        #expect(!monitoring.containers.status().polling)
+        #expect(!collector.containers.status().polling)
     }
 
     @Test func forgettingThreadsAfterForkResetsTheSchedule() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 30, on: f.monitoring)
+        try f.monitor.startPolling(intervalSeconds: 30, on: f.collector)
         f.monitor.forgetThreadsAfterFork()
         #expect(!f.monitor.status().polling)
     }
@@ -569,13 +569,13 @@ private final class EngineDouble: Sendable {
     }
 
     @Test func theDefaultEngineComesFromTheEnvironmentOrTheStandardSocket() throws {
-        let monitoring = try Monitoring()
+        let collector = try MetricsCollector()
         let expected =
             (try? DockerClient.resolveEndpoint(configured: nil, dockerHost: DockerClient.dockerHostFromEnvironment()))
             ?? .unix(path: DockerClient.defaultSocketPath)
-        #expect(monitoring.containers.settings.endpoint == expected)
-        #expect(monitoring.containers.settings.label == "finlab-sandbox")
-        #expect(monitoring.containers.settings.orphanStatuses == ["exited", "dead"])
+        #expect(collector.containers.settings.endpoint == expected)
+        #expect(collector.containers.settings.label == "finlab-sandbox")
+        #expect(collector.containers.settings.orphanStatuses == ["exited", "dead"])
     }
 
     @Test func trackedKeysNameContainersByIdPrefixOrName() {

@@ -1,19 +1,6 @@
 import Testing
 @testable import FinMonCore
 
-/// SplitMix64: a tiny seeded generator so the random populations are the same on every run.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The documented formula written the slow, obvious way: normalize by the bounds (the
 /// population's own min and max when none are given), then sum over all i < j.
 private func bruteForceDiversity(_ vectors: [[Double]], bounds: [(Double, Double)]? = nil) -> Double {

@@ -210,7 +210,7 @@ import Testing
             "[[[[[[[[[[]]]]]]]]]]", "\"aé€😀\"",
         ].map { Array($0.utf8) }
         let interesting: [UInt8] = Array(#"{}[]",:\u0123456789eE+-.tfn"#.utf8) + [0x00, 0x1F, 0x80, 0xBF, 0xC0, 0xED, 0xF4, 0xFF]
-        var random = FuzzRandom(seed: 0x5EED_F1A7)
+        var random = SplitMix64(seed: 0x5EED_F1A7)
         var parsed = 0
         for round in 0..<6_000 {
             var bytes = seeds[round % seeds.count]
@@ -228,7 +228,7 @@ import Testing
         #expect(parsed > 0)
     }
 
-    private func mutate(_ input: [UInt8], with random: inout FuzzRandom, alphabet: [UInt8]) -> [UInt8] {
+    private func mutate(_ input: [UInt8], with random: inout SplitMix64, alphabet: [UInt8]) -> [UInt8] {
         var bytes = input
         let position = bytes.isEmpty ? 0 : random.below(bytes.count)
         let byte: UInt8 = random.below(2) == 0 ? alphabet[random.below(alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
@@ -243,23 +243,5 @@ import Testing
             bytes.insert(contentsOf: bytes[start..<end], at: position)
         }
         return bytes
-    }
-}
-
-/// A small seeded generator, so a failing fuzz round reproduces.
-private struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int {
-        bound <= 1 ? 0 : Int(next() % UInt64(bound))
     }
 }

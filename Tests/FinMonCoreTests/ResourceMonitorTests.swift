@@ -320,17 +320,17 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
     }
 
     @Test func theRuntimeOwnsAMonitorThatItsStopStops() throws {
-        let monitoring = try Monitoring()
-        defer { monitoring.stop() }
-        try monitoring.resources.configure(fixture(ProcFixture.root("real")))
-        try monitoring.resources.start(intervalSeconds: 0.02)
-        #expect(Deadline.wait(seconds: 10) { monitoring.resources.currentStats() != nil })
-        monitoring.stop()
-        #expect(!monitoring.resources.isRunning)
-        try monitoring.resources.start(intervalSeconds: 0.02)  // threads come back
-        #expect(monitoring.resources.isRunning)
-        monitoring.resources.forgetThreadsAfterFork()
-        #expect(!monitoring.resources.isRunning)
+        let collector = try MetricsCollector()
+        defer { collector.stop() }
+        try collector.resources.configure(fixture(ProcFixture.root("real")))
+        try collector.resources.start(intervalSeconds: 0.02)
+        #expect(Deadline.wait(seconds: 10) { collector.resources.currentStats() != nil })
+        collector.stop()
+        #expect(!collector.resources.isRunning)
+        try collector.resources.start(intervalSeconds: 0.02)  // threads come back
+        #expect(collector.resources.isRunning)
+        collector.resources.forgetThreadsAfterFork()
+        #expect(!collector.resources.isRunning)
     }
 
     @Test func cgroupRootFollowsTheProcRoot() {

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from .config import setting
+from ._promql import duration
+from .config import MonitoringConfig, setting
 
 __all__ = [
     "DASHBOARD_TITLE",
@@ -66,16 +67,6 @@ def _number(value: object, what: str) -> float:
 def _plain(value: float) -> int | float:
     """80.0 -> 80 (as a person wrote it, and as the alert rules print it)."""
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
-
-
-def duration(seconds: float) -> str:
-    """A Grafana/Prometheus duration: ``5s``, or ``1500ms`` when not whole seconds.
-
-    >>> duration(5), duration(0.25)
-    ('5s', '250ms')
-    """
-    milliseconds = max(round(seconds * 1000), 1)
-    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
 
 
 @dataclass(frozen=True)
@@ -509,17 +500,6 @@ def markdown_table(thresholds: DashboardThresholds) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load_config(path: str) -> Any | None:
-    """``finmon.MonitoringConfig.from_yaml(path)``, or None while finmon has no config
-    loader (the dashboard then uses the documented defaults)."""
-    import finmon
-
-    loader = getattr(finmon, "MonitoringConfig", None)
-    if loader is None:
-        return None
-    return loader.from_yaml(path)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m finmon.dashboard [CONFIG] [-o FILE] [--markdown]``: print the dashboard
     JSON for CONFIG (the documented defaults without one); returns the exit status.
@@ -542,19 +522,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = DashboardThresholds()
     if args.config is not None:
         try:
-            cfg = _load_config(args.config)
+            cfg = MonitoringConfig.from_yaml(args.config)
         except (OSError, ValueError) as error:  # ConfigError is a ValueError
             print(f"finmon dashboard: {error}", file=sys.stderr)
             return 2
-        if cfg is None:
-            print("finmon dashboard: this finmon has no config loader yet; using the built-in defaults",
-                  file=sys.stderr)
-        else:
-            try:
-                thresholds = DashboardThresholds.from_config(cfg)
-            except (TypeError, ValueError) as error:
-                print(f"finmon dashboard: {args.config}: {error}", file=sys.stderr)
-                return 2
+        try:
+            thresholds = DashboardThresholds.from_config(cfg)
+        except (TypeError, ValueError) as error:
+            print(f"finmon dashboard: {args.config}: {error}", file=sys.stderr)
+            return 2
 
     text = markdown_table(thresholds) if args.markdown else render_json(thresholds)
     if args.output is None:

@@ -46,7 +46,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from .config import setting
+from ._promql import duration
+from .config import MonitoringConfig, setting
 
 __all__ = [
     "DEFAULT_ALERTMANAGER_CONFIG",
@@ -79,12 +80,6 @@ def _number(value: object, what: str) -> float:
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
     return number
-
-
-def _duration(seconds: float) -> str:
-    """Prometheus duration: ``5s``, ``1500ms``, never below 1ms."""
-    milliseconds = max(round(seconds * 1000), 1)
-    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
 
 
 @dataclass(frozen=True)
@@ -156,7 +151,7 @@ class StackSettings:
         days = float(self.retention_days)
         if days.is_integer():
             return f"{int(days)}d"
-        return _duration(days * 86400)
+        return duration(days * 86400)
 
 
 def render_prometheus_config(
@@ -175,8 +170,8 @@ def render_prometheus_config(
         >>> print(render_prometheus_config(StackSettings(), alertmanager=None).splitlines()[-1])
               - targets: ["127.0.0.1:8000"]
     """
-    scrape = _duration(float(settings.scrape_interval_seconds))
-    evaluation = _duration(float(settings.evaluation_interval_seconds))
+    scrape = duration(float(settings.scrape_interval_seconds))
+    evaluation = duration(float(settings.evaluation_interval_seconds))
     lines = [
         "# Prometheus configuration for finmon, rendered from monitoring_config.yaml by",
         "# finmon.stack (`python -m finmon.stack --print-prometheus-config`); `python -m finmon.stack`",
@@ -288,16 +283,6 @@ def _alertmanager_binary() -> str | None:
     return shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 
-def _load_config(path: Path) -> Any | None:
-    """``finmon.MonitoringConfig.from_yaml(path)``, or None while finmon has no config loader."""
-    import finmon
-
-    loader = getattr(finmon, "MonitoringConfig", None)
-    if loader is None:
-        return None
-    return loader.from_yaml(str(path))
-
-
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m finmon stack",
@@ -335,12 +320,9 @@ def _settings(args: argparse.Namespace, err: TextIO) -> tuple[StackSettings, Pat
     if not path.is_file():
         raise StackError(f"config file {path} not found")
     try:
-        cfg = _load_config(path)
+        cfg = MonitoringConfig.from_yaml(path)
     except (OSError, ValueError) as error:  # ConfigError is a ValueError
         raise StackError(str(error)) from error
-    if cfg is None:
-        print("finmon stack: this finmon has no config loader yet; using the built-in defaults", file=err)
-        return StackSettings(), path.parent
     try:
         return StackSettings.from_config(cfg), path.parent
     except (TypeError, ValueError) as error:
@@ -424,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=out, flush=True)
         if not stop.is_set():
             print(f"finmon stack: running; Prometheus scrapes {settings.scrape_target} every "
-                  f"{_duration(float(settings.scrape_interval_seconds))}. Ctrl-C stops it.",
+                  f"{duration(float(settings.scrape_interval_seconds))}. Ctrl-C stops it.",
                   file=out, flush=True)
         while not stop.wait(0.2):
             for service in services:

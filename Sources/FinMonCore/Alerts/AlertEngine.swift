@@ -86,13 +86,13 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    public func isActive(_ type: AlertType) -> Bool {
+    func isActive(_ type: AlertType) -> Bool {
         if case .firing = states[type] { return true }
         return false
     }
 
     /// How many times the alert has started firing since the engine was made.
-    public func triggeredCount(_ type: AlertType) -> Int {
+    func triggeredCount(_ type: AlertType) -> Int {
         triggered[type]
     }
 

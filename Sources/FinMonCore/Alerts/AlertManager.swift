@@ -99,7 +99,7 @@ public final class AlertManager: Sendable {
 
     public var configuration: MonitoringConfig? { core.withLock { $0.config } }
 
-    public var isConfigured: Bool { core.withLock { $0.config != nil } }
+    var isConfigured: Bool { core.withLock { $0.config != nil } }
 
     // MARK: - Inputs
 
@@ -122,12 +122,12 @@ public final class AlertManager: Sendable {
         core.withLock { $0.injected[input] = checked }
     }
 
-    public func clearInjected() {
+    func clearInjected() {
         core.withLock { $0.injected.removeAll() }
     }
 
     /// The snapshot the next evaluation would see (without evaluating).
-    public func currentSnapshot() -> AlertSnapshot {
+    func currentSnapshot() -> AlertSnapshot {
         core.withLock { snapshot($0) }
     }
 

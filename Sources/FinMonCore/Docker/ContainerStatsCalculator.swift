@@ -59,7 +59,7 @@ public struct ContainerStatsCalculator: Sendable {
     }
 
     /// Containers with a CPU baseline.
-    public var trackedIDs: Set<String> { Set(previous.keys) }
+    var trackedIDs: Set<String> { Set(previous.keys) }
 
     private mutating func recordCPU(id: String, sample: ContainerStatsSample) -> Double? {
         guard let total = sample.cpuTotalUsage, let system = sample.systemCPUUsage else {

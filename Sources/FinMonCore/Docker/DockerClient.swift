@@ -74,7 +74,7 @@ public final class DockerClient: Sendable {
     // MARK: Calls
 
     /// `GET /_ping`: succeeds when the engine answers 2xx.
-    public func ping() -> EventLoopFuture<Void> {
+    func ping() -> EventLoopFuture<Void> {
         send(.GET, path: "/_ping", notFoundID: nil).map { _ in () }
     }
 

@@ -24,7 +24,7 @@ public struct DockerVersion: Sendable, Equatable {
     }
 
     /// True when the engine is podman's Docker-compatible service.
-    public var isPodman: Bool {
+    var isPodman: Bool {
         componentNames.contains { $0.lowercased().contains("podman") }
     }
 

@@ -79,9 +79,9 @@ public final class HTTPClient: Sendable {
         return promise.futureResult
     }
 
-    /// `execute` for threads that are not event loop threads (the C ABI's callers).
+    /// `execute` for a thread that is not an event loop thread (the tests use it).
     /// On an event loop thread it throws `.blockingOnEventLoop` instead of deadlocking.
-    public func executeBlocking(_ request: HTTPRequest, timeout: TimeAmount) throws(HTTPClientError) -> HTTPResponse {
+    func executeBlocking(_ request: HTTPRequest, timeout: TimeAmount) throws(HTTPClientError) -> HTTPResponse {
         guard !HTTPClient.isOnEventLoopThread else { throw .blockingOnEventLoop }
         do {
             return try HTTPClient.waitOffEventLoop(execute(request, timeout: timeout))

@@ -139,7 +139,7 @@ public final class ContainerMonitor: Sendable {
     }
 
     /// Container ids being tracked, sorted.
-    public var trackedIDs: [String] { state.withLock { $0.tracked.keys.sorted() } }
+    var trackedIDs: [String] { state.withLock { $0.tracked.keys.sorted() } }
 
     // MARK: Hooks
 

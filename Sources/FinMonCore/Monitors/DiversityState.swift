@@ -85,7 +85,7 @@ public struct DiversityState: Sendable, Equatable {
     public var historyCapacity: Int { history.capacity }
     public var latest: Sample? { history.newest }
     public var latestDiversity: Double? { history.newest?.diversity }
-    public var latestUniqueFraction: Double? { history.newest?.uniqueFraction }
+    var latestUniqueFraction: Double? { history.newest?.uniqueFraction }
     public var latestIteration: Int? { history.newest?.iteration }
 
     /// Records the population's diversity at `iteration`.

@@ -47,12 +47,8 @@ groups:
 
 
 def committed_settings() -> StackSettings:
-    """What --print-prometheus-config is given for the committed config (defaults until
-    finmon has a config loader; test_defaults_are_the_committed_config shows they agree)."""
-    loader = getattr(finmon, "MonitoringConfig", None)
-    if loader is None:
-        return StackSettings()
-    return StackSettings.from_config(loader.from_yaml(str(CONFIG_DIR / "monitoring_config.yaml")))
+    """What --print-prometheus-config is given for the committed config."""
+    return StackSettings.from_config(finmon.MonitoringConfig.from_yaml(str(CONFIG_DIR / "monitoring_config.yaml")))
 
 
 @pytest.fixture

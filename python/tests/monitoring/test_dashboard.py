@@ -32,13 +32,8 @@ DATASOURCE = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 
 
 def committed_thresholds() -> DashboardThresholds:
-    """What the generator is given for the committed config: the config loader's values once
-    finmon has one, the documented defaults until then (test_defaults_are_the_committed_config
-    shows they are the same)."""
-    loader = getattr(finmon, "MonitoringConfig", None)
-    if loader is None:
-        return DashboardThresholds()
-    return DashboardThresholds.from_config(loader.from_yaml(str(CONFIG)))
+    """What the generator is given for the committed config."""
+    return DashboardThresholds.from_config(finmon.MonitoringConfig.from_yaml(str(CONFIG)))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Threads exist only while something needs them: `startExporter` creates them, `stop`
 /// joins them, and a later start creates them again.
-public final class Monitoring: Sendable {
+public final class MetricsCollector: Sendable {
     public let registry: MetricsRegistry
     public let catalog: MetricsCatalog
     public let events: EventQueue
@@ -154,7 +154,7 @@ public final class Monitoring: Sendable {
     }
 }
 
-extension Monitoring: EventLoopSource {
+extension MetricsCollector: EventLoopSource {
     /// Runs `body` under the threads lock, so `stop()` cannot shut the loop down while
     /// `body` schedules on it.
     public func withEventLoop<Value: Sendable>(_ body: (any EventLoop) -> Value) -> Value {

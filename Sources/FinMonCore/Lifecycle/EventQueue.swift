@@ -76,7 +76,7 @@ public final class EventQueue: @unchecked Sendable {
         pthread_cond_broadcast(condition)
     }
 
-    public func reopen() {
+    func reopen() {
         locked { closed = false }
     }
 
