@@ -113,6 +113,16 @@ int finmon_collector_export_final(finmon_collector *collector, const char *direc
 int finmon_collector_configure_final_export(finmon_collector *collector, const char *directory,
                                             const char *json_file, const char *prometheus_file);
 
+/* Text of another metrics library (a prometheus_client registry's exposition) for the
+   exporter to serve on /metrics after finmon's own families: `text` (text_length bytes)
+   for Prometheus text 0.0.4 scrapes, `openmetrics` (openmetrics_length bytes, without its
+   "# EOF" line) for OpenMetrics scrapes. Both are copied; the exporter thread serves the
+   latest copy as is, so the caller renders it again when its values change. Replaces the
+   previous attachment; text and openmetrics both NULL detach it. Only the HTTP exporter
+   serves it: finmon_collector_exposition and the final record stay finmon's own. */
+int finmon_exporter_attach_exposition(finmon_collector *collector, const char *text, size_t text_length,
+                                      const char *openmetrics, size_t openmetrics_length);
+
 /* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
    the caller: free it with finmon_string_free. length may be NULL. */
 int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);

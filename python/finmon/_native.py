@@ -94,6 +94,9 @@ _declare(blocking, "finmon_exporter_start", c_int, [c_void_p, c_char_p, c_int, c
 _declare(blocking, "finmon_exporter_stop", c_int, [c_void_p])
 # int finmon_exporter_port(finmon_collector *collector, int *port);
 _declare(hot, "finmon_exporter_port", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_exporter_attach_exposition(finmon_collector *collector, const char *text, size_t text_length,
+#                                       const char *openmetrics, size_t openmetrics_length);
+_declare(hot, "finmon_exporter_attach_exposition", c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t])
 # int finmon_events_next(finmon_collector *collector, double timeout_seconds, char **out);
 _declare(blocking, "finmon_events_next", c_int, [c_void_p, c_double, POINTER(c_void_p)])
 # int finmon_events_close(finmon_collector *collector);
