@@ -124,6 +124,30 @@ def test_a_name_both_sides_define_is_refused_at_registration(collector: finmon.M
     prometheus_client.Gauge("loop_population_diversity", "Distinct name.", registry=registry).set(1)
 
 
+def test_finmon_s_parser_reads_what_prometheus_client_s_parser_reads(collector: finmon.MetricsCollector) -> None:
+    """collect() reads finmon's exposition with a parser of its own (faster than
+    prometheus_client's); on awkward input both must agree."""
+    odd = collector.gauge("odd_values", 'Help with "quotes", a \\ backslash\nand a newline.', ["text", "n"])
+    for index, text in enumerate(["plain", 'q"uote', "back\\slash", "new\nline", "br{ace} x", "sp ace", "ünï",
+                                  '=",', "trailing\\"]):
+        odd.labels(text=text, n=str(index)).set(index + 0.5)
+    odd.labels(text="nan", n="x").set(float("nan"))
+    odd.labels(text="inf", n="y").set(float("-inf"))
+    collector.counter("jobs", "A counter without the _total suffix.").inc(2)
+    collector.histogram("step_seconds", "A histogram.", ["kind"]).labels(kind="a").observe(0.3)
+    collector.record_iteration(1, True, 0.2, sharpe=1.0)
+    text = collector.generate_latest().decode()
+
+    def normalised(families: list[prometheus_client.Metric]) -> list[tuple[object, ...]]:
+        return [(f.name, f.type, f.documentation,
+                 [(s.name, s.labels, "nan" if s.value != s.value else float(s.value)) for s in f.samples])
+                for f in families]
+
+    ours = normalised(finmon.bridge.parse(text))
+    assert ours == normalised(list(text_string_to_metric_families(text)))
+    assert ("jobs", "counter", "A counter without the _total suffix.", [("jobs_total", {}, 2.0)]) in ours
+
+
 def test_process_families_are_kept_for_a_registry_without_a_process_collector(
         collector: finmon.MetricsCollector) -> None:
     registry = prometheus_client.CollectorRegistry()
