@@ -17,6 +17,7 @@ from typing import Any
 
 import docker.errors
 import pytest
+from scrape import wait_for
 from servers import SANDBOX_LABEL, PodmanService
 
 import finmon
@@ -106,7 +107,8 @@ def test_a_refused_removal_leaves_an_orphan_that_the_shutdown_removes(
     assert len(executor.backtest(RULES, seed=3, days=300)) == len(RULES)
     assert collector.get_sample_value("container_cleanup_failure_total") == 1
     assert collector.get_sample_value("active_containers") == 0
-    orphans = monitor.scan_orphaned_containers()
+    # podman reports the container "stopped" for a moment before "exited" (an orphan state).
+    orphans = wait_for(monitor.scan_orphaned_containers, timeout=10, message="the orphan in a scan")
     assert len(orphans) == 1 and orphans == engine_ids(client, label)
     assert collector.get_sample_value("orphaned_containers") == 1
     # Another run's sandbox with the same monitored label is not this executor's to remove.
