@@ -3,8 +3,9 @@
 1. finmon in prometheus_client's registry (``REGISTRY.register(collector)``): the cost of
    one ``generate_latest(registry)`` with finmon's catalog plus N labelled finmon series,
    against the same N series held by prometheus_client itself, and where finmon's part of
-   the time goes (the library's rendering, prometheus_client's parser, prometheus_client's
-   rendering of the parsed families).
+   the time goes (the library's rendering, finmon.bridge's parse, prometheus_client's
+   rendering of the parsed families; and prometheus_client's own parser on the same text,
+   for comparison).
 2. A prometheus_client registry on finmon's exporter (``RegistryMirror``): the slowdown of
    a pure-Python loop of 5 ms iterations while a separate process scrapes 10 times a
    second (a) finmon's exporter mirroring a registry of N series (rendered by a Python
@@ -12,17 +13,25 @@
    same registry; plus the CPU the loop's process spends outside the loop's thread, and one
    mirror refresh.
 
+3. With ``--instructions``: part 1's two scrapes and one mirror refresh counted in CPU
+   instructions under ``valgrind --tool=callgrind`` (stable where times are not on a
+   shared machine): each variant runs in a fresh interpreter with K and with 0
+   repetitions, and the difference over K is one operation.
+
     swift build -c release
     PYTHONPATH=python FINMON_LIB=$PWD/.build/release/libfinmon.so python3 Benchmarks/bench_bridge.py
+    ... python3 Benchmarks/bench_bridge.py --only 3 --instructions
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +41,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import finmon
 from finmon import _native
-from finmon.bridge import RegistryMirror, families
+from finmon.bridge import RegistryMirror, families, parse
 
 SCRAPER = """
 import sys, time, urllib.request
@@ -67,7 +76,7 @@ def user_registry(series: int) -> prometheus_client.CollectorRegistry:
 def part_one(sizes: list[int], repeat: int) -> None:
     print("1. generate_latest(registry) with finmon registered, N labelled series in finmon")
     print(f"   {'N':>6} {'finmon registered':>18} {'prometheus_client alone':>24} {'ratio':>6}   "
-          f"{'render (lib)':>12} {'parse':>8} {'re-render':>10}")
+          f"{'render (lib)':>12} {'parse':>8} {'re-render':>10} {'their parser':>13}")
     for size in sizes:
         collector = finmon.MetricsCollector()
         child = collector.gauge("bench_worker_value", "A value per worker.", ["worker"])
@@ -80,7 +89,8 @@ def part_one(sizes: list[int], repeat: int) -> None:
         theirs = best(lambda: prometheus_client.generate_latest(alone), repeat)
         text = collector.generate_latest()
         render = best(collector.generate_latest, repeat)
-        parse = best(lambda: list(text_string_to_metric_families(text.decode())), repeat)
+        ours_parse = best(lambda: parse(text.decode()), repeat)
+        their_parse = best(lambda: list(text_string_to_metric_families(text.decode())), repeat)
         parsed = families(collector)
 
         class Parsed:
@@ -89,7 +99,8 @@ def part_one(sizes: list[int], repeat: int) -> None:
 
         rerender = best(lambda: prometheus_client.generate_latest(Parsed()), repeat)  # type: ignore[arg-type]
         print(f"   {size:>6} {ours * 1e3:>15.2f} ms {theirs * 1e3:>21.2f} ms {ours / theirs:>6.2f}   "
-              f"{render * 1e3:>9.2f} ms {parse * 1e3:>5.2f} ms {rerender * 1e3:>7.2f} ms")
+              f"{render * 1e3:>9.2f} ms {ours_parse * 1e3:>5.2f} ms {rerender * 1e3:>7.2f} ms "
+              f"{their_parse * 1e3:>10.2f} ms")
         collector.close()
 
 
@@ -167,6 +178,54 @@ def part_two(series: int, rate: float, blocks: int, rounds: int) -> None:
     collector.close()
 
 
+def operation(kind: str, size: int) -> Callable[[], object]:
+    """One operation of part 3, set up (outside what is counted twice)."""
+    if kind == "finmon-registered":
+        collector = finmon.MetricsCollector()
+        gauge = collector.gauge("bench_worker_value", "A value per worker.", ["worker"])
+        for index in range(size):
+            gauge.labels(worker=f"w{index:05d}").set(index * 0.5)
+        registry = prometheus_client.CollectorRegistry()
+        registry.register(collector)
+        return lambda: prometheus_client.generate_latest(registry)
+    if kind == "prometheus_client-alone":
+        alone = user_registry(size)
+        return lambda: prometheus_client.generate_latest(alone)
+    if kind == "mirror-refresh":
+        mirror = RegistryMirror(finmon.MetricsCollector(), user_registry(size), interval=3600)
+        return mirror.refresh
+    raise ValueError(kind)
+
+
+def instructions(kind: str, size: int, count: int) -> int:
+    """Instructions (callgrind Ir) of one run of this script doing ``count`` operations.
+
+    The library runs as a copy without debug information: valgrind 3.19 cannot read the
+    Swift toolchain's DWARF 5 and gives up."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "callgrind.out")
+        library = os.path.join(folder, "libfinmon.so")
+        subprocess.run(["objcopy", "--strip-debug", str(_native.library_path()), library], check=True)
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
+                        "--op", kind, "--size", str(size), "--count", str(count)],
+                       check=True, capture_output=True, env={**os.environ, "FINMON_LIB": library})
+        with open(out) as profile:
+            match = re.search(r"^(?:summary|totals): (\d+)", profile.read(), re.MULTILINE)
+    assert match, "no instruction total in the callgrind output"
+    return int(match.group(1))
+
+
+def part_three(sizes: list[int], count: int) -> None:
+    print(f"\n3. instructions per operation (callgrind, ({count} - 0 repetitions) / {count})")
+    for size in sizes:
+        per = {kind: (instructions(kind, size, count) - instructions(kind, size, 0)) / count
+               for kind in ("finmon-registered", "prometheus_client-alone", "mirror-refresh")}
+        print(f"   N={size:>6}: generate_latest with finmon registered {per['finmon-registered'] / 1e6:8.2f} M, "
+              f"prometheus_client alone {per['prometheus_client-alone'] / 1e6:8.2f} M "
+              f"(ratio {per['finmon-registered'] / per['prometheus_client-alone']:.2f}); "
+              f"one mirror refresh of N prometheus_client series {per['mirror-refresh'] / 1e6:8.2f} M")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000,10000", help="finmon series counts for part 1")
@@ -176,13 +235,23 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--only", default="12")
+    parser.add_argument("--instructions", action="store_true", help="part 3 (needs valgrind)")
+    parser.add_argument("--count", type=int, default=5, help="repetitions counted in part 3")
+    parser.add_argument("--op", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, default=1000, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"library {_native.library_path()}, prometheus_client {prometheus_client.__version__ if hasattr(prometheus_client, '__version__') else ''}"
-          f", {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    if args.op:  # one measured process of part 3
+        run = operation(args.op, args.size)
+        for _ in range(args.count):
+            run()
+        return
+    print(f"library {_native.library_path()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     if "1" in args.only:
         part_one([int(size) for size in args.sizes.split(",")], args.repeat)
     if "2" in args.only:
         part_two(args.series, args.rate, args.blocks, args.rounds)
+    if "3" in args.only and args.instructions:
+        part_three([int(size) for size in args.sizes.split(",")], args.count)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
