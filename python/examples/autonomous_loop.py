@@ -325,9 +325,11 @@ def main(argv: Sequence[str] | None = None,
                 if left:
                     print(f"removed {left} sandbox container(s) left behind", flush=True)
             monitoring.stop()  # joins finmon's threads and writes the final record
-            export = monitoring.config.export
-            folder = Path(export.directory).resolve()
-            print(f"final record: {folder / export.json_file}, {folder / export.prometheus_file}", flush=True)
+            export = monitoring.config.monitoring.export
+            if export.enabled:
+                folder = Path(export.directory).resolve()
+                print(f"final record: {folder / export.final_metrics_path}, {folder / export.prometheus_snapshot_path}",
+                      flush=True)
         finally:
             if client is not None:
                 client.close()

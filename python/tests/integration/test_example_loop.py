@@ -90,11 +90,12 @@ def write_config(tmp_path: Path) -> Path:
     """Alerts evaluated every 0.2 s into a log in tmp_path; everything else as committed."""
     config = tmp_path / "monitoring_config.yaml"
     config.write_text(f"""
-alerts:
-  evaluation_interval_seconds: 0.2
-  log_file: "{tmp_path / 'alerts.jsonl'}"
-export:
-  directory: "{tmp_path}"
+monitoring:
+  alerts:
+    evaluation_interval: 0.2
+    log_file: "{tmp_path / 'alerts.jsonl'}"
+  export:
+    directory: "{tmp_path}"
 """)
     return config
 
