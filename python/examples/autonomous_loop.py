@@ -160,6 +160,7 @@ def run(args: argparse.Namespace, monitoring: Any, executor: Any,
     failures = random.Random(args.seed ^ 0x5EED)
     champion = Champion()
     collapse = finmon.DiversityMonitor(monitoring.collector)
+    rule = monitoring.config.monitoring.alerts.diversity_collapse  # what the alert evaluates
     for iteration in range(1, args.iterations + 1):
         failed: str | None = None
         best: tuple[Strategy, dict[str, float]] | None = None
@@ -188,7 +189,7 @@ def run(args: argparse.Namespace, monitoring: Any, executor: Any,
             champion_sharpe=champion.result["sharpe"] if champion.result else None,
             champion_age=iteration - champion.iteration if champion.iteration is not None else None,
             diversity=spread, unique=unique, total=total, success_rate=monitoring.collector.success_rate,
-            seconds=it.elapsed or 0.0, collapsed=collapse.check_diversity_collapse(), port=monitoring.port)
+            seconds=it.elapsed or 0.0, collapsed=collapse.check_diversity_collapse(rule.window, rule.threshold), port=monitoring.port)
         print(progress_line(report, args.iterations), flush=True)
         if on_iteration is not None:
             on_iteration(report)
