@@ -160,16 +160,21 @@ class DockerExecutor:
         removal failed and that finmon's auto-cleanup has not taken yet). Returns how many."""
         removed = 0
         try:
-            leftovers = self.client.containers.list(all=True, filters={"label": f"finmon.run={self.run_id}"})
+            # Ids only: docker-py's containers.list() inspects each one, which fails for a
+            # container that auto-cleanup removes meanwhile.
+            leftovers = self.client.api.containers(all=True, quiet=True,
+                                                   filters={"label": f"finmon.run={self.run_id}"})
         except ENGINE_ERRORS as error:
             log.warning("could not list this run's sandboxes at shutdown: %s", error)
             return 0
-        for container in leftovers:
+        for leftover in leftovers:
             try:
-                container.remove(force=True)
+                self.client.api.remove_container(leftover["Id"], force=True)
                 removed += 1
+            except docker.errors.NotFound:
+                pass  # gone meanwhile
             except ENGINE_ERRORS as error:
-                log.warning("could not remove sandbox %s at shutdown: %s", container.short_id, error)
+                log.warning("could not remove sandbox %s at shutdown: %s", leftover["Id"][:12], error)
         return removed
 
     def _wait(self, container: Any) -> int:

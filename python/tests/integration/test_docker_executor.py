@@ -49,7 +49,8 @@ def sandbox(podman: PodmanService) -> Iterator[tuple[Any, finmon.MetricsCollecto
 
 
 def engine_ids(client: Any, label: str) -> list[str]:
-    return [c.id for c in client.containers.list(all=True, filters={"label": label})]
+    # Ids only: containers.list() inspects each one and fails on one removed meanwhile.
+    return [c["Id"] for c in client.api.containers(all=True, quiet=True, filters={"label": label})]
 
 
 def test_backtests_in_the_sandbox_match_the_same_backtests_in_process(
