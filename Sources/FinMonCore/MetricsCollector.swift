@@ -18,6 +18,8 @@ public final class MetricsCollector: Sendable {
     public let alerts: AlertManager
     public let containers: ContainerMonitor
     public let resources: ResourceMonitor
+    /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
+    public let hooks: HookGuard
 
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
@@ -41,6 +43,7 @@ public final class MetricsCollector: Sendable {
         resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
         containers = try ContainerMonitor(catalog: catalog, events: events)
+        hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
         resources.useThreads { [weak self] in self.map { ($0.eventLoop, $0.threadPool) } }
         alerts.attach { [weak self] in self?.eventLoop }
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
@@ -56,11 +59,19 @@ public final class MetricsCollector: Sendable {
     /// The pool for blocking reads, started on first use.
     public var threadPool: NIOThreadPool { ensureThreads().pool }
 
-    /// Starts serving `/metrics`; returns the bound port, or nil in degraded mode.
+    /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
-    public func startExporter(host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5) throws -> Int? {
+    public func startExporter(
+        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
+    ) throws -> Int? {
         let interval = retryInterval.isFinite && retryInterval > 0 ? min(retryInterval, 3_600) : 5
-        return try exporter.start(host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)))
+        return try exporter.start(
+            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
+    }
+
+    /// The exporter's status, without starting threads for a collector that has none.
+    public var exporterStatus: MetricsExporter.Status {
+        threads.withLock { $0 }?.exporter.status ?? .stopped
     }
 
     public func stopExporter() {

@@ -41,6 +41,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
     ("alert_active", .gauge, ["alert_type"]),
     ("alert_notifications_total", .counter, ["receiver", "result"]),
     ("finmon_collection_errors_total", .counter, ["collector"]),
+    ("finmon_rejected_values_total", .counter, ["hook", "reason"]),
 ]
 
 @Test func everyCatalogFamilyIsRegisteredWithItsTypeAndLabels() throws {
@@ -77,6 +78,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
         (catalog.containerMemoryUsageBytes, "container_memory_usage_bytes"),
         (catalog.alertNotificationsTotal, "alert_notifications_total"),
         (catalog.collectionErrorsTotal, "finmon_collection_errors_total"),
+        (catalog.rejectedValuesTotal, "finmon_rejected_values_total"),
     ]
     for (family, name) in pairs {
         #expect(family === registry.family(named: name), "\(name)")

@@ -50,6 +50,7 @@ public struct MetricsCatalog: Sendable {
     public let alertNotificationsTotal: MetricFamily
     // finmon's own health
     public let collectionErrorsTotal: MetricFamily
+    public let rejectedValuesTotal: MetricFamily
 
     public init(registry r: MetricsRegistry) throws(MetricsError) {
         systemMemoryUsageBytes = try r.register(.gauge, name: "system_memory_usage_bytes",
@@ -132,5 +133,7 @@ public struct MetricsCatalog: Sendable {
             help: "Alert notifications sent, by receiver and result.", labelNames: ["receiver", "result"])
         collectionErrorsTotal = try r.register(.counter, name: "finmon_collection_errors_total",
             help: "Samples finmon could not collect, by collector.", labelNames: ["collector"])
+        rejectedValuesTotal = try r.register(.counter, name: "finmon_rejected_values_total",
+            help: "Values a loop hook could not use and skipped, by hook and reason.", labelNames: ["hook", "reason"])
     }
 }

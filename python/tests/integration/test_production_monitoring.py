@@ -124,7 +124,7 @@ def log_events(path: Path) -> list[dict[str, Any]]:
 class Observer:
     """Where an alert can be seen: finmon's log and counter, Prometheus, Alertmanager."""
 
-    def __init__(self, monitoring: finmon.Monitoring, prometheus: PrometheusServer,
+    def __init__(self, monitoring: finmon.Runtime, prometheus: PrometheusServer,
                  alertmanager: AlertmanagerServer, log: Path, tag: str) -> None:
         self.monitoring = monitoring
         self.prometheus = prometheus
