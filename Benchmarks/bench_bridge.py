@@ -73,17 +73,23 @@ def user_registry(series: int) -> prometheus_client.CollectorRegistry:
     return registry
 
 
+def finmon_registered(size: int) -> tuple[finmon.MetricsCollector, prometheus_client.CollectorRegistry]:
+    """A finmon collector with ``size`` labelled series, registered in a new registry."""
+    collector = finmon.MetricsCollector()
+    gauge = collector.gauge("bench_worker_value", "A value per worker.", ["worker"])
+    for index in range(size):
+        gauge.labels(worker=f"w{index:05d}").set(index * 0.5)
+    registry = prometheus_client.CollectorRegistry()
+    registry.register(collector)
+    return collector, registry
+
+
 def part_one(sizes: list[int], repeat: int) -> None:
     print("1. generate_latest(registry) with finmon registered, N labelled series in finmon")
     print(f"   {'N':>6} {'finmon registered':>18} {'prometheus_client alone':>24} {'ratio':>6}   "
           f"{'render (lib)':>12} {'parse':>8} {'re-render':>10} {'their parser':>13}")
     for size in sizes:
-        collector = finmon.MetricsCollector()
-        child = collector.gauge("bench_worker_value", "A value per worker.", ["worker"])
-        for index in range(size):
-            child.labels(worker=f"w{index:05d}").set(index * 0.5)
-        with_finmon = prometheus_client.CollectorRegistry()
-        with_finmon.register(collector)
+        collector, with_finmon = finmon_registered(size)
         alone = user_registry(size)
         ours = best(lambda: prometheus_client.generate_latest(with_finmon), repeat)
         theirs = best(lambda: prometheus_client.generate_latest(alone), repeat)
@@ -181,12 +187,7 @@ def part_two(series: int, rate: float, blocks: int, rounds: int) -> None:
 def operation(kind: str, size: int) -> Callable[[], object]:
     """One operation of part 3, set up (outside what is counted twice)."""
     if kind == "finmon-registered":
-        collector = finmon.MetricsCollector()
-        gauge = collector.gauge("bench_worker_value", "A value per worker.", ["worker"])
-        for index in range(size):
-            gauge.labels(worker=f"w{index:05d}").set(index * 0.5)
-        registry = prometheus_client.CollectorRegistry()
-        registry.register(collector)
+        _, registry = finmon_registered(size)
         return lambda: prometheus_client.generate_latest(registry)
     if kind == "prometheus_client-alone":
         alone = user_registry(size)

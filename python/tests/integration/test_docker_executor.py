@@ -48,6 +48,13 @@ def sandbox(podman: PodmanService) -> Iterator[tuple[Any, finmon.MetricsCollecto
                 podman.podman("rm", "--force", "--time", "0", *leftovers)
 
 
+def assert_all_removed(collector: finmon.MetricsCollector, client: Any, label: str, sandboxes: int) -> None:
+    """Each sandbox's removal counted as a success, none active, none left in the engine."""
+    assert collector.get_sample_value("container_cleanup_success_total") == sandboxes
+    assert collector.get_sample_value("active_containers") == 0
+    assert engine_ids(client, label) == []
+
+
 def engine_ids(client: Any, label: str) -> list[str]:
     # Ids only: containers.list() inspects each one and fails on one removed meanwhile.
     return [c["Id"] for c in client.api.containers(all=True, quiet=True, filters={"label": label})]
@@ -62,10 +69,7 @@ def test_backtests_in_the_sandbox_match_the_same_backtests_in_process(
     expected = backtest.Market(backtest.synthetic_prices(11, 600))
     assert results == [expected.backtest(rule) for rule in RULES]
     assert any(result is not None for result in results)
-    # Two sandboxes (3 + 1 strategies), both removed, both cleanups counted.
-    assert collector.get_sample_value("container_cleanup_success_total") == 2
-    assert collector.get_sample_value("active_containers") == 0
-    assert engine_ids(client, label) == []
+    assert_all_removed(collector, client, label, sandboxes=2)  # 3 + 1 strategies
 
 
 def test_a_hanging_sandbox_is_killed_at_the_timeout_and_removed(
@@ -75,9 +79,7 @@ def test_a_hanging_sandbox_is_killed_at_the_timeout_and_removed(
     executor = executor_module.DockerExecutor(client, monitor, label=label, timeout=1.5, stats_interval=0.2)
     with pytest.raises(executor_module.SandboxTimeout, match="ran past 1.5 s and was killed"):
         executor.backtest(RULES[:1], seed=1, days=300, fault="hang")
-    assert collector.get_sample_value("container_cleanup_success_total") == 1
-    assert collector.get_sample_value("active_containers") == 0
-    assert engine_ids(client, label) == []
+    assert_all_removed(collector, client, label, sandboxes=1)
 
 
 def test_a_crash_or_an_image_that_does_not_exist_is_a_sandbox_error(
@@ -87,7 +89,7 @@ def test_a_crash_or_an_image_that_does_not_exist_is_a_sandbox_error(
     executor = executor_module.DockerExecutor(client, monitor, label=label)
     with pytest.raises(executor_module.SandboxError, match="exited with status 3: backtest: simulated crash"):
         executor.backtest(RULES, seed=1, days=300, fault="crash")
-    assert collector.get_sample_value("container_cleanup_success_total") == 1
+    assert_all_removed(collector, client, label, sandboxes=1)
     missing = executor_module.DockerExecutor(client, monitor, label=label, image="finmon-no-such-image:latest")
     with pytest.raises(executor_module.SandboxError, match="could not create a sandbox"):
         missing.backtest(RULES, seed=1)
