@@ -26,7 +26,7 @@ import Testing
             "      - alert: loop_down\n        expr: up{job=\"finmon\"} == 0\n        for: 60s\n        labels:\n          severity: critical\n",
             "      - alert: loop_absent\n        expr: absent(up{job=\"finmon\"})\n        for: 60s\n",
             "        labels:\n          severity: critical\n          alert_type: high_memory\n",
-            "          description: \"Memory usage {{ $value | humanize }}% is above 80% (resolves at or below 75%)\"\n",
+            "          description: \"Memory usage {{ $value | humanize }}% (fires above 80%, resolves at or below 75%)\"\n",
             "          description: \"Resident memory trend reaches the memory limit within 1 h (forecast {{ $value | humanize }}B)\"\n",
         ] {
             #expect(text.contains(line), "missing: \(line)")
@@ -156,13 +156,13 @@ import Testing
             + series("orphaned_containers", "2x30")
             + "    alert_rule_test:\n"
             + check("0s", "high_memory", alert(
-                "high_memory", "critical", "High memory usage", "Memory usage 85% is above 80% (resolves at or below 75%)"))
+                "high_memory", "critical", "High memory usage", "Memory usage 85% (fires above 80%, resolves at or below 75%)"))
             + check("85s", "high_memory", alert(
-                "high_memory", "critical", "High memory usage", "Memory usage 78% is above 80% (resolves at or below 75%)"))
+                "high_memory", "critical", "High memory usage", "Memory usage 78% (fires above 80%, resolves at or below 75%)"))
             + check("2m", "high_memory", nil)
             + check("25s", "high_cpu", nil)
             + check("1m", "high_cpu", alert(
-                "high_cpu", "warning", "High CPU usage", "CPU usage 95% is above 90% (resolves at or below 80%)"))
+                "high_cpu", "warning", "High CPU usage", "CPU usage 95% (fires above 90%, resolves at or below 80%)"))
             + check("5s", "diversity_collapse", nil)
             + check("1m", "diversity_collapse", alert(
                 "diversity_collapse", "warning", "Population diversity collapsed",

@@ -1,14 +1,15 @@
 """The Grafana dashboard for finmon, generated from the monitoring config.
 
 ``config/grafana_dashboard.json`` is this module's output for the committed
-``config/monitoring_config.yaml``: the threshold lines (memory, CPU, diversity,
-champion staleness, success rate, orphaned containers) are the alert thresholds,
-the minimum query interval is the Prometheus scrape interval
-(``monitoring.prometheus.scrape_interval``), the auto-refresh is
-``grafana.refresh_interval``, and the Prometheus at ``grafana.datasource_url`` is named
-in the datasource input and linked from the dashboard. The JSON is Grafana's import
-format (Grafana 9+, schema 36): importing it asks for one Prometheus data source
-(``__inputs``).
+``config/monitoring_config.yaml``. It draws the original design's four panels as 2x2
+quadrants (Resource Usage top left, Strategy Performance top right, Diversity bottom
+left, Container Stats bottom right), each with the design's three graphs and threshold
+lines (the config's alert thresholds), under a row of current values and an alert-state
+panel. Every query selects with the template variables (``job`` and ``instance``, see
+``VARIABLES``) and aggregates ``by`` them, so several loops in one Prometheus are never
+summed together. The data source is the ``datasource`` variable: imported, Grafana asks
+for it (``__inputs``) and it defaults to the answer; provisioned from the file, it
+defaults to the default Prometheus.
 
 Regenerate it after changing the config (``--write`` writes it to ``grafana.dashboard_path``)::
 
@@ -33,6 +34,9 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+from ._grafana import render as _render
+from ._panels import (Panel, Quadrant, Stat, Threshold, Variable, alert_state, champion_annotation, layout, plain,
+                      stats, variables)
 from ._promql import duration
 from .config import MonitoringConfig, default, setting
 
@@ -41,8 +45,10 @@ __all__ = [
     "DASHBOARD_UID",
     "DashboardThresholds",
     "Panel",
-    "Row",
+    "Quadrant",
+    "Stat",
     "Threshold",
+    "Variable",
     "duration",
     "expressions",
     "layout",
@@ -50,6 +56,8 @@ __all__ = [
     "markdown_table",
     "render",
     "render_json",
+    "stats",
+    "variables",
 ]
 
 DASHBOARD_TITLE = "finmon - strategy evolution loop"
@@ -66,11 +74,6 @@ def _number(value: object, what: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{what} must be finite, got {number}")
     return number
-
-
-def _plain(value: float) -> int | float:
-    """80.0 -> 80 (as a person wrote it, and as the alert rules print it)."""
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 @dataclass(frozen=True)
@@ -154,309 +157,15 @@ class DashboardThresholds:
         )
 
 
-# ---- layout -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A threshold line: ``value``, and whether values above it (else below) are bad."""
-
-    value: float
-    bad_above: bool = True
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One time-series panel: (legend, PromQL) pairs, a Grafana unit, an optional
-    threshold line and axis bounds."""
-
-    title: str
-    description: str
-    queries: tuple[tuple[str, str], ...]
-    unit: str
-    threshold: Threshold | None = None
-    min: float | None = None
-    max: float | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    title: str
-    panels: tuple[Panel, ...]
-
-
-def layout(t: DashboardThresholds) -> tuple[Row, ...]:
-    """The dashboard's rows and panels, with their queries and threshold lines.
-
-    Example:
-        >>> [row.title for row in layout(DashboardThresholds())]
-        ['Resource Usage', 'Strategy Performance', 'Diversity', 'Containers']
-    """
-    # GB are 10^9 bytes (SI, Grafana unit `decgbytes`, as `free --si -g` and the Docker
-    # CLI count), not 2^30.
-    gb = "1e9"
-    # Grafana's $__rate_interval: at least 4 x the query's min step, which every target
-    # sets to the scrape interval, so a rate always spans several samples.
-    window = "$__rate_interval"
-    return (
-        Row("Resource Usage", (
-            Panel("Memory (GB)",
-                  "Host memory in use and in total, and the loop process' resident memory, in GB (10^9 bytes).",
-                  (("used", f"system_memory_usage_bytes / {gb}"),
-                   ("total", f"system_memory_total_bytes / {gb}"),
-                   ("loop process RSS", f"process_resident_memory_bytes / {gb}")),
-                  unit="decgbytes", min=0),
-            Panel("Memory used (%)",
-                  f"Host memory in use, in percent of the total; the line is the high_memory alert "
-                  f"threshold ({_plain(float(t.memory_percent))}%).",
-                  (("memory", "100 * system_memory_usage_bytes / system_memory_total_bytes"),),
-                  unit="percent", threshold=Threshold(float(t.memory_percent)), min=0, max=100),
-            Panel("CPU (%)",
-                  f"Host CPU busy time in percent of all CPUs; the line is the high_cpu alert threshold "
-                  f"({_plain(float(t.cpu_percent))}%).",
-                  (("cpu", "system_cpu_usage_percent"),),
-                  unit="percent", threshold=Threshold(float(t.cpu_percent)), min=0, max=100),
-            Panel("Execution time per iteration",
-                  "Wall-clock time of one loop iteration: the mean and the 95th percentile over the rate window.",
-                  (("mean", f"rate(execution_time_seconds_sum[{window}]) / rate(execution_time_seconds_count[{window}])"),
-                   ("p95", f"histogram_quantile(0.95, sum by (le) (rate(execution_time_seconds_bucket[{window}])))")),
-                  unit="s", min=0),
-        )),
-        Row("Strategy Performance", (
-            Panel("Success rate (rolling)",
-                  f"Successful strategies over the rolling success window, in percent; the line is the "
-                  f"low_success_rate alert threshold ({_plain(float(t.success_rate_percent))}%).",
-                  (("success rate", "100 * strategy_success_rate"),),
-                  unit="percent", threshold=Threshold(float(t.success_rate_percent), bad_above=False),
-                  min=0, max=100),
-            Panel("Sharpe ratio",
-                  "Sharpe ratio of the latest evaluated strategy and of the champion.",
-                  (("latest strategy", "strategy_sharpe_ratio"),
-                   ("champion", "champion_sharpe_ratio")),
-                  unit="none"),
-            Panel("Max drawdown",
-                  "Maximum drawdown of the latest evaluated strategy (a negative fraction of the peak).",
-                  (("max drawdown", "strategy_max_drawdown"),),
-                  unit="percentunit", max=0),
-        )),
-        Row("Diversity", (
-            Panel("Population diversity",
-                  f"Diversity of the population's parameters; the line is the diversity_collapse alert "
-                  f"threshold ({_plain(float(t.diversity))}).",
-                  (("diversity", "population_diversity"),),
-                  unit="none", threshold=Threshold(float(t.diversity), bad_above=False), min=0),
-            Panel("Unique vs total strategies",
-                  "Distinct strategies in the population against the population size.",
-                  (("unique", "unique_strategy_count"),
-                   ("total", "population_size")),
-                  unit="none", min=0),
-            Panel("Champion age (iterations)",
-                  f"Iterations since the champion last changed; the line is the champion_staleness alert "
-                  f"threshold ({_plain(float(t.staleness_iterations))} iterations).",
-                  (("iterations since update", "champion_staleness_iterations"),),
-                  unit="none", threshold=Threshold(float(t.staleness_iterations)), min=0),
-        )),
-        Row("Containers", (
-            Panel("Active containers",
-                  "Sandbox containers created and not yet cleaned up.",
-                  (("active", "active_containers"),),
-                  unit="none", min=0),
-            Panel("Container memory (total)",
-                  "Memory of all sandbox containers together (0 when none runs).",
-                  # `or vector(0)`: with no container the family has no series, and an
-                  # operator should see 0, not "No data".
-                  (("total", "sum(container_memory_usage_bytes) or vector(0)"),),
-                  unit="bytes", min=0),
-            Panel("Orphaned containers",
-                  f"Exited sandbox containers left behind; the line is the orphaned_containers alert "
-                  f"threshold ({_plain(float(t.orphaned_containers))}).",
-                  (("orphaned", "orphaned_containers"),),
-                  unit="none", threshold=Threshold(float(t.orphaned_containers)), min=0),
-        )),
-    )
-
-
-def _champion_annotation_expr(t: DashboardThresholds) -> str:
-    # changes() counts each increment of the counter (a rate would smear it); the window
-    # spans two scrapes so every update lands in it at one step at least.
-    return f"changes(champion_updates_total[{duration(2 * float(t.scrape_interval_seconds))}]) > 0"
-
-
-# ---- rendering --------------------------------------------------------------------
-
-_PANEL_HEIGHT = 8
-_GRID_WIDTH = 24
-
-
-def _datasource(t: DashboardThresholds) -> dict[str, str]:
-    return {"type": "prometheus", "uid": f"${{{t.datasource}}}"}
-
-
-def _thresholds(threshold: Threshold | None) -> dict[str, Any]:
-    if threshold is None:
-        steps: list[dict[str, Any]] = [{"color": "green", "value": None}]
-    elif threshold.bad_above:
-        steps = [{"color": "green", "value": None}, {"color": "red", "value": _plain(threshold.value)}]
-    else:
-        steps = [{"color": "red", "value": None}, {"color": "green", "value": _plain(threshold.value)}]
-    return {"mode": "absolute", "steps": steps}
-
-
-def _timeseries(panel: Panel, panel_id: int, x: int, y: int, width: int, t: DashboardThresholds) -> dict[str, Any]:
-    defaults: dict[str, Any] = {
-        "color": {"mode": "palette-classic"},
-        "custom": {
-            "axisCenteredZero": False,
-            "axisColorMode": "text",
-            "axisLabel": "",
-            "axisPlacement": "auto",
-            "barAlignment": 0,
-            "drawStyle": "line",
-            "fillOpacity": 10,
-            "gradientMode": "none",
-            "hideFrom": {"legend": False, "tooltip": False, "viz": False},
-            "lineInterpolation": "linear",
-            "lineWidth": 1,
-            "pointSize": 4,
-            "scaleDistribution": {"type": "linear"},
-            "showPoints": "auto",
-            "spanNulls": False,
-            "stacking": {"group": "A", "mode": "none"},
-            "thresholdsStyle": {"mode": "line" if panel.threshold is not None else "off"},
-        },
-        "mappings": [],
-        "thresholds": _thresholds(panel.threshold),
-        "unit": panel.unit,
-    }
-    if panel.min is not None:
-        defaults["min"] = _plain(float(panel.min))
-    if panel.max is not None:
-        defaults["max"] = _plain(float(panel.max))
-    return {
-        "datasource": _datasource(t),
-        "description": panel.description,
-        "fieldConfig": {"defaults": defaults, "overrides": []},
-        "gridPos": {"h": _PANEL_HEIGHT, "w": width, "x": x, "y": y},
-        "id": panel_id,
-        # Panel min interval (bounds $__interval) and each target's min step (what
-        # Grafana takes as the scrape interval for $__rate_interval) are the scrape
-        # interval: finer steps show nothing new.
-        "interval": duration(float(t.scrape_interval_seconds)),
-        "options": {
-            "legend": {"calcs": [], "displayMode": "list", "placement": "bottom", "showLegend": True},
-            "tooltip": {"mode": "multi", "sort": "none"},
-        },
-        "targets": [
-            {
-                "datasource": _datasource(t),
-                "editorMode": "code",
-                "expr": expr,
-                "interval": duration(float(t.scrape_interval_seconds)),
-                "legendFormat": legend,
-                "range": True,
-                "refId": chr(ord("A") + index),
-            }
-            for index, (legend, expr) in enumerate(panel.queries)
-        ],
-        "title": panel.title,
-        "type": "timeseries",
-    }
-
-
 def render(thresholds: DashboardThresholds) -> dict[str, Any]:
     """The dashboard as a JSON-ready dict, in Grafana's import format.
 
     Example:
         >>> board = render(DashboardThresholds())
-        >>> [p["title"] for p in board["panels"] if p["type"] == "row"]
-        ['Resource Usage', 'Strategy Performance', 'Diversity', 'Containers']
+        >>> [p["title"] for p in board["panels"] if p["type"] == "text"]
+        ['Resource Usage', 'Strategy Performance', 'Diversity', 'Container Stats']
     """
-    t = thresholds
-    panels: list[dict[str, Any]] = []
-    next_id = 1
-    y = 0
-    for row in layout(t):
-        panels.append({
-            "collapsed": False,
-            "gridPos": {"h": 1, "w": _GRID_WIDTH, "x": 0, "y": y},
-            "id": next_id,
-            "panels": [],
-            "title": row.title,
-            "type": "row",
-        })
-        next_id += 1
-        y += 1
-        width = _GRID_WIDTH // len(row.panels)
-        for index, panel in enumerate(row.panels):
-            panels.append(_timeseries(panel, next_id, index * width, y, width, t))
-            next_id += 1
-        y += _PANEL_HEIGHT
-
-    refresh = t.refresh_interval
-    return {
-        "__inputs": [{
-            "name": t.datasource,
-            "label": "Prometheus",
-            "description": f"The Prometheus that scrapes finmon's exporter ({t.datasource_url})",
-            "type": "datasource",
-            "pluginId": "prometheus",
-            "pluginName": "Prometheus",
-        }],
-        "__elements": {},
-        "__requires": [
-            {"type": "grafana", "id": "grafana", "name": "Grafana", "version": "9.0.0"},
-            {"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"},
-            {"type": "panel", "id": "timeseries", "name": "Time series", "version": ""},
-        ],
-        "annotations": {"list": [
-            {
-                "builtIn": 1,
-                "datasource": {"type": "grafana", "uid": "-- Grafana --"},
-                "enable": True,
-                "hide": True,
-                "iconColor": "rgba(0, 211, 255, 1)",
-                "name": "Annotations & Alerts",
-                "target": {"limit": 100, "matchAny": False, "tags": [], "type": "dashboard"},
-                "type": "dashboard",
-            },
-            {
-                "datasource": _datasource(t),
-                "enable": True,
-                "expr": _champion_annotation_expr(t),
-                "hide": False,
-                "iconColor": "green",
-                "name": "Champion updates",
-                "step": duration(float(t.scrape_interval_seconds)),
-                "tagKeys": "",
-                "textFormat": "champion_updates_total increased",
-                "titleFormat": "New champion",
-                "useValueForTime": False,
-            },
-        ]},
-        "description": "Resources, strategy performance, population diversity and sandbox containers "
-                       "of an autonomous strategy-evolution loop, as exported by finmon.",
-        "editable": True,
-        "fiscalYearStartMonth": 0,
-        "graphTooltip": 1,
-        "id": None,
-        "links": [{"title": "Prometheus", "type": "link", "url": t.datasource_url, "icon": "external link",
-                   "targetBlank": True, "tooltip": "The Prometheus this dashboard reads", "asDropdown": False,
-                   "includeVars": False, "keepTime": False, "tags": []}],
-        "liveNow": False,
-        "panels": panels,
-        "refresh": refresh,
-        "schemaVersion": 36,
-        "style": "dark",
-        "tags": ["finmon"],
-        "templating": {"list": []},
-        "time": {"from": "now-1h", "to": "now"},
-        "timepicker": {"refresh_intervals": list(dict.fromkeys([refresh, "5s", "10s", "30s", "1m", "5m"]))},
-        "timezone": "",
-        "title": DASHBOARD_TITLE,
-        "uid": DASHBOARD_UID,
-        "version": 1,
-        "weekStart": "",
-    }
+    return _render(thresholds, title=DASHBOARD_TITLE, uid=DASHBOARD_UID)
 
 
 def render_json(thresholds: DashboardThresholds) -> str:
@@ -471,18 +180,21 @@ def render_json(thresholds: DashboardThresholds) -> str:
 
 
 def expressions(dashboard: dict[str, Any]) -> list[str]:
-    """Every PromQL expression in a rendered dashboard: panel targets, then annotations,
-    each once, in order.
+    """Every PromQL expression in a rendered dashboard: panel targets, then template
+    variable queries, then annotations, each once, in order.
 
     Example:
         >>> expressions(render(DashboardThresholds()))[0]
-        'system_memory_usage_bytes / 1e9'
+        'up{job=~"$job",instance=~"$instance"}'
     """
     found: list[str] = []
     for panel in dashboard.get("panels", []):
         for target in panel.get("targets", []):
             if target.get("expr"):
                 found.append(target["expr"])
+    for variable in dashboard.get("templating", {}).get("list", []):
+        if variable.get("type") == "query":
+            found.append(variable["definition"])
     for annotation in dashboard.get("annotations", {}).get("list", []):
         if annotation.get("expr"):
             found.append(annotation["expr"])
@@ -490,29 +202,38 @@ def expressions(dashboard: dict[str, Any]) -> list[str]:
 
 
 def markdown_table(thresholds: DashboardThresholds) -> str:
-    """The panel layout as a Markdown table (row, panel, queries, unit, threshold line).
+    """The layout as a Markdown table (place, panel, queries, unit, threshold line).
 
     Example:
         >>> markdown_table(DashboardThresholds()).splitlines()[0]
-        '| Row | Panel | Query (legend: PromQL) | Unit | Threshold line |'
+        '| Place | Panel | Query (legend: PromQL) | Unit | Threshold line |'
     """
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    lines = ["| Row | Panel | Query (legend: PromQL) | Unit | Threshold line |",
+    def queries(pairs: Sequence[tuple[str, str]]) -> str:
+        return "<br>".join(f"{cell(legend)}: `{cell(expr)}`" for legend, expr in pairs)
+
+    lines = ["| Place | Panel | Query (legend: PromQL) | Unit | Threshold line |",
              "| --- | --- | --- | --- | --- |"]
-    for row in layout(thresholds):
-        for panel in row.panels:
-            queries = "<br>".join(f"{cell(legend)}: `{cell(expr)}`" for legend, expr in panel.queries)
-            if panel.threshold is None:
-                line = ""
-            else:
-                low = "" if panel.threshold.bad_above else " (low is bad)"
-                line = f"{_plain(panel.threshold.value)}{low}"
-            lines.append(f"| {row.title} | {cell(panel.title)} | {queries} | `{panel.unit}` | {line} |")
-    annotation = cell(_champion_annotation_expr(thresholds))
-    lines.append(f"| (annotation) | Champion updates | `{annotation}` | | |")
+    for stat in stats(thresholds):
+        line = "" if stat.threshold is None else _threshold_text(stat.threshold)
+        lines.append(f"| top row | {cell(stat.title)} | {queries(((stat.legend, stat.expr),))} | `{stat.unit}` | {line} |")
+    lines.append(f"| second row | Alert state | {queries((('{{instance}} {{alertname}}', alert_state()),))} "
+                 "| 0 ok, 1 firing | |")
+    for quadrant in layout(thresholds):
+        for panel in quadrant.panels:
+            line = "" if panel.threshold is None else _threshold_text(panel.threshold)
+            lines.append(f"| {quadrant.place}: {quadrant.title} | {cell(panel.title)} | {queries(panel.queries)} "
+                         f"| `{panel.unit}` | {line} |")
+    lines.append(f"| annotation | Champion updates | `{cell(champion_annotation(thresholds))}` | | |")
     return "\n".join(lines) + "\n"
+
+
+def _threshold_text(threshold: Threshold) -> str:
+    if threshold.of is not None:
+        return f"{plain(threshold.value)}% of total (drawn as a series)"
+    return f"{plain(threshold.value)}" + ("" if threshold.bad_above else " (low is bad)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -521,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Example:
         >>> main(["--markdown"])  # doctest: +ELLIPSIS
-        | Row | Panel | ...
+        | Place | Panel | ...
         0
     """
     parser = argparse.ArgumentParser(
@@ -533,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument("-o", "--output", help="write to this file instead of standard output")
     where.add_argument("--write", action="store_true", help="write to the config's grafana.dashboard_path")
     parser.add_argument("--markdown", action="store_true",
-                        help="print the panel layout as a Markdown table instead of the JSON")
+                        help="print the layout as a Markdown table instead of the JSON")
     args = parser.parse_args(argv)
 
     try:

@@ -227,7 +227,7 @@ def render_prometheus_config(
     evaluation = duration(float(settings.evaluation_interval_seconds))
     lines = [
         "# Prometheus configuration for finmon, rendered from monitoring_config.yaml by",
-        "# finmon.stack (`python -m finmon.stack --print-prometheus-config`); `python -m finmon.stack`",
+        "# finmon.stack (`python -m finmon stack --print-prometheus-config`); `python -m finmon stack`",
         "# runs the same configuration with the ports it is given.",
         "#",
         "# By hand, from the repository root (rule_files resolve relative to this file's folder;",

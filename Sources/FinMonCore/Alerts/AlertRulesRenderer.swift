@@ -114,9 +114,9 @@ public enum AlertRulesRenderer {
         let limit = AlertRule.plain(rule.threshold)
         switch rule.type {
         case .highMemory:
-            return "Memory usage {{ $value | humanize }}% is above \(limit)% (resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
+            return "Memory usage {{ $value | humanize }}% (fires above \(limit)%, resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
         case .highCPU:
-            return "CPU usage {{ $value | humanize }}% is above \(limit)% (resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
+            return "CPU usage {{ $value | humanize }}% (fires above \(limit)%, resolves at or below \(AlertRule.plain(rule.clearThreshold))%)"
         case .diversityCollapse:
             return "Population diversity stayed below \(limit) (highest {{ $value }}) over the last \(rule.window) iterations"
         case .championStaleness:

@@ -16,7 +16,7 @@ from finmon.config import render_rules
 REPO = Path(__file__).resolve().parents[3]
 CONFIG = REPO / "config"
 ALERT_TYPES = ["high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
-               "orphaned_containers"]
+               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent"]
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -43,15 +43,38 @@ def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
         assert kinds == {"quiet", "firing"}, alert_type
 
 
-def test_the_unit_tests_would_catch_a_wrong_threshold(tmp_path: Path) -> None:
-    # The tests are only worth something if they fail on a rule that is wrong.
-    wrong = (CONFIG / "alert_rules.yml").read_text().replace("system_cpu_usage_percent > 90",
-                                                              "system_cpu_usage_percent > 99")
-    (tmp_path / "alert_rules.yml").write_text(wrong)
+def mutated_run(tmp_path: Path, old: str, new: str) -> str:
+    """promtool's output for the committed unit tests run against the committed rules with
+    ``old`` replaced by ``new`` (which must occur)."""
+    rules = (CONFIG / "alert_rules.yml").read_text()
+    assert old in rules, old
+    (tmp_path / "alert_rules.yml").write_text(rules.replace(old, new))
     (tmp_path / "alert_rules_test.yml").write_text((CONFIG / "alert_rules_test.yml").read_text())
     result = promtool("test", "rules", str(tmp_path / "alert_rules_test.yml"))
-    assert result.returncode != 0
-    assert "alertname: high_cpu" in result.stdout + result.stderr
+    assert result.returncode != 0, f"the unit tests pass with {new!r} for {old!r}"
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "caught"), [
+    # The tests are only worth something if they fail on a rule that is wrong.
+    ('system_cpu_usage_percent{job="finmon"} > 90\n', 'system_cpu_usage_percent{job="finmon"} > 99\n',
+     "alertname: high_cpu"),
+    # Hold-downs: a shorter for: fires too early, a missing one at once.
+    ("for: 300s", "for: 240s", "alertname: high_cpu, time: 4m50s"),
+    ("for: 120s", "for: 60s", "alertname: high_memory, time: 1m50s"),
+    # Hysteresis: without the ALERTS branch the band resolves the alert.
+    ('system_cpu_usage_percent{job="finmon"} > 80\n', 'system_cpu_usage_percent{job="finmon"} > 90\n',
+     "alertname: high_cpu, time: 7m"),
+    # Liveness and the leak forecast, at the edges of their durations.
+    ("up{job=\"finmon\"} == 0\n        for: 60s", "up{job=\"finmon\"} == 0\n        for: 30s",
+     "alertname: loop_down, time: 1m10s"),
+    ("loop_last_iteration_timestamp_seconds{job=\"finmon\"} > 600", "loop_last_iteration_timestamp_seconds{job=\"finmon\"} > 1200",
+     "alertname: loop_stuck, time: 10m10s"),
+    ("[300s], 3600)", "[300s], 600)", "alertname: memory_leak, time: 10m20s"),
+    ("for: 600s", "for: 120s", "alertname: memory_leak, time: 10m"),
+])
+def test_the_unit_tests_catch_a_wrong_rule(tmp_path: Path, old: str, new: str, caught: str) -> None:
+    assert caught in mutated_run(tmp_path, old, new)
 
 
 def test_the_committed_rules_are_what_the_cli_renders() -> None:
@@ -64,9 +87,11 @@ def test_the_committed_rules_are_what_the_cli_renders() -> None:
 
 def test_rules_follow_the_config(tmp_path: Path) -> None:
     path = tmp_path / "monitoring_config.yaml"
-    path.write_text("monitoring:\n  alerts:\n    memory_threshold_percent: 65\n    for_seconds: {high_memory: 30}\n")
+    path.write_text("monitoring:\n  alerts:\n    memory_threshold_percent: 65\n    for_seconds: {high_memory: 30}\n"
+                    "    hysteresis: {high_memory: 0}\n")
     rules = render_rules(path)
-    assert "expr: 100 * system_memory_usage_bytes / system_memory_total_bytes > 65\n        for: 30s\n" in rules
+    assert ('expr: 100 * system_memory_usage_bytes{job="finmon"} / system_memory_total_bytes{job="finmon"} > 65\n'
+            "        for: 30s\n") in rules
     (tmp_path / "rules.yml").write_text(rules)
     checked = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert checked.returncode == 0, checked.stdout + checked.stderr
