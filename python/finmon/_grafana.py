@@ -163,9 +163,9 @@ def _header(title: str, description: str, panel_id: int, x: int, y: int) -> dict
             "type": "text"}
 
 
-def _templating() -> list[dict[str, Any]]:
+def _templating(input_name: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [{
-        "current": {"selected": False, "text": "${DS_PROMETHEUS}", "value": "${DS_PROMETHEUS}"},
+        "current": {"selected": False, "text": f"${{{input_name}}}", "value": f"${{{input_name}}}"},
         "hide": 0, "includeAll": False, "label": "Data source", "multi": False, "name": "datasource",
         "options": [], "query": "prometheus", "refresh": 1, "regex": "", "skipUrlSync": False, "type": "datasource",
     }]
@@ -238,7 +238,7 @@ def render(limits: Limits, *, title: str, uid: str, datasource_input: str | None
         "schemaVersion": 36,
         "style": "dark",
         "tags": ["finmon"],
-        "templating": {"list": _templating()},
+        "templating": {"list": _templating(input_name)},
         "time": {"from": "now-1h", "to": "now"},
         "timepicker": {"refresh_intervals": list(dict.fromkeys([refresh, "5s", "10s", "30s", "1m", "5m"]))},
         "timezone": "",

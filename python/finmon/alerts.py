@@ -12,16 +12,21 @@ everything).
 Memory, CPU and orphaned-container readings come from the resource and container
 monitors; any signal can be overridden with :meth:`AlertManager.inject_snapshot`.
 
+High memory and CPU hold their alert back (``for_seconds``: 2 and 5 minutes) and resolve
+only below their threshold minus a margin (``hysteresis``: 5 and 10 points), so a busy
+machine does not flap; the example fires at the first evaluation instead.
+
 Example:
     >>> import finmon
     >>> collector = finmon.MetricsCollector()
-    >>> alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+    >>> config = finmon.AlertConfig(log_file=None, for_seconds={"high_memory": 0})
+    >>> alerts = finmon.AlertManager(config, collector)
     >>> alerts.inject_snapshot(memory_percent=85)
     >>> [a.alert_type for a in alerts.evaluate_alerts()]
     ['high_memory']
     >>> collector.get_sample_value("alerts_triggered_total", {"alert_type": "high_memory"})
     1.0
-    >>> alerts.inject_snapshot(memory_percent=50)
+    >>> alerts.inject_snapshot(memory_percent=70)
     >>> [(a.alert_type, a.status) for a in alerts.evaluate()]
     [('high_memory', 'resolved')]
     >>> collector.close()

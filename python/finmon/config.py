@@ -38,6 +38,7 @@ from . import _native
 from .errors import ConfigError, FinmonError
 
 __all__ = [
+    "ALERT_NAMES",
     "AlertConfig",
     "ConfigWarning",
     "MonitoringConfig",
@@ -353,11 +354,11 @@ def render_rules(path: str | os.PathLike[str] | None = None) -> str:
 _ALERTS = "monitoring.alerts"
 #: Every alert name of the severities and for_seconds tables: the in-process alerts, then
 #: the ones only Prometheus raises (about the scrape target).
-_TYPES = ("high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
-          "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent")
+ALERT_NAMES = ("high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
+               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent")
 #: The alerts with hysteresis (the resource alerts).
 _HYSTERESIS_TYPES = ("high_memory", "high_cpu")
-_TABLES = {"severities": _TYPES, "for_seconds": _TYPES, "hysteresis": _HYSTERESIS_TYPES}
+_TABLES = {"severities": ALERT_NAMES, "for_seconds": ALERT_NAMES, "hysteresis": _HYSTERESIS_TYPES}
 
 
 def _table(group: str) -> Mapping[str, Any]:

@@ -4,7 +4,9 @@ client. finmon samples natively, so there is nothing to mock; instead:
 - "mock psutil to return 85%": a fixture ``/proc`` whose ``meminfo`` says 85% is used,
   read by the library's own parser: ``ResourceMonitor(collector, proc_root=proc_root(tmp_path,
   memory_percent=85))._record_system_metrics()``. For alert tests, an injected sample is
-  shorter still: ``alerts.inject_snapshot(memory_percent=85)``.
+  shorter still: ``alerts.inject_snapshot(memory_percent=85)``; with
+  ``AlertConfig(for_seconds=NO_HOLD_DOWN)`` the alert fires at the first evaluation, where
+  the shipped hold-downs (2 minutes for memory, 5 for CPU) keep it pending.
 - "mock Docker client": a Docker Engine API on a unix socket with the containers the test
   gives it, spoken to by the library's own client: ``with FakeEngine(tmp_path, [...]) as
   engine: ContainerMonitor(collector, docker_host=engine.url)``.
@@ -35,7 +37,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["FakeContainer", "FakeEngine", "proc_root"]
+from .config import ALERT_NAMES
+
+__all__ = ["NO_HOLD_DOWN", "FakeContainer", "FakeEngine", "proc_root"]
+
+#: ``AlertConfig.for_seconds`` (``monitoring.alerts.for_seconds``) with every alert at 0:
+#: each fires at the first evaluation that sees its condition.
+NO_HOLD_DOWN = {name: 0.0 for name in ALERT_NAMES}
 
 
 def proc_root(directory: str | os.PathLike[str], *, memory_percent: float,

@@ -22,6 +22,7 @@ import pytest
 from servers import AlertmanagerServer, wait_for
 
 import finmon
+from finmon.testing import NO_HOLD_DOWN
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE_CONFIG = REPO / "config" / "alertmanager.yml"
@@ -84,8 +85,8 @@ def capture() -> Iterator[CapturingServer]:
 def test_alertmanager_receives_a_firing_alert_then_its_resolution(alertmanager: AlertmanagerServer,
                                                                    tmp_path: Path) -> None:
     tag = uuid.uuid4().hex
-    config = finmon.AlertConfig(log_file=str(tmp_path / "alerts.jsonl"), alertmanager_url=alertmanager.url,
-                                alertmanager_labels={"test": tag, "instance": "loop-a"})
+    config = finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(tmp_path / "alerts.jsonl"),
+                                alertmanager_url=alertmanager.url, alertmanager_labels={"test": tag})
     with finmon.AlertManager(config) as manager:
         manager.inject_snapshot(memory_percent=91.5, iteration=7)
         fired = manager.evaluate_alerts()
@@ -94,8 +95,9 @@ def test_alertmanager_receives_a_firing_alert_then_its_resolution(alertmanager: 
                                        message="the firing alert in Alertmanager")
         assert len(listed) == 1
         alert = listed[0]
+        # The labels Prometheus gives the same alert: the scrape target's job and instance.
         assert alert["labels"] == {"alertname": "high_memory", "alert_type": "high_memory", "severity": "critical",
-                                   "instance": "loop-a", "test": tag}
+                                   "job": "finmon", "instance": "127.0.0.1:8000", "test": tag}
         assert alert["annotations"]["summary"] == "High memory usage"
         assert alert["annotations"]["description"] == "Memory usage 91.5% is above 80%"
         assert alert["annotations"]["iteration"] == "7"
@@ -116,7 +118,7 @@ def test_alerts_outlive_an_alertmanager_outage(alertmanager: AlertmanagerServer,
                                               caplog: pytest.LogCaptureFixture) -> None:
     tag = uuid.uuid4().hex
     log = tmp_path / "alerts.jsonl"
-    config = finmon.AlertConfig(log_file=str(log), alertmanager_url=alertmanager.url,
+    config = finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log), alertmanager_url=alertmanager.url,
                                 alertmanager_labels={"test": tag})
     with finmon.AlertManager(config) as manager, caplog.at_level(logging.WARNING, logger="finmon"):
         alertmanager.stop()
@@ -150,7 +152,7 @@ def test_the_webhook_receives_each_event_and_a_failed_post_is_retried(tmp_path: 
     server = CapturingServer(statuses=[500])  # the first post fails
     try:
         log = tmp_path / "alerts.jsonl"
-        config = finmon.AlertConfig(log_file=str(log), webhook_url=f"{server.url}/finmon")
+        config = finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log), webhook_url=f"{server.url}/finmon")
         with finmon.AlertManager(config) as manager:
             manager.inject_snapshot(cpu_percent=97)
             manager.evaluate()
@@ -192,13 +194,13 @@ def test_the_example_config_routes_finmon_alerts_to_its_webhook(capture: Capturi
     text = EXAMPLE_CONFIG.read_text().replace("http://127.0.0.1:5001/alerts", f"{capture.url}/alerts")
     text = text.replace("group_wait: 10s", "group_wait: 1s").replace("group_interval: 1m", "group_interval: 1s")
     with AlertmanagerServer(config_text=text) as alertmanager:
-        config = finmon.AlertConfig(log_file=str(tmp_path / "alerts.jsonl"), alertmanager_url=alertmanager.url)
+        config = finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(tmp_path / "alerts.jsonl"), alertmanager_url=alertmanager.url)
         with finmon.AlertManager(config) as manager:
             manager.inject_snapshot(diversity=0.02)
             manager.evaluate()
             notification = wait_for(lambda: capture.received(), timeout=30,
                                     message="Alertmanager's webhook notification")[0]
-            assert notification["receiver"] == "finmon-webhook"
+            assert notification["receiver"] == "finmon-receiver"
             assert notification["status"] == "firing"
             assert notification["alerts"][0]["labels"]["alertname"] == "diversity_collapse"
             assert notification["alerts"][0]["labels"]["severity"] == "warning"

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 from servers import free_port, http_json, wait_for
+from stack_process import Stack
 
 import finmon
 from finmon import stack
@@ -34,7 +35,6 @@ from finmon.stack import StackSettings, render_prometheus_config
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_DIR = REPO_ROOT / "config"
 PROMETHEUS_YML = CONFIG_DIR / "prometheus.yml"
-READY = re.compile(r"^(Prometheus|Alertmanager) ready: (http://127\.0\.0\.1:\d+)/ \(pid (\d+),")
 
 #: A valid rule file for when config/alert_rules.yml (rendered elsewhere) is not there.
 TRIVIAL_RULES = """\
@@ -135,73 +135,14 @@ def test_module_examples() -> None:
 # ---- python -m finmon.stack --------------------------------------------------------------
 
 
-class Stack:
-    """`python -m finmon.stack` as a subprocess, its output read line by line."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "finmon.stack", *args],
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(REPO_ROOT / "python"), os.environ.get("PYTHONPATH")])), **(env or {})},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def wait_for_line(self, pattern: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = self._queue.get(timeout=max(remaining, 0.01))
-            except queue.Empty:
-                line = ""
-            if line is None:
-                raise AssertionError(f"stack exited ({self.process.wait()}) before {pattern!r}:\n"
-                                     + "\n".join(self.lines))
-            if line:
-                self.lines.append(line)
-                if re.search(pattern, line):
-                    return line
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"no line matching {pattern!r} within {timeout}s:\n" + "\n".join(self.lines))
-
-    def rest(self) -> list[str]:
-        self._reader.join(timeout=10)
-        while not self._queue.empty():
-            line = self._queue.get()
-            if line is not None:
-                self.lines.append(line)
-        return self.lines
-
-    def servers(self) -> dict[str, tuple[str, int]]:
-        """Name -> (URL, PID) from the "ready" lines printed so far."""
-        found = {}
-        for line in self.lines:
-            match = READY.match(line)
-            if match:
-                found[match.group(1)] = (match.group(2), int(match.group(3)))
-        return found
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-
 @pytest.fixture
 def run_stack() -> Iterator[Any]:
     started: list[Stack] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> Stack:
-        created = Stack(*args, env=env)
+        # Never the default 5001: other test runs on this machine may use it.
+        receiver = () if "--receiver-port" in args else ("--receiver-port", str(free_port()))
+        created = Stack(*args, *receiver, env=env)
         started.append(created)
         return created
 
@@ -224,11 +165,12 @@ def port_closed(url: str) -> bool:
 
 def test_stack_runs_prometheus_and_alertmanager_and_stops_them_on_sigint(
         run_stack: Any, config_dir: Path, tmp_path: Path) -> None:
-    prometheus_port, alertmanager_port = free_port(), free_port()
+    prometheus_port, alertmanager_port, receiver_port = free_port(), free_port(), free_port()
     data_dir = tmp_path / "data"
     stack_process = run_stack("--config", str(config_dir / "monitoring_config.yaml"),
                               "--prometheus-port", str(prometheus_port),
-                              "--alertmanager-port", str(alertmanager_port), "--data-dir", str(data_dir))
+                              "--alertmanager-port", str(alertmanager_port), "--data-dir", str(data_dir),
+                              "--receiver-port", str(receiver_port))
     stack_process.wait_for_line(r"^finmon stack: running; Prometheus scrapes 127\.0\.0\.1:8000 every 5s")
     servers = stack_process.servers()
     assert servers.keys() == {"Prometheus", "Alertmanager"}, stack_process.lines
@@ -253,14 +195,18 @@ def test_stack_runs_prometheus_and_alertmanager_and_stops_them_on_sigint(
     wait_for(lambda: [a for a in http_json(f"{prometheus}/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
                       if a["url"].startswith(alertmanager)],
              timeout=20, message="Prometheus lists the stack's Alertmanager")
-    no_gossip = json.dumps(http_json(f"{alertmanager}/api/v2/status")["cluster"])
-    assert '"status": "disabled"' in no_gossip
+    status = http_json(f"{alertmanager}/api/v2/status")
+    assert '"status": "disabled"' in json.dumps(status["cluster"])  # no gossip
+    # The committed alertmanager.yml, its receiver moved to the port the receiver listens on.
+    assert f"http://127.0.0.1:{receiver_port}/alerts" in status["config"]["original"]
+    assert f"Receiver ready: http://127.0.0.1:{receiver_port}/alerts" in "\n".join(stack_process.lines)
+    assert not port_closed(f"http://127.0.0.1:{receiver_port}")
 
     stack_process.process.send_signal(signal.SIGINT)
     assert stack_process.process.wait(timeout=60) == 0, stack_process.rest()
     assert "finmon stack: stopped" in stack_process.rest()
     assert gone(prometheus_pid) and gone(alertmanager_pid)
-    assert port_closed(prometheus) and port_closed(alertmanager)
+    assert port_closed(prometheus) and port_closed(alertmanager) and port_closed(f"http://127.0.0.1:{receiver_port}")
     assert (data_dir / "prometheus").is_dir() and (data_dir / "alertmanager.log").is_file()  # kept
 
 
@@ -330,3 +276,80 @@ def test_a_missing_config_file_is_an_error(run_stack: Any, tmp_path: Path) -> No
     stack_process = run_stack("--config", str(tmp_path / "nope.yaml"))
     assert stack_process.process.wait(timeout=60) == 2
     assert any("nope.yaml not found" in line for line in stack_process.rest())
+
+
+def test_an_alert_reaches_the_stack_s_receiver_through_the_committed_alertmanager_config(
+        run_stack: Any, config_dir: Path, tmp_path: Path) -> None:
+    # The committed routing, grouping shortened so the test does not wait the shipped 10 s.
+    example = config_dir / "alertmanager.yml"
+    example.write_text(example.read_text().replace("group_wait: 10s", "group_wait: 1s"))
+    notifications = tmp_path / "notifications.jsonl"
+    data_dir = tmp_path / "data"
+    stack_process = run_stack("--config", str(config_dir / "monitoring_config.yaml"),
+                              "--prometheus-port", str(free_port()), "--alertmanager-port", str(free_port()),
+                              "--notifications", str(notifications), "--data-dir", str(data_dir))
+    stack_process.wait_for_line(r"^finmon stack: running")
+    alertmanager, _ = stack_process.servers()["Alertmanager"]
+    labels = {"alertname": "high_cpu", "alert_type": "high_cpu", "severity": "warning", "job": "finmon",
+              "instance": "127.0.0.1:8000"}
+    http_json(f"{alertmanager}/api/v2/alerts", method="POST", body=[{
+        "labels": labels, "annotations": {"description": "CPU usage 97.0% is above 90%"}}])
+    # Printed on the terminal...
+    line = stack_process.wait_for_line(r"FIRING high_cpu", timeout=30)
+    assert line.endswith("FIRING high_cpu warning 127.0.0.1:8000 - CPU usage 97.0% is above 90%")
+    # ...and appended to the file, as Alertmanager sent it.
+    (notification,) = [json.loads(text) for text in notifications.read_text().splitlines()]
+    assert notification["receiver"] == "finmon-receiver" and notification["status"] == "firing"
+    assert notification["groupLabels"] == {"alertname": "high_cpu", "job": "finmon", "instance": "127.0.0.1:8000"}
+    assert notification["alerts"][0]["labels"] == labels
+    stack_process.process.send_signal(signal.SIGINT)
+    assert stack_process.process.wait(timeout=60) == 0, stack_process.rest()
+    # The receiver was there for every notification: Alertmanager never had to retry.
+    assert "Notify for alerts failed" not in (data_dir / "alertmanager.log").read_text()
+
+
+def test_a_busy_receiver_port_stops_the_stack_before_alertmanager_starts(
+        run_stack: Any, config_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        stack_process = run_stack("--config", str(config_dir / "monitoring_config.yaml"),
+                                  "--prometheus-port", str(free_port()), "--alertmanager-port", str(free_port()),
+                                  "--receiver-port", str(busy))
+        assert stack_process.process.wait(timeout=60) == 1
+    output = "\n".join(stack_process.rest())
+    assert f"the alert receiver cannot listen on 127.0.0.1:{busy}" in output
+    # Alertmanager never ran against a receiver that is not there.
+    assert "Alertmanager ready" not in output and not stack_process.servers()
+
+
+def test_without_an_alertmanager_yml_every_alert_goes_to_the_receiver(tmp_path: Path) -> None:
+    from finmon._services import alertmanager_config
+
+    path, note = alertmanager_config(None, tmp_path, 5123)
+    assert 'url: "http://127.0.0.1:5123/alerts"' in path.read_text()
+    assert "sends every alert to the receiver" in note
+    checked = subprocess.run(["amtool", "check-config", str(path)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # A file that routes elsewhere is run as it is, and the stack says so.
+    custom = tmp_path / "custom"
+    custom.mkdir()
+    (custom / "alertmanager.yml").write_text("route:\n  receiver: x\nreceivers:\n  - name: x\n")
+    path, note = alertmanager_config(custom, tmp_path, 5001)
+    assert path == custom / "alertmanager.yml" and "does not name the stack's receiver" in note
+
+
+def test_the_generated_prometheus_config_labels_the_target_as_finmon_labels_its_alerts() -> None:
+    settings = StackSettings(job_name="evolution", instance="loop-a", target_labels={"env": "prod"})
+    config = yaml.safe_load(render_prometheus_config(settings))
+    (job,) = config["scrape_configs"]
+    assert job["job_name"] == "evolution"
+    assert job["static_configs"] == [{"targets": ["127.0.0.1:8000"], "labels": {"env": "prod", "instance": "loop-a"}}]
+    # From a config file, through the same keys finmon's alerts read.
+    cfg = finmon.MonitoringConfig.defaults().replace({
+        "monitoring.prometheus.job_name": "evolution", "monitoring.prometheus.instance": "loop-a",
+        "monitoring.alerts.alertmanager.labels": {"env": "prod"}})
+    assert StackSettings.from_config(cfg) == settings
+    with pytest.raises(ValueError, match="job_name"):
+        StackSettings(job_name="")

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scrape import wait_for
 
 import finmon
+from finmon.testing import NO_HOLD_DOWN
 from finmon import _native
 from finmon.config import render_rules
 
@@ -43,7 +44,7 @@ def log_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def manager(collector: finmon.MetricsCollector, log_path: Path) -> Iterator[finmon.AlertManager]:
-    alerts = finmon.AlertManager(finmon.AlertConfig(log_file=str(log_path)), collector)
+    alerts = finmon.AlertManager(finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log_path)), collector)
     try:
         yield alerts
     finally:
@@ -126,7 +127,7 @@ def test_diversity_below_threshold_for_five_iterations_collapses(manager: finmon
 
 
 def test_loop_hooks_drive_staleness_and_success_rate(collector: finmon.MetricsCollector, log_path: Path) -> None:
-    config = finmon.AlertConfig(log_file=str(log_path), champion_staleness_threshold=3)
+    config = finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log_path), champion_staleness_threshold=3)
     manager = finmon.AlertManager(config, collector)
     monitor = finmon.DiversityMonitor(collector)
     monitor.record_champion_update(0, old_sharpe=None, new_sharpe=1.0)
@@ -169,7 +170,7 @@ def test_events_go_to_the_json_log_and_the_finmon_alerts_logger(manager: finmon.
 def test_no_log_file_writes_nothing(collector: finmon.MetricsCollector, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    manager = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+    manager = finmon.AlertManager(finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=None), collector)
     manager.inject_snapshot(memory_percent=99)
     assert len(manager.evaluate_alerts()) == 1
     assert list(tmp_path.iterdir()) == []
@@ -178,7 +179,7 @@ def test_no_log_file_writes_nothing(collector: finmon.MetricsCollector, tmp_path
 def test_a_relative_log_file_lands_in_the_working_directory(collector: finmon.MetricsCollector, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    manager = finmon.AlertManager(finmon.AlertConfig(log_file="alerts.jsonl"), collector)
+    manager = finmon.AlertManager(finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file="alerts.jsonl"), collector)
     manager.inject_snapshot(cpu_percent=99)
     manager.evaluate()
     assert [line["alert_type"] for line in log_lines(tmp_path / "alerts.jsonl")] == ["high_cpu"]
@@ -188,7 +189,8 @@ def test_a_relative_log_file_lands_in_the_working_directory(collector: finmon.Me
 
 
 def test_periodic_evaluation_runs_until_stopped(collector: finmon.MetricsCollector, log_path: Path) -> None:
-    manager = finmon.AlertManager(finmon.AlertConfig(log_file=str(log_path), evaluation_interval=0.05),
+    manager = finmon.AlertManager(
+        finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log_path), evaluation_interval=0.05),
                                   collector)
     manager.inject_snapshot(memory_percent=90)
     manager.start()
@@ -233,7 +235,7 @@ def test_delivery_status_without_receivers(manager: finmon.AlertManager) -> None
 
 
 def test_a_closed_collector_is_refused(log_path: Path) -> None:
-    with finmon.AlertManager(finmon.AlertConfig(log_file=str(log_path))) as manager:
+    with finmon.AlertManager(finmon.AlertConfig(for_seconds=NO_HOLD_DOWN, log_file=str(log_path))) as manager:
         collector = manager.collector
         manager.inject_snapshot(memory_percent=90)
         assert len(manager.evaluate()) == 1
@@ -342,7 +344,8 @@ def test_a_missing_file_names_its_path(tmp_path: Path) -> None:
 def test_alert_manager_takes_a_path_a_config_or_an_alert_config(collector: finmon.MetricsCollector,
                                                                 tmp_path: Path) -> None:
     path = tmp_path / "monitoring_config.yaml"
-    path.write_text("monitoring:\n  alerts:\n    log_file: null\n    cpu_threshold_percent: 50\n")
+    path.write_text("monitoring:\n  alerts:\n    log_file: null\n    cpu_threshold_percent: 50\n"
+                    "    for_seconds: {high_cpu: 0}\n")
     from_path = finmon.AlertManager(path, collector)
     assert from_path.alert_config.cpu_threshold_percent == 50
     from_path.inject_snapshot(cpu_percent=60)
@@ -436,8 +439,10 @@ def test_the_c_abi_refuses_bad_arguments_with_a_status(collector: finmon.Metrics
     assert "configure it first" in _native.last_error()
     assert _native.blocking.finmon_alerts_start(handle) == -10
     assert hot.finmon_alerts_configure_text(handle, b"", None) == 0  # empty text: the defaults
-    assert hot.finmon_alerts_inject(handle, 7, 1.0) == -1
-    assert "finmon_alert_input (0...6), got 7" in _native.last_error()
+    assert hot.finmon_alerts_inject(handle, 11, 1.0) == -1
+    assert "finmon_alert_input (0...10), got 11" in _native.last_error()
+    assert hot.finmon_alerts_inject(handle, 9, 0.0) == -1  # a memory limit must be > 0
+    assert "memory_limit_bytes must be a finite number > 0, got 0.0" in _native.last_error()
     assert hot.finmon_alerts_inject(handle, -1, 1.0) == -1
     assert hot.finmon_alerts_inject(handle, 0, math.inf) == -1
     assert hot.finmon_alerts_active(handle, None) == -2

@@ -1,9 +1,10 @@
 """The Grafana dashboard (config/grafana_dashboard.json) and its generator finmon.dashboard:
-the committed file is what the generator makes from the committed config, it is in
-Grafana's import format (schema 36, a Prometheus data source input, four rows of time
-series, unique ids, a 24-column grid, every target with a data source and refId), the
-threshold lines are the config's alert thresholds, every metric it queries is one finmon
-exports, and bad thresholds are refused with a message naming the field."""
+the committed file is what the generator makes from the committed config; it draws the
+original design's four panels as 2x2 quadrants with their three graphs each and the
+config's threshold lines, under a row of current values and an alert-state panel; every
+query selects with the job and instance variables and keeps loops apart; the data
+source is a variable that works imported and provisioned; bad thresholds are refused.
+(test_dashboard_queries runs every query against a real Prometheus scraping two loops.)"""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 import yaml
 
 import finmon
-from finmon import dashboard
+from finmon import _panels, dashboard
 from finmon.dashboard import DashboardThresholds, expressions, markdown_table, render, render_json
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -27,8 +28,19 @@ CONFIG = REPO_ROOT / "config" / "monitoring_config.yaml"
 DASHBOARD = REPO_ROOT / "config" / "grafana_dashboard.json"
 DOCS = REPO_ROOT / "docs" / "dashboard.md"
 
-ROWS = ["Resource Usage", "Strategy Performance", "Diversity", "Containers"]
-DATASOURCE = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+#: The design's four panels, in its order: (place, title, graphs).
+QUADRANTS = [
+    ("top left", "Resource Usage", ["Memory (GB)", "CPU (%)", "Execution time per iteration (s)"]),
+    ("top right", "Strategy Performance", ["Success rate (%, rolling)", "Sharpe ratio", "Max drawdown"]),
+    ("bottom left", "Diversity", ["Population diversity", "Unique vs total strategies", "Champion age (iterations)"]),
+    ("bottom right", "Container Stats", ["Active containers", "Container memory (GB)", "Orphaned containers"]),
+]
+STATS = ["Loop up", "Iteration", "Champion Sharpe", "Diversity", "Success rate", "Active alerts"]
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+SELECTOR = '{job=~"$job",instance=~"$instance"}'
+#: PromQL words that are not metric names.
+PROMQL_WORDS = {"rate", "histogram_quantile", "sum", "max", "count", "by", "le", "or", "and", "changes",
+                "label_replace", "label_values", "alertname", "alert_type", "job", "instance", "alertstate"}
 
 
 def committed_thresholds() -> DashboardThresholds:
@@ -45,8 +57,8 @@ def timeseries(board: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in board["panels"] if p["type"] == "timeseries"]
 
 
-def panel(board: dict[str, Any], title: str) -> dict[str, Any]:
-    (found,) = [p for p in board["panels"] if p["title"] == title]
+def panel(board: dict[str, Any], title: str, kind: str | None = None) -> dict[str, Any]:
+    (found,) = [p for p in board["panels"] if p["title"] == title and (kind is None or p["type"] == kind)]
     return dict(found)
 
 
@@ -56,6 +68,25 @@ def threshold_line(p: dict[str, Any]) -> list[float]:
     if defaults["custom"]["thresholdsStyle"]["mode"] != "line":
         return []
     return [step["value"] for step in defaults["thresholds"]["steps"] if step["value"] is not None]
+
+
+def metric_selectors(expr: str) -> list[tuple[str, str]]:
+    """(metric name, its label matchers) for every metric an expression selects: an
+    identifier not followed by "(" and outside label braces and strings."""
+    # Strings blanked (same length, so offsets hold), so their contents are not names.
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', expr)
+    found = []
+    for match in re.finditer(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(\s*\{[^}]*\})?(?!\s*\()", text):
+        name, braces = match.group(1), expr[match.start(2):match.end(2)] if match.group(2) else ""
+        if name in PROMQL_WORDS or re.fullmatch(r"\d.*|e\d+", name) or text[:match.start()].endswith("$"):
+            continue  # a PromQL word, a number, a Grafana variable
+        before = text[:match.start()]
+        if before.count("{") > before.count("}") or before.rstrip().endswith(("by (", "by(")):
+            continue  # a label name inside braces or a by clause
+        if re.search(r"by \([^)]*$", before):
+            continue
+        found.append((name, braces))
+    return found
 
 
 # ---- the committed file ----------------------------------------------------------------
@@ -88,7 +119,7 @@ def test_defaults_are_the_committed_config() -> None:
 
 def test_docs_hold_the_generated_panel_table() -> None:
     assert markdown_table(committed_thresholds()) in DOCS.read_text(), (
-        "docs/dashboard.md is stale: paste `python -m finmon.dashboard --markdown` into it")
+        "docs/dashboard.md is stale: paste `python -m finmon dashboard --markdown` into it")
 
 
 def test_import_format_for_grafana_9(board: dict[str, Any]) -> None:
@@ -104,30 +135,38 @@ def test_import_format_for_grafana_9(board: dict[str, Any]) -> None:
         "type": "datasource", "pluginId": "prometheus", "pluginName": "Prometheus",
     }]
     required = {(r["type"], r["id"]) for r in board["__requires"]}
-    assert required == {("grafana", "grafana"), ("datasource", "prometheus"), ("panel", "timeseries")}
+    assert required == {("grafana", "grafana"), ("datasource", "prometheus"), ("panel", "timeseries"),
+                        ("panel", "stat"), ("panel", "state-timeline"), ("panel", "text")}
     # Every panel type used is required, so an import on a Grafana without it says so.
-    assert {p["type"] for p in board["panels"]} - {"row"} <= {i for t, i in required if t == "panel"}
+    assert {p["type"] for p in board["panels"]} == {i for t, i in required if t == "panel"}
 
 
-def test_four_rows_in_order_each_followed_by_its_panels(board: dict[str, Any]) -> None:
-    rows = [p for p in board["panels"] if p["type"] == "row"]
-    assert [r["title"] for r in rows] == ROWS
-    assert all(r["collapsed"] is False and r["panels"] == [] for r in rows)
-    titles: dict[str, list[str]] = {}
-    current = None
-    for p in board["panels"]:
-        if p["type"] == "row":
-            current = p["title"]
-            titles[current] = []
-        else:
-            assert current is not None, "a panel before the first row"
-            titles[current].append(p["title"])
-    assert titles == {
-        "Resource Usage": ["Memory (GB)", "Memory used (%)", "CPU (%)", "Execution time per iteration"],
-        "Strategy Performance": ["Success rate (rolling)", "Sharpe ratio", "Max drawdown"],
-        "Diversity": ["Population diversity", "Unique vs total strategies", "Champion age (iterations)"],
-        "Containers": ["Active containers", "Container memory (total)", "Orphaned containers"],
-    }
+def test_the_data_source_is_a_variable_that_works_imported_and_provisioned(board: dict[str, Any]) -> None:
+    (variable,) = [v for v in board["templating"]["list"] if v["name"] == "datasource"]
+    assert variable["type"] == "datasource" and variable["query"] == "prometheus"
+    # Imported: Grafana replaces ${DS_PROMETHEUS} with the data source the user picks for
+    # __inputs, which becomes the variable's default. Provisioned, nothing replaces it, it
+    # matches no data source, and the variable falls back to the default Prometheus; so
+    # nothing else may name the input, or it would stay a dangling uid.
+    assert variable["current"]["value"] == "${DS_PROMETHEUS}"
+    assert json.dumps(board).count("${DS_PROMETHEUS}") == 2  # the variable's text and value
+    queried = [p for p in board["panels"] if p["type"] != "text"]
+    assert len(queried) == 6 + 1 + 12
+    for p in queried:
+        assert p["datasource"] == DATASOURCE, p["title"]
+        for target in p["targets"]:
+            assert target["datasource"] == DATASOURCE, p["title"]
+            assert re.fullmatch(r"[A-Z]", target["refId"]), target
+        ref_ids = [t["refId"] for t in p["targets"]]
+        assert ref_ids and len(ref_ids) == len(set(ref_ids)), p["title"]
+    for entry in board["annotations"]["list"]:
+        if "expr" in entry:
+            assert entry["datasource"] == DATASOURCE
+    for variable in board["templating"]["list"][1:]:
+        assert variable["datasource"] == DATASOURCE
+
+
+# ---- geometry --------------------------------------------------------------------------
 
 
 def test_ids_are_unique_and_the_grid_fits_24_columns_without_overlap(board: dict[str, Any]) -> None:
@@ -142,33 +181,64 @@ def test_ids_are_unique_and_the_grid_fits_24_columns_without_overlap(board: dict
                 for y in range(pos["y"], pos["y"] + pos["h"])}
         assert not cells & mine, f"{p['title']} overlaps another panel"
         cells |= mine
+    # No hole: the panels tile the full width from the top to the last row.
+    bottom = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in board["panels"])
+    assert cells == {(x, y) for x in range(24) for y in range(bottom)}
 
 
-def test_every_target_has_the_input_data_source_and_a_unique_ref_id(board: dict[str, Any]) -> None:
-    panels = timeseries(board)
-    assert len(panels) == 13
-    for p in panels:
-        assert p["datasource"] == DATASOURCE, p["title"]
-        assert p["targets"], p["title"]
-        for target in p["targets"]:
-            assert target["datasource"] == DATASOURCE, p["title"]
-            assert re.fullmatch(r"[A-Z]", target["refId"]), target
-            assert target["expr"].strip()
-        ref_ids = [t["refId"] for t in p["targets"]]
-        assert len(ref_ids) == len(set(ref_ids)), p["title"]
+def test_a_row_of_current_values_then_the_alert_state_across_the_top(board: dict[str, Any]) -> None:
+    stats = [p for p in board["panels"] if p["type"] == "stat"]
+    assert [p["title"] for p in sorted(stats, key=lambda p: p["gridPos"]["x"])] == STATS
+    assert {(p["gridPos"]["y"], p["gridPos"]["h"], p["gridPos"]["w"]) for p in stats} == {(0, 4, 4)}
+    state = panel(board, "Alert state")
+    assert state["type"] == "state-timeline"
+    assert state["gridPos"] == {"h": 6, "w": 24, "x": 0, "y": 4}
+    mappings = state["fieldConfig"]["defaults"]["mappings"][0]["options"]
+    assert (mappings["0"]["text"], mappings["1"]["text"]) == ("ok", "firing")
+    up = panel(board, "Loop up")["fieldConfig"]["defaults"]["mappings"][0]["options"]
+    assert (up["1"]["text"], up["0"]["text"], up["0"]["color"]) == ("UP", "DOWN", "red")
+
+
+def test_the_design_s_four_panels_are_2x2_quadrants_of_three_graphs(board: dict[str, Any]) -> None:
+    headers = [p for p in board["panels"] if p["type"] == "text"]
+    assert [h["title"] for h in headers] == [title for _, title, _ in QUADRANTS]
+    corners = {(h["gridPos"]["x"], h["gridPos"]["y"]) for h in headers}
+    (left, right), (top, bottom) = sorted({x for x, _ in corners}), sorted({y for _, y in corners})
+    assert (left, right) == (0, 12) and top == 10 and bottom > top
+    places = {"top left": (left, top), "top right": (right, top), "bottom left": (left, bottom),
+              "bottom right": (right, bottom)}
+    graphs = timeseries(board)
+    for place, title, expected in QUADRANTS:
+        header = panel(board, title, "text")
+        x, y = places[place]
+        assert (header["gridPos"]["x"], header["gridPos"]["y"], header["gridPos"]["w"]) == (x, y, 12), title
+        below = y + header["gridPos"]["h"]
+        ceiling = bottom if y == top else math.inf
+        inside = [g for g in graphs
+                  if g["gridPos"]["x"] == x and below <= g["gridPos"]["y"] and g["gridPos"]["y"] < ceiling]
+        inside.sort(key=lambda g: g["gridPos"]["y"])
+        assert [g["title"] for g in inside] == expected, title
+        assert all(g["gridPos"]["w"] == 12 for g in inside)
+        # Stacked without gaps, from the header down.
+        tops = [g["gridPos"]["y"] for g in inside]
+        assert tops[0] == below and all(b - a == inside[0]["gridPos"]["h"] for a, b in zip(tops, tops[1:]))
+    # Both halves of a row of quadrants end together.
+    assert len(graphs) == 12
+
+
+# ---- thresholds ------------------------------------------------------------------------
 
 
 def test_threshold_lines_are_the_alert_thresholds(board: dict[str, Any]) -> None:
     lines = {p["title"]: threshold_line(p) for p in timeseries(board)}
-    assert lines["Memory used (%)"] == [80]
     assert lines["CPU (%)"] == [90]
-    assert lines["Success rate (rolling)"] == [20]
+    assert lines["Success rate (%, rolling)"] == [20]
     assert lines["Population diversity"] == [0.1]
     assert lines["Champion age (iterations)"] == [20]
     assert lines["Orphaned containers"] == [3]
     without = {title for title, values in lines.items() if not values}
-    assert without == {"Memory (GB)", "Execution time per iteration", "Sharpe ratio", "Max drawdown",
-                       "Unique vs total strategies", "Active containers", "Container memory (total)"}
+    assert without == {"Memory (GB)", "Execution time per iteration (s)", "Sharpe ratio", "Max drawdown",
+                       "Unique vs total strategies", "Active containers", "Container memory (GB)"}
     # Below-is-bad thresholds are red under the line, the others above it.
     colors = panel(board, "Population diversity")["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert [s["color"] for s in colors] == ["red", "green"]
@@ -176,24 +246,106 @@ def test_threshold_lines_are_the_alert_thresholds(board: dict[str, Any]) -> None
     assert [s["color"] for s in colors] == ["green", "red"]
 
 
+def test_the_memory_threshold_is_80_percent_of_the_total_drawn_as_a_dashed_red_series(board: dict[str, Any]) -> None:
+    memory = panel(board, "Memory (GB)")
+    (line,) = [t for t in memory["targets"] if "threshold" in t["legendFormat"]]
+    assert line["expr"] == f"system_memory_total_bytes{SELECTOR} / 1e9 * 80 / 100"
+    assert line["legendFormat"] == "80% threshold {{instance}}"
+    (override,) = memory["fieldConfig"]["overrides"]
+    assert override["matcher"] == {"id": "byFrameRefID", "options": line["refId"]}
+    properties = {p["id"]: p["value"] for p in override["properties"]}
+    assert properties["color"] == {"fixedColor": "red", "mode": "fixed"}
+    assert properties["custom.lineStyle"]["fill"] == "dash"
+
+
+def test_the_current_values_color_diversity_and_success_rate_at_their_thresholds(board: dict[str, Any]) -> None:
+    def steps(title: str) -> list[tuple[str, Any]]:
+        found = panel(board, title, "stat")["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        return [(s["color"], s["value"]) for s in found]
+
+    assert steps("Diversity") == [("red", None), ("green", 0.1)]
+    assert steps("Success rate") == [("red", None), ("green", 20)]
+    assert steps("Active alerts") == [("green", None), ("red", 1)]
+
+
+# ---- queries and variables ------------------------------------------------------------
+
+
+def test_job_and_instance_variables_narrow_each_other(board: dict[str, Any]) -> None:
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert list(variables) == ["datasource", "job", "instance"]
+    assert variables["job"]["query"] == "label_values(loop_iteration, job)"
+    assert variables["instance"]["query"] == 'label_values(loop_iteration{job=~"$job"}, instance)'
+    for name in ("job", "instance"):
+        variable = variables[name]
+        assert variable["type"] == "query" and variable["definition"] == variable["query"]
+        assert variable["multi"] is True and variable["includeAll"] is True
+        assert variable["current"]["value"] == ["$__all"]
+        assert variable["refresh"] == 2  # on time range change: a loop that stopped is still listed
+
+
+def test_every_query_selects_with_every_variable_and_keeps_loops_apart(board: dict[str, Any]) -> None:
+    queries = [e for e in expressions(board) if not e.startswith("label_values(")]
+    assert len(queries) == len(set(queries)) >= 20
+    for expr in queries:
+        selectors = metric_selectors(expr)
+        assert selectors, expr
+        for name, braces in selectors:
+            assert 'job=~"$job"' in braces and 'instance=~"$instance"' in braces, (name, expr)
+        for aggregation in re.findall(r"\b(?:sum|max|count)\b\s*(by \([^)]*\))?", expr):
+            assert aggregation.startswith("by (job, instance"), expr
+
+
+def test_adding_a_variable_reaches_every_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17 adds a run_id: one entry in the variables tuple.
+    monkeypatch.setattr(_panels, "VARIABLES", (*_panels.VARIABLES, _panels.Variable("run_id", "Run")))
+    import finmon._grafana as grafana
+    monkeypatch.setattr(grafana, "VARIABLES", _panels.VARIABLES)
+    generated = render(DashboardThresholds())
+    variables = {v["name"]: v for v in generated["templating"]["list"]}
+    assert variables["run_id"]["query"] == 'label_values(loop_iteration{job=~"$job",instance=~"$instance"}, run_id)'
+    for expr in expressions(generated):
+        if expr.startswith("label_values("):
+            continue
+        for name, braces in metric_selectors(expr):
+            assert 'run_id=~"$run_id"' in braces, (name, expr)
+        for aggregation in re.findall(r"by \([^)]*\)", expr):
+            assert "run_id" in aggregation, expr
+
+
 def test_queries_plot_what_the_panels_say(board: dict[str, Any]) -> None:
     def exprs(title: str) -> list[str]:
-        return [t["expr"] for t in panel(board, title)["targets"]]
+        return [t["expr"] for t in panel(board, title, "timeseries")["targets"]]
 
-    assert exprs("Memory (GB)")[0] == "system_memory_usage_bytes / 1e9"
+    assert exprs("Memory (GB)")[:3] == [f"system_memory_usage_bytes{SELECTOR} / 1e9",
+                                        f"system_memory_total_bytes{SELECTOR} / 1e9",
+                                        f"process_resident_memory_bytes{SELECTOR} / 1e9"]
     assert panel(board, "Memory (GB)")["fieldConfig"]["defaults"]["unit"] == "decgbytes"
-    assert exprs("Memory used (%)") == ["100 * system_memory_usage_bytes / system_memory_total_bytes"]
-    assert exprs("CPU (%)") == ["system_cpu_usage_percent"]
-    mean, p95 = exprs("Execution time per iteration")
-    assert mean == ("rate(execution_time_seconds_sum[$__rate_interval]) / "
-                    "rate(execution_time_seconds_count[$__rate_interval])")
-    assert p95.startswith("histogram_quantile(0.95, ")
-    assert exprs("Unique vs total strategies") == ["unique_strategy_count", "population_size"]
-    assert exprs("Champion age (iterations)") == ["champion_staleness_iterations"]
-    assert exprs("Container memory (total)") == ["sum(container_memory_usage_bytes) or vector(0)"]
+    assert exprs("CPU (%)") == [f"system_cpu_usage_percent{SELECTOR}"]
+    mean, p95 = exprs("Execution time per iteration (s)")
+    assert mean == (f"rate(execution_time_seconds_sum{SELECTOR}[$__rate_interval]) / "
+                    f"rate(execution_time_seconds_count{SELECTOR}[$__rate_interval])")
+    assert p95.startswith("histogram_quantile(0.95, sum by (job, instance, le) ")
+    assert exprs("Success rate (%, rolling)") == [f"100 * strategy_success_rate{SELECTOR}"]
+    assert exprs("Unique vs total strategies") == [f"unique_strategy_count{SELECTOR}", f"population_size{SELECTOR}"]
+    assert exprs("Champion age (iterations)") == [f"champion_staleness_iterations{SELECTOR}"]
+    assert exprs("Container memory (GB)") == [
+        f"sum by (job, instance) (container_memory_usage_bytes{SELECTOR}) / 1e9 or active_containers{SELECTOR} * 0"]
+    assert panel(board, "Container memory (GB)")["fieldConfig"]["defaults"]["unit"] == "decgbytes"
     # $__rate_interval is at least 4 x the targets' min step, the scrape interval.
     assert {p["interval"] for p in timeseries(board)} == {"5s"}
     assert {t["interval"] for p in timeseries(board) for t in p["targets"]} == {"5s"}
+    # Every legend names the loop, so two loops are told apart.
+    assert all("{{instance}}" in t["legendFormat"] for p in board["panels"] for t in p.get("targets", []))
+
+
+def test_the_alert_state_joins_finmon_s_and_prometheus_alerts(board: dict[str, Any]) -> None:
+    (state,) = panel(board, "Alert state")["targets"]
+    assert state["expr"] == (
+        'max by (job, instance, alertname) (label_replace(alert_active{job=~"$job",instance=~"$instance"}, '
+        '"alertname", "$1", "alert_type", "(.+)") or ALERTS{job=~"$job",instance=~"$instance",alertstate="firing"})')
+    (active,) = panel(board, "Active alerts", "stat")["targets"]
+    assert active["expr"].startswith(f"count by (job, instance) ({state['expr']} == 1) or (up{SELECTOR} * 0)")
 
 
 def test_champion_updates_are_annotated(board: dict[str, Any]) -> None:
@@ -201,25 +353,21 @@ def test_champion_updates_are_annotated(board: dict[str, Any]) -> None:
     (champion,) = [a for a in annotations if a.get("name") == "Champion updates"]
     assert champion["datasource"] == DATASOURCE
     assert champion["enable"] is True
-    assert champion["expr"] == "changes(champion_updates_total[10s]) > 0"
-    assert champion["step"] == "5s"
+    assert champion["expr"] == f"changes(champion_updates_total{SELECTOR}[10s]) > 0"
+    assert champion["step"] == "5s" and champion["titleFormat"] == "New champion {{instance}}"
     # Grafana's own "Annotations & Alerts" entry stays, as in an exported dashboard.
     assert any(a.get("builtIn") == 1 for a in annotations)
 
 
 def test_every_queried_metric_is_exported_by_finmon(board: dict[str, Any]) -> None:
     exported = set(finmon.CATALOG.values())
-    histograms = {"execution_time_seconds"}
-    exported |= {f"{h}_{suffix}" for h in histograms for suffix in ("sum", "count", "bucket")}
-    promql_words = {"rate", "histogram_quantile", "sum", "by", "le", "or", "vector", "changes"}
-    used: set[str] = set()
-    for expr in expressions(board):
-        without_variables = re.sub(r"\$\w+", "", expr)
-        used |= set(re.findall(r"\b[a-zA-Z_][a-zA-Z0-9_]*\b", without_variables)) - promql_words
+    exported |= {f"execution_time_seconds_{suffix}" for suffix in ("sum", "count", "bucket")}
+    exported |= {"up", "ALERTS"}  # Prometheus' own, about the target and the rules
+    used = {name for expr in expressions(board) for name, _ in metric_selectors(re.sub(r"\$\w+", "", expr))}
     unknown = {name for name in used - exported if not name.startswith("process_")}
     assert not unknown, f"not in finmon's catalog: {sorted(unknown)}"
-    assert used >= {"population_diversity", "champion_updates_total", "orphaned_containers",
-                    "process_resident_memory_bytes"}
+    assert used >= {"population_diversity", "champion_updates_total", "orphaned_containers", "alert_active",
+                    "process_resident_memory_bytes", "up", "ALERTS", "loop_iteration"}
 
 
 # ---- the generator -----------------------------------------------------------------
@@ -243,12 +391,13 @@ def config_namespace(**alerts: Any) -> NS:
 def test_thresholds_follow_the_config() -> None:
     generated = render(DashboardThresholds.from_config(config_namespace()))
     lines = {p["title"]: threshold_line(p) for p in timeseries(generated)}
-    assert lines["Memory used (%)"] == [70]
     assert lines["CPU (%)"] == [95]
     assert lines["Population diversity"] == [0.25]
     assert lines["Champion age (iterations)"] == [30]
-    assert lines["Success rate (rolling)"] == [35]
+    assert lines["Success rate (%, rolling)"] == [35]
     assert lines["Orphaned containers"] == [5]
+    memory = [t["expr"] for t in panel(generated, "Memory (GB)")["targets"]]
+    assert memory[-1] == f"system_memory_total_bytes{SELECTOR} / 1e9 * 70 / 100"
     # The scrape interval sets the panels' minimum interval and the annotation's step;
     # grafana.refresh_interval the auto-refresh; grafana.datasource_url the link and input.
     assert generated["refresh"] == "10s" and generated["timepicker"]["refresh_intervals"][0] == "10s"
@@ -257,11 +406,11 @@ def test_thresholds_follow_the_config() -> None:
     assert {p["interval"] for p in timeseries(generated)} == {"2500ms"}
     assert {t["interval"] for p in timeseries(generated) for t in p["targets"]} == {"2500ms"}
     champion = generated["annotations"]["list"][1]
-    assert (champion["expr"], champion["step"]) == ("changes(champion_updates_total[5s]) > 0", "2500ms")
-    # The data source input is renamed everywhere.
+    assert (champion["expr"], champion["step"]) == (f"changes(champion_updates_total{SELECTOR}[5s]) > 0", "2500ms")
+    # The data source input is renamed: the variable's default follows it.
     assert generated["__inputs"][0]["name"] == "DS_FINMON"
     text = json.dumps(generated)
-    assert "${DS_PROMETHEUS}" not in text and text.count("${DS_FINMON}") == 13 + 18 + 1  # panels, targets, annotation
+    assert "${DS_PROMETHEUS}" not in text and text.count("${DS_FINMON}") == 2
 
 
 def test_from_config_names_a_missing_key() -> None:
@@ -292,13 +441,15 @@ def test_rendering_is_deterministic_and_plain() -> None:
     first = render_json(DashboardThresholds(memory_percent=85.0, diversity=0.05))
     assert first == render_json(DashboardThresholds(memory_percent=85, diversity=0.05))
     assert first.endswith("}\n") and not first.endswith("\n\n")
-    assert '"value": 85\n' in first and '"value": 0.05\n' in first  # 85, not 85.0
+    assert '"value": 0.05\n' in first and "* 85 / 100" in first  # 85, not 85.0
 
 
-def test_expressions_lists_panels_then_the_annotation_once_each() -> None:
+def test_expressions_lists_panels_then_variables_then_the_annotation_once_each() -> None:
     found = expressions(render(DashboardThresholds()))
-    assert len(found) == len(set(found)) == 18 + 1
-    assert found[-1] == "changes(champion_updates_total[10s]) > 0"
+    assert len(found) == len(set(found))
+    assert found[0] == f"up{SELECTOR}"
+    assert found[-3:] == ["label_values(loop_iteration, job)", 'label_values(loop_iteration{job=~"$job"}, instance)',
+                          f"changes(champion_updates_total{SELECTOR}[10s]) > 0"]
 
 
 def test_main_writes_the_dashboard_and_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

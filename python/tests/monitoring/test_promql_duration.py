@@ -14,7 +14,7 @@ import pytest
 
 from finmon import dashboard, stack
 from finmon._promql import MAX_DURATION_SECONDS, duration
-from finmon.config import render_rules
+from finmon.config import ALERT_NAMES, render_rules
 
 ALERT_TYPES = ["high_memory", "high_cpu", "diversity_collapse", "champion_staleness",
                "low_success_rate", "orphaned_containers"]
@@ -47,6 +47,8 @@ def swift_durations(values: list[float], folder: Path) -> list[str]:
         evaluation = chunk[0] if chunk[0] >= EVALUATION_MIN else 1.0
         lines = [f"    evaluation_interval: {evaluation!r}", "    for_seconds:"]
         lines += [f"      {name}: {value!r}" for name, value in zip(ALERT_TYPES, chunk)]
+        # The other alerts' hold-downs at 0, so each `for:` printed is one of this chunk's.
+        lines += [f"      {name}: 0" for name in ALERT_NAMES if name not in ALERT_TYPES]
         path = folder / f"config_{start}.yaml"
         path.write_text("monitoring:\n  alerts:\n" + "\n".join(lines) + "\n", encoding="utf-8")
         rules = render_rules(path)
