@@ -52,12 +52,12 @@ public final class DiversityMonitor: Sendable {
     }
 
     private let inner: Mutex<Inner>
-    private let populationDiversity: Series
-    private let uniqueStrategyCount: Series
-    private let populationSize: Series
-    private let championStaleness: Series
-    private let championUpdatesTotal: Series
-    private let championSharpeRatio: Series
+    private let populationDiversity: Metric<Gauge>
+    private let uniqueStrategyCount: Metric<Gauge>
+    private let populationSize: Metric<Gauge>
+    private let championStaleness: Metric<Gauge>
+    private let championUpdatesTotal: Metric<Counter>
+    private let championSharpeRatio: Metric<Gauge>
 
     /// A monitor keeping `DiversityState.defaultHistoryCapacity` samples; change it with
     /// `configure(historySize:)`.
@@ -70,17 +70,17 @@ public final class DiversityMonitor: Sendable {
             // Unreachable with the default size; mapped so the runtime's init keeps one error type.
             throw .invalidValue(metric: catalog.populationDiversity.name, reason: error.description)
         }
-        try self.init(catalog: catalog, state: initial)
+        self.init(catalog: catalog, state: initial)
     }
 
-    private init(catalog: MetricsCatalog, state: DiversityState) throws(MetricsError) {
+    private init(catalog: MetricsCatalog, state: DiversityState) {
         inner = Mutex(Inner(diversity: state))
-        populationDiversity = try catalog.populationDiversity.labels([])
-        uniqueStrategyCount = try catalog.uniqueStrategyCount.labels([])
-        populationSize = try catalog.populationSize.labels([])
-        championStaleness = try catalog.championStalenessIterations.labels([])
-        championUpdatesTotal = try catalog.championUpdatesTotal.labels([])
-        championSharpeRatio = try catalog.championSharpeRatio.labels([])
+        populationDiversity = catalog.populationDiversity
+        uniqueStrategyCount = catalog.uniqueStrategyCount
+        populationSize = catalog.populationSize
+        championStaleness = catalog.championStalenessIterations
+        championUpdatesTotal = catalog.championUpdatesTotal
+        championSharpeRatio = catalog.championSharpeRatio
     }
 
     /// Sets how many diversity samples are kept. With a new size the state starts over
@@ -107,10 +107,9 @@ public final class DiversityMonitor: Sendable {
                 iteration: iteration, diversity: diversity, uniqueCount: uniqueCount, totalCount: totalCount
             )
             inner.note(iteration)
-            // Gauges cannot refuse a set; the `try?` only satisfies the signature.
-            try? populationDiversity.set(diversity)
-            try? uniqueStrategyCount.set(Double(uniqueCount))
-            try? populationSize.set(Double(totalCount))
+            populationDiversity.set(diversity)
+            uniqueStrategyCount.set(Double(uniqueCount))
+            populationSize.set(Double(totalCount))
             publishStaleness(inner)
         }
     }
@@ -123,8 +122,8 @@ public final class DiversityMonitor: Sendable {
         try inner.withLock { inner throws(DiversityInputError) in
             try inner.diversity.recordChampionUpdate(iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
             inner.note(iteration)
-            try? championUpdatesTotal.inc()
-            try? championSharpeRatio.set(newSharpe)
+            championUpdatesTotal.inc()
+            championSharpeRatio.set(newSharpe)
             publishStaleness(inner)
         }
     }
@@ -152,7 +151,7 @@ public final class DiversityMonitor: Sendable {
         let staleness = DiversityState.calculateStaleness(
             currentIteration: currentIteration, lastUpdateIteration: lastUpdateIteration
         )
-        inner.withLock { _ in try? championStaleness.set(Double(staleness)) }
+        inner.withLock { _ in championStaleness.set(Double(staleness)) }
         return staleness
     }
 
@@ -186,6 +185,6 @@ public final class DiversityMonitor: Sendable {
 
     /// Called under the lock, so the gauge shows the staleness of the state just written.
     private func publishStaleness(_ inner: Inner) {
-        if let staleness = inner.staleness { try? championStaleness.set(Double(staleness)) }
+        if let staleness = inner.staleness { championStaleness.set(Double(staleness)) }
     }
 }

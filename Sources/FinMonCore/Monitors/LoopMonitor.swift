@@ -26,13 +26,13 @@ public struct LoopSnapshot: Sendable, Equatable {
 /// `LoopState` for the rules) changes neither the state nor any metric.
 public final class LoopMonitor: Sendable {
     private let state: Mutex<LoopState>
-    private let executionTime: Series
-    private let successTotal: Series
-    private let failureTotal: Series
-    private let successRateGauge: Series
-    private let sharpeRatio: Series
-    private let maxDrawdown: Series
-    private let loopIteration: Series
+    private let executionTime: Metric<Histogram>
+    private let successTotal: Metric<Counter>
+    private let failureTotal: Metric<Counter>
+    private let successRateGauge: Metric<Gauge>
+    private let sharpeRatio: Metric<Gauge>
+    private let maxDrawdown: Metric<Gauge>
+    private let loopIteration: Metric<Gauge>
 
     /// A monitor with the default window (`LoopState.defaultSuccessWindow`); change it with
     /// `configure(successWindow:)`.
@@ -45,18 +45,18 @@ public final class LoopMonitor: Sendable {
             // Unreachable with the default window; mapped so the runtime's init keeps one error type.
             throw .invalidValue(metric: catalog.strategySuccessRate.name, reason: error.description)
         }
-        try self.init(catalog: catalog, state: initial)
+        self.init(catalog: catalog, state: initial)
     }
 
-    private init(catalog: MetricsCatalog, state initial: LoopState) throws(MetricsError) {
+    private init(catalog: MetricsCatalog, state initial: LoopState) {
         state = Mutex(initial)
-        executionTime = try catalog.executionTimeSeconds.labels([])
-        successTotal = try catalog.strategySuccessTotal.labels([])
-        failureTotal = try catalog.strategyFailureTotal.labels([])
-        successRateGauge = try catalog.strategySuccessRate.labels([])
-        sharpeRatio = try catalog.strategySharpeRatio.labels([])
-        maxDrawdown = try catalog.strategyMaxDrawdown.labels([])
-        loopIteration = try catalog.loopIteration.labels([])
+        executionTime = catalog.executionTimeSeconds
+        successTotal = catalog.strategySuccessTotal
+        failureTotal = catalog.strategyFailureTotal
+        successRateGauge = catalog.strategySuccessRate
+        sharpeRatio = catalog.strategySharpeRatio
+        maxDrawdown = catalog.strategyMaxDrawdown
+        loopIteration = catalog.loopIteration
     }
 
     /// Sets the success-rate window. With a new size the rolling state starts over (the
@@ -89,14 +89,13 @@ public final class LoopMonitor: Sendable {
                 iteration: iteration, success: success, executionSeconds: executionSeconds,
                 sharpe: sharpe, maxDrawdown: maxDrawdown
             )
-            // The writes below cannot fail: the families' types are fixed by the catalog and
-            // the values were validated above (finite, not NaN).
-            try? executionTime.observe(executionSeconds)
-            try? (success ? successTotal : failureTotal).inc()
-            if let rate = current.successRateSoFar { try? successRateGauge.set(rate) }
-            if let sharpe { try? sharpeRatio.set(sharpe) }
-            if let maxDrawdown { try? self.maxDrawdown.set(maxDrawdown) }
-            try? loopIteration.set(Double(iteration))
+            // The values were validated above (finite, not NaN): the histogram records it.
+            executionTime.observe(executionSeconds)
+            (success ? successTotal : failureTotal).inc()
+            if let rate = current.successRateSoFar { successRateGauge.set(rate) }
+            if let sharpe { sharpeRatio.set(sharpe) }
+            if let maxDrawdown { self.maxDrawdown.set(maxDrawdown) }
+            loopIteration.set(Double(iteration))
         }
     }
 
