@@ -51,14 +51,7 @@ public final class EventLoopJob: EventLoopSource {
     /// generation: an earlier schedule and timer are cancelled. Returns the generation.
     @discardableResult
     public func start(every interval: TimeAmount, _ body: @escaping Body) -> Generation {
-        let (generation, previous, timer) = state.withLock { state in
-            defer {
-                state.repeating = nil
-                state.timer = nil
-                state.interval = interval
-            }
-            return (state.generation.advance(), state.repeating, state.timer)
-        }
+        let (generation, previous, timer) = state.withLock { Self.advance(&$0, interval: interval) }
         previous?.cancel()
         timer?.cancel()
         let task = threads.withEventLoop { loop in
@@ -119,14 +112,7 @@ public final class EventLoopJob: EventLoopSource {
     /// (work already running on the loop finishes as stale). Returns the new generation.
     @discardableResult
     public func stop() -> Generation {
-        let (generation, repeating, timer) = state.withLock { state in
-            defer {
-                state.repeating = nil
-                state.timer = nil
-                state.interval = nil
-            }
-            return (state.generation.advance(), state.repeating, state.timer)
-        }
+        let (generation, repeating, timer) = state.withLock { Self.advance(&$0, interval: nil) }
         repeating?.cancel()
         timer?.cancel()
         return generation
@@ -136,12 +122,20 @@ public final class EventLoopJob: EventLoopSource {
     /// without cancelling them there (that would post to a loop no thread serves), and
     /// move to a new generation.
     public func forgetAfterFork() {
-        state.withLock { state in
-            state.generation.advance()
+        _ = state.withLock { Self.advance(&$0, interval: nil) }
+    }
+
+    /// Moves to a new generation with `interval` (nil: no schedule) and takes the
+    /// schedule and timer out, for the caller to cancel (or, after a fork, to drop).
+    private static func advance(
+        _ state: inout State, interval: TimeAmount?
+    ) -> (Generation, RepeatedTask?, Scheduled<Void>?) {
+        defer {
             state.repeating = nil
             state.timer = nil
-            state.interval = nil
+            state.interval = interval
         }
+        return (state.generation.advance(), state.repeating, state.timer)
     }
 
     /// The library's event loop, for work that is not a schedule (a request, say).

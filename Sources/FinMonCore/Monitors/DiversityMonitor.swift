@@ -52,12 +52,7 @@ public final class DiversityMonitor: Sendable {
     }
 
     private let inner: Mutex<Inner>
-    private let populationDiversity: Metric<Gauge>
-    private let uniqueStrategyCount: Metric<Gauge>
-    private let populationSize: Metric<Gauge>
-    private let championStaleness: Metric<Gauge>
-    private let championUpdatesTotal: Metric<Counter>
-    private let championSharpeRatio: Metric<Gauge>
+    private let metrics: MetricsCatalog
 
     /// A monitor keeping `DiversityState.defaultHistoryCapacity` samples; change it with
     /// `configure(historySize:)`.
@@ -75,12 +70,7 @@ public final class DiversityMonitor: Sendable {
 
     private init(catalog: MetricsCatalog, state: DiversityState) {
         inner = Mutex(Inner(diversity: state))
-        populationDiversity = catalog.populationDiversity
-        uniqueStrategyCount = catalog.uniqueStrategyCount
-        populationSize = catalog.populationSize
-        championStaleness = catalog.championStalenessIterations
-        championUpdatesTotal = catalog.championUpdatesTotal
-        championSharpeRatio = catalog.championSharpeRatio
+        metrics = catalog
     }
 
     /// Sets how many diversity samples are kept. With a new size the state starts over
@@ -107,9 +97,9 @@ public final class DiversityMonitor: Sendable {
                 iteration: iteration, diversity: diversity, uniqueCount: uniqueCount, totalCount: totalCount
             )
             inner.note(iteration)
-            populationDiversity.set(diversity)
-            uniqueStrategyCount.set(Double(uniqueCount))
-            populationSize.set(Double(totalCount))
+            metrics.populationDiversity.set(diversity)
+            metrics.uniqueStrategyCount.set(Double(uniqueCount))
+            metrics.populationSize.set(Double(totalCount))
             publishStaleness(inner)
         }
     }
@@ -122,8 +112,8 @@ public final class DiversityMonitor: Sendable {
         try inner.withLock { inner throws(DiversityInputError) in
             try inner.diversity.recordChampionUpdate(iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
             inner.note(iteration)
-            championUpdatesTotal.inc()
-            championSharpeRatio.set(newSharpe)
+            metrics.championUpdatesTotal.inc()
+            metrics.championSharpeRatio.set(newSharpe)
             publishStaleness(inner)
         }
     }
@@ -151,7 +141,7 @@ public final class DiversityMonitor: Sendable {
         let staleness = DiversityState.calculateStaleness(
             currentIteration: currentIteration, lastUpdateIteration: lastUpdateIteration
         )
-        inner.withLock { _ in championStaleness.set(Double(staleness)) }
+        inner.withLock { _ in metrics.championStalenessIterations.set(Double(staleness)) }
         return staleness
     }
 
@@ -185,6 +175,6 @@ public final class DiversityMonitor: Sendable {
 
     /// Called under the lock, so the gauge shows the staleness of the state just written.
     private func publishStaleness(_ inner: Inner) {
-        if let staleness = inner.staleness { championStaleness.set(Double(staleness)) }
+        if let staleness = inner.staleness { metrics.championStalenessIterations.set(Double(staleness)) }
     }
 }

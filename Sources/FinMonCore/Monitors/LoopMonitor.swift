@@ -26,13 +26,7 @@ public struct LoopSnapshot: Sendable, Equatable {
 /// `LoopState` for the rules) changes neither the state nor any metric.
 public final class LoopMonitor: Sendable {
     private let state: Mutex<LoopState>
-    private let executionTime: Metric<Histogram>
-    private let successTotal: Metric<Counter>
-    private let failureTotal: Metric<Counter>
-    private let successRateGauge: Metric<Gauge>
-    private let sharpeRatio: Metric<Gauge>
-    private let maxDrawdown: Metric<Gauge>
-    private let loopIteration: Metric<Gauge>
+    private let metrics: MetricsCatalog
 
     /// A monitor with the default window (`LoopState.defaultSuccessWindow`); change it with
     /// `configure(successWindow:)`.
@@ -50,13 +44,7 @@ public final class LoopMonitor: Sendable {
 
     private init(catalog: MetricsCatalog, state initial: LoopState) {
         state = Mutex(initial)
-        executionTime = catalog.executionTimeSeconds
-        successTotal = catalog.strategySuccessTotal
-        failureTotal = catalog.strategyFailureTotal
-        successRateGauge = catalog.strategySuccessRate
-        sharpeRatio = catalog.strategySharpeRatio
-        maxDrawdown = catalog.strategyMaxDrawdown
-        loopIteration = catalog.loopIteration
+        metrics = catalog
     }
 
     /// Sets the success-rate window. With a new size the rolling state starts over (the
@@ -90,12 +78,12 @@ public final class LoopMonitor: Sendable {
                 sharpe: sharpe, maxDrawdown: maxDrawdown
             )
             // The values were validated above (finite, not NaN): the histogram records it.
-            executionTime.observe(executionSeconds)
-            (success ? successTotal : failureTotal).inc()
-            if let rate = current.successRateSoFar { successRateGauge.set(rate) }
-            if let sharpe { sharpeRatio.set(sharpe) }
-            if let maxDrawdown { self.maxDrawdown.set(maxDrawdown) }
-            loopIteration.set(Double(iteration))
+            metrics.executionTimeSeconds.observe(executionSeconds)
+            (success ? metrics.strategySuccessTotal : metrics.strategyFailureTotal).inc()
+            if let rate = current.successRateSoFar { metrics.strategySuccessRate.set(rate) }
+            if let sharpe { metrics.strategySharpeRatio.set(sharpe) }
+            if let maxDrawdown { metrics.strategyMaxDrawdown.set(maxDrawdown) }
+            metrics.loopIteration.set(Double(iteration))
         }
     }
 
