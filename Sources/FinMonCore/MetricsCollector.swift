@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// The runtime behind one collector: the registry and catalog, the monitors, the event
@@ -49,9 +48,6 @@ public final class MetricsCollector: Sendable {
     public var eventLoop: any EventLoop { threads.eventLoop }
 
     public var exporter: MetricsExporter { threads.exporter }
-
-    /// The pool for blocking reads, started on first use.
-    public var threadPool: NIOThreadPool { threads.threadPool }
 
     /// Starts serving `/metrics`; returns the bound port, or nil in degraded mode.
     @discardableResult
@@ -104,11 +100,5 @@ public final class MetricsCollector: Sendable {
         containers.forgetThreadsAfterFork()
         resources.forgetThreadsAfterFork()
         threads.forgetAfterFork()
-    }
-}
-
-extension MetricsCollector: EventLoopSource {
-    public func withEventLoop<Value: Sendable>(_ body: (any EventLoop) -> Value) -> Value {
-        threads.withEventLoop(body)
     }
 }
