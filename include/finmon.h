@@ -276,9 +276,11 @@ int finmon_diversity_unique_fraction(const char *const *fingerprints, const size
    "file:line: key.path: message" (a syntax error: "file:line:column: message"; an
    unreadable file: "file: cannot open: ..."). */
 
-/* Reads and validates a monitoring_config.yaml. *out_json receives the full effective
-   config (defaults filled in) as one line of JSON with the YAML key names; caller frees
-   it with finmon_string_free. */
+/* Reads and validates a monitoring_config.yaml (the original design's layout; the
+   previous layout loads too, each of its keys with a warning naming its new place).
+   *out_json receives one line of JSON: {"config": {...every setting, defaults filled in,
+   nested by the YAML's sections...}, "warnings": [{"file", "line", "key_path", "message",
+   "text"}...]}; caller frees it with finmon_string_free. */
 int finmon_config_load(const char *path, char **out_json);
 
 /* finmon_config_load for YAML text (JSON is YAML too). file_name (may be NULL) only
@@ -460,6 +462,19 @@ int finmon_resource_current_stats(finmon_collector *collector, char **out);
    and, when out is not NULL, returns the sample's JSON in *out (caller frees with
    finmon_string_free). cpu_percent is null on the first sample (no baseline yet). */
 int finmon_resource_sample_now(finmon_collector *collector, char **out);
+
+/* ---- Settings table ---------------------------------------------------------------- */
+
+/* The renderings of the settings table (every key of monitoring_config.yaml). */
+typedef enum finmon_config_schema_format {
+    FINMON_CONFIG_SCHEMA_JSON = 0,     /* [{"path", "kind", "type", "default", "doc", "design", bounds...}] */
+    FINMON_CONFIG_SCHEMA_MARKDOWN = 1, /* the README's settings table */
+    FINMON_CONFIG_SCHEMA_YAML = 2      /* a monitoring_config.yaml with every default, commented */
+} finmon_config_schema_format;
+
+/* *out receives the table in `format` (a finmon_config_schema_format; another value is
+   FINMON_E_INVALID_ARGUMENT); caller frees it with finmon_string_free. */
+int finmon_config_schema(int format, char **out);
 
 #ifdef __cplusplus
 }

@@ -178,11 +178,14 @@ public func finmon_diversity_unique_fraction(
 public func finmon_loop_configure(_ collector: OpaquePointer?, _ successWindow: Int64, _ historySize: Int64) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        guard let window = Int(exactly: successWindow), window >= 1, window <= 1_000_000 else {
-            throw ABIError.argument("success_window must be in 1...1000000, got \(successWindow)")
+        // The bounds of the config keys these come from, so a valid file is always accepted here.
+        let windows = ConfigTable.integerRange("monitoring.alerts.success_rate.window_iterations")
+        let histories = ConfigTable.integerRange("monitoring.diversity_monitor.history_size")
+        guard let window = Int(exactly: successWindow), windows.contains(window) else {
+            throw ABIError.argument("success_window must be in \(windows), got \(successWindow)")
         }
-        guard let history = Int(exactly: historySize), history >= 1, history <= 10_000_000 else {
-            throw ABIError.argument("history_size must be in 1...10000000, got \(historySize)")
+        guard let history = Int(exactly: historySize), histories.contains(history) else {
+            throw ABIError.argument("history_size must be in \(histories), got \(historySize)")
         }
         try monitoring.loop.configure(successWindow: window)
         try monitoring.diversity.configure(historySize: history)

@@ -49,8 +49,8 @@ import Testing
         let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
         defer { server.stop() }
         let fixture = try AlertManagerFixture(policy: Self.quick) {
-            $0.alerts.alertmanager.url = url(server, path: "/am/")
-            $0.alerts.alertmanager.labels = ["env": "test"]
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server, path: "/am/")))
+            $0.testSet("monitoring.alerts.alertmanager.labels", ["env": "test"])
         }
         defer { fixture.close() }
         #expect(notifications(fixture, "alertmanager", "success") == 0)
@@ -84,8 +84,8 @@ import Testing
         let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
         defer { server.stop() }
         let fixture = try AlertManagerFixture(policy: Self.quick) {
-            $0.alerts.alertmanager.url = url(server)
-            $0.alerts.alertmanager.resendIntervalSeconds = 0.05
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
+            $0.testSet("monitoring.alerts.alertmanager.resend_interval", 0.05)
         }
         defer { fixture.close() }
         try fixture.alerts.inject(.cpuPercent, 99)
@@ -109,7 +109,7 @@ import Testing
             return count <= 3 ? .http(status: "503 Service Unavailable", body: "busy") : .http(body: "")
         }
         defer { server.stop() }
-        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.alerts.alertmanager.url = url(server) }
+        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server))) }
         defer { fixture.close() }
         try fixture.alerts.inject(.orphanedContainers, 5)
         _ = try fixture.alerts.evaluate()
@@ -125,7 +125,7 @@ import Testing
 
     @Test func anUnreachableAlertmanagerKeepsTheAlertPending() async throws {
         let fixture = try AlertManagerFixture(policy: Self.quick) {
-            $0.alerts.alertmanager.url = "http://127.0.0.1:\(closedPort())"
+            $0.testSet("monitoring.alerts.alertmanager.url", "http://127.0.0.1:\(closedPort())")
         }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 95)
@@ -141,7 +141,7 @@ import Testing
     @Test func aRefusedPostIsCountedAndNotRetried() async throws {
         let server = try await CannedHTTPServer.tcp { _ in .http(status: "400 Bad Request", body: "bad alert") }
         defer { server.stop() }
-        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.alerts.alertmanager.url = url(server) }
+        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server))) }
         defer { fixture.close() }
         try fixture.alerts.inject(.cpuPercent, 99)
         _ = try fixture.alerts.evaluate()
@@ -156,7 +156,7 @@ import Testing
     @Test func theWebhookGetsEachEventAsJSONInOrder() async throws {
         let server = try await CannedHTTPServer.tcp { _ in .http(status: "204 No Content", body: "") }
         defer { server.stop() }
-        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.alerts.webhook.url = url(server, path: "/hook") }
+        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.testSet("monitoring.alerts.webhook.url", .string(url(server, path: "/hook"))) }
         defer { fixture.close() }
         try fixture.alerts.inject(.diversity, 0.01)
         let fired = try fixture.alerts.evaluate()
@@ -171,7 +171,7 @@ import Testing
 
     @Test func aDownWebhookQueuesBoundedAndDropsTheOldest() async throws {
         let fixture = try AlertManagerFixture(policy: Self.quick) {
-            $0.alerts.webhook.url = "http://127.0.0.1:\(closedPort())/hook"
+            $0.testSet("monitoring.alerts.webhook.url", "http://127.0.0.1:\(closedPort())/hook")
         }
         defer { fixture.close() }
         for round in 0..<3 {
@@ -193,7 +193,7 @@ import Testing
         let server = try await CannedHTTPServer.tcp { _ in .silent }
         defer { server.stop() }
         let fixture = try AlertManagerFixture(policy: AlertDeliveryPolicy(requestTimeoutSeconds: 30)) {
-            $0.alerts.alertmanager.url = url(server)
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
         }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
@@ -212,8 +212,8 @@ import Testing
         }
         defer { server.stop() }
         let fixture = try AlertManagerFixture(policy: AlertDeliveryPolicy(requestTimeoutSeconds: 30)) {
-            $0.alerts.alertmanager.url = url(server)
-            $0.alerts.evaluationIntervalSeconds = 3600
+            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
+            $0.testSet("monitoring.alerts.evaluation_interval", 3600)
         }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
@@ -228,7 +228,7 @@ import Testing
     }
 
     @Test func anUnusableURLDisablesItsReceiverWithAWarning() throws {
-        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.alerts.webhook.url = "https://hooks.example.com/x" }
+        let fixture = try AlertManagerFixture(policy: Self.quick) { $0.testSet("monitoring.alerts.webhook.url", "https://hooks.example.com/x") }
         defer { fixture.close() }
         #expect(fixture.alerts.deliveryStatus.webhookURL == nil)
         let notes = fixture.drainEvents()

@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func forDurationGoesThroughPendingOnTheMonotonicClock() {
-        var engine = engine { $0.alerts.forSeconds[.highCPU] = 30 }
+        var engine = engine { $0.testSet("monitoring.alerts.for_seconds.high_cpu", 30) }
         var clock = Clock()
         #expect(engine.evaluate(AlertSnapshot(cpuPercent: 95), now: clock.now).isEmpty)
         #expect(engine.state(.highCPU) == .pending(sinceMonotonicSeconds: 0))
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func pendingThatClearsNeverFires() {
-        var engine = engine { $0.alerts.forSeconds[.highCPU] = 30 }
+        var engine = engine { $0.testSet("monitoring.alerts.for_seconds.high_cpu", 30) }
         var clock = Clock()
         _ = engine.evaluate(AlertSnapshot(cpuPercent: 95), now: clock.now)
         #expect(engine.evaluate(AlertSnapshot(cpuPercent: 50), now: clock.advance(20)).isEmpty)
@@ -153,15 +153,15 @@ import Testing
     }
 
     @Test func disabledAlertsHaveNoRules() {
-        var engine = engine { $0.alerts.enabled = false }
+        var engine = engine { $0.testSet("monitoring.alerts.enabled", false) }
         #expect(engine.rules.isEmpty)
         #expect(engine.evaluate(AlertSnapshot(memoryPercent: 99, cpuPercent: 99), now: Clock().now).isEmpty)
     }
 
     @Test func configuredSeveritiesAndThresholdsAreUsed() {
         var engine = engine {
-            $0.alerts.memoryThresholdPercent = 50
-            $0.alerts.severities[.highMemory] = .warning
+            $0.testSet("monitoring.alerts.memory_threshold_percent", 50)
+            $0.testSet("monitoring.alerts.severities.high_memory", "warning")
         }
         let events = engine.evaluate(AlertSnapshot(memoryPercent: 55), now: Clock().now)
         #expect(events.first?.severity == .warning && events.first?.thresholdValue == 50)

@@ -14,7 +14,7 @@ struct AlertManagerFixture {
         dir = try ConfigTestSupport.TemporaryDirectory()
         logPath = dir.path + "/alerts.jsonl"
         var config = MonitoringConfig.defaults
-        config.alerts.logFile = logPath
+        config.testSet("monitoring.alerts.log_file", .string(logPath))
         edit(&config)
         if let policy {
             // The same manager as the runtime's, but with a quicker delivery policy.
@@ -75,7 +75,7 @@ struct AlertManagerFixture {
         let fixture = try AlertManagerFixture()
         defer { fixture.close() }
         #expect(fixture.alerts.isConfigured)
-        #expect(fixture.alerts.configuration?.alerts.logFile == fixture.logPath)
+        #expect(fixture.alerts.configuration?.string("monitoring.alerts.log_file") == fixture.logPath)
         for type in AlertType.allCases {
             #expect(fixture.active(type) == 0)
             #expect(fixture.triggered(type) == 0)
@@ -175,7 +175,7 @@ struct AlertManagerFixture {
     }
 
     @Test func stalenessAndSuccessRateThroughTheLoopHooks() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.championStaleness.thresholdIterations = 3 }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.champion_staleness.threshold_iterations", 3) }
         defer { fixture.close() }
         let loop = fixture.collector.loop
         let diversity = fixture.collector.diversity
@@ -223,7 +223,7 @@ struct AlertManagerFixture {
     }
 
     @Test func forSecondsHoldsAnAlertPendingOnTheInjectedClock() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.forSeconds[.highCPU] = 30 }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.for_seconds.high_cpu", 30) }
         defer { fixture.close() }
         try fixture.alerts.inject(.cpuPercent, 99)
         let start = AlertTime(monotonicSeconds: 1000, epochSeconds: 1_800_000_000)
@@ -237,7 +237,7 @@ struct AlertManagerFixture {
     }
 
     @Test func anUnwritableLogIsReportedOnceAndAlertsStillFlow() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.logFile = "/nonexistent-finmon-dir/alerts.jsonl" }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.log_file", "/nonexistent-finmon-dir/alerts.jsonl") }
         defer { fixture.close() }
         let alerts = fixture.alerts
         try alerts.inject(.memoryPercent, 90)
@@ -258,7 +258,7 @@ struct AlertManagerFixture {
         defer { fixture.close() }
         var config = MonitoringConfig.defaults
         let subdir = fixture.dir.path + "/later"
-        config.alerts.logFile = subdir + "/alerts.jsonl"
+        config.testSet("monitoring.alerts.log_file", .string(subdir + "/alerts.jsonl"))
         fixture.alerts.configure(from: config)
         try fixture.alerts.inject(.cpuPercent, 99)
         _ = try fixture.alerts.evaluate()
@@ -275,7 +275,7 @@ struct AlertManagerFixture {
     }
 
     @Test func noLogFileMeansNoFile() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.logFile = nil }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.log_file", nil) }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
         #expect(try fixture.alerts.evaluate().count == 1)
@@ -283,7 +283,7 @@ struct AlertManagerFixture {
     }
 
     @Test func disabledAlertsNeverFireNorRun() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.enabled = false }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.enabled", false) }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 99)
         #expect(try fixture.alerts.evaluate().isEmpty)
@@ -292,7 +292,7 @@ struct AlertManagerFixture {
     }
 
     @Test func periodicEvaluationRunsOnTheLoopUntilStopped() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.evaluationIntervalSeconds = 0.02 }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.evaluation_interval", 0.02) }
         defer { fixture.close() }
         let alerts = fixture.alerts
         try alerts.inject(.orphanedContainers, 7)
@@ -311,15 +311,15 @@ struct AlertManagerFixture {
     }
 
     @Test func reconfiguringWhileRunningKeepsRunningAndStartsAfresh() throws {
-        let fixture = try AlertManagerFixture { $0.alerts.evaluationIntervalSeconds = 60 }
+        let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.evaluation_interval", 60) }
         defer { fixture.close() }
         let alerts = fixture.alerts
         try alerts.inject(.cpuPercent, 99)
         try alerts.start()
         #expect(Deadline.wait(seconds: 10) { fixture.active(.highCPU) == 1 })
         var config = MonitoringConfig.defaults
-        config.alerts.logFile = nil
-        config.alerts.evaluationIntervalSeconds = 0.02
+        config.testSet("monitoring.alerts.log_file", nil)
+        config.testSet("monitoring.alerts.evaluation_interval", 0.02)
         alerts.configure(from: config)
         #expect(alerts.isRunning)
         // Afresh: the alert fires again under the new configuration, on the new schedule.
@@ -332,7 +332,7 @@ struct AlertManagerFixture {
         let collector = try MetricsCollector()
         defer { collector.stop() }
         var config = MonitoringConfig.defaults
-        config.alerts.logFile = nil
+        config.testSet("monitoring.alerts.log_file", nil)
         collector.alerts.configure(from: config)
         try collector.alerts.start()
         #expect(collector.alerts.isRunning)
@@ -343,7 +343,7 @@ struct AlertManagerFixture {
     }
 
     @Test func forgettingAfterForkDropsTheSchedule() throws {
-        let fixture = try AlertManagerFixture(policy: .default) { $0.alerts.evaluationIntervalSeconds = 3600 }
+        let fixture = try AlertManagerFixture(policy: .default) { $0.testSet("monitoring.alerts.evaluation_interval", 3600) }
         defer { fixture.close() }
         try fixture.alerts.start()
         #expect(fixture.alerts.isRunning)

@@ -7,7 +7,7 @@ import Testing
     @Test func defaultsRenderTheDocumentedExpressions() {
         let text = Self.defaultsRendered
         for line in [
-            "groups:\n  - name: finmon\n    interval: 5s\n    rules:\n",
+            "groups:\n  - name: finmon\n    interval: 10s\n    rules:\n",
             "      - alert: high_memory\n        expr: 100 * system_memory_usage_bytes / system_memory_total_bytes > 80\n",
             "      - alert: high_cpu\n        expr: system_cpu_usage_percent > 90\n",
             "      - alert: diversity_collapse\n        expr: max_over_time(population_diversity[25s]) < 0.1\n",
@@ -29,15 +29,14 @@ import Testing
 
     @Test func configChangesReachTheRules() {
         var config = MonitoringConfig.defaults
-        config.alerts.memoryThresholdPercent = 75.5
-        config.alerts.diversityCollapse = .init()
-        config.alerts.diversityCollapse.window = 12
-        config.alerts.diversityCollapse.threshold = 0.05
-        config.monitoring.prometheus.scrapeIntervalSeconds = 2.5
-        config.alerts.forSeconds[.highCPU] = 60
-        config.alerts.forSeconds[.orphanedContainers] = 0.25
-        config.alerts.severities[.highCPU] = .critical
-        config.alerts.evaluationIntervalSeconds = 1.5
+        config.testSet("monitoring.alerts.memory_threshold_percent", 75.5)
+        config.testSet("monitoring.alerts.diversity_collapse.window", 12)
+        config.testSet("monitoring.alerts.diversity_collapse.threshold", 0.05)
+        config.testSet("monitoring.prometheus.scrape_interval", 2.5)
+        config.testSet("monitoring.alerts.for_seconds.high_cpu", 60)
+        config.testSet("monitoring.alerts.for_seconds.orphaned_containers", 0.25)
+        config.testSet("monitoring.alerts.severities.high_cpu", "critical")
+        config.testSet("monitoring.alerts.evaluation_interval", 1.5)
         let text = AlertRulesRenderer.render(config)
         #expect(text.contains("    interval: 1500ms\n"))
         #expect(text.contains("expr: 100 * system_memory_usage_bytes / system_memory_total_bytes > 75.5\n"))
@@ -48,8 +47,8 @@ import Testing
 
     @Test func disabledAlertsRenderAnEmptyGroup() {
         var config = MonitoringConfig.defaults
-        config.alerts.enabled = false
-        #expect(AlertRulesRenderer.render(config).hasSuffix("  - name: finmon\n    interval: 5s\n    rules: []\n"))
+        config.testSet("monitoring.alerts.enabled", false)
+        #expect(AlertRulesRenderer.render(config).hasSuffix("  - name: finmon\n    interval: 10s\n    rules: []\n"))
     }
 
     @Test func durations() {
@@ -79,8 +78,8 @@ import Testing
         let dir = try ConfigTestSupport.TemporaryDirectory()
         defer { dir.remove() }
         var config = MonitoringConfig.defaults
-        config.alerts.forSeconds[.highCPU] = 30
-        config.alerts.forSeconds[.orphanedContainers] = 0.5
+        config.testSet("monitoring.alerts.for_seconds.high_cpu", 30)
+        config.testSet("monitoring.alerts.for_seconds.orphaned_containers", 0.5)
         for (name, rendered) in [("defaults.yml", Self.defaultsRendered), ("custom.yml", AlertRulesRenderer.render(config))] {
             try ConfigTestSupport.write(rendered, to: dir.path + "/" + name)
             let (status, output) = try promtool(["check", "rules", dir.path + "/" + name], in: dir)
@@ -96,7 +95,7 @@ import Testing
         let dir = try ConfigTestSupport.TemporaryDirectory()
         defer { dir.remove() }
         var config = MonitoringConfig.defaults
-        config.alerts.forSeconds[.highCPU] = 30
+        config.testSet("monitoring.alerts.for_seconds.high_cpu", 30)
         try ConfigTestSupport.write(AlertRulesRenderer.render(config), to: dir.path + "/rules.yml")
         func alert(_ name: String, _ severity: String, _ summary: String, _ description: String) -> String {
             """

@@ -1,4 +1,6 @@
 import FoundationEssentials
+import Testing
+@testable import FinMonCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -127,9 +129,38 @@ enum ConfigTestSupport {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
+    /// Every `.swift` file under `directory`, recursively.
+    static func swiftFiles(under directory: String) throws -> [String] {
+        guard let dir = opendir(directory) else { throw IOError(description: "opendir \(directory): errno \(errno)") }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                raw.bindMemory(to: CChar.self).baseAddress.map { String(cString: $0) } ?? ""
+            }
+            guard !name.hasPrefix(".") else { continue }
+            let path = "\(directory)/\(name)"
+            if entry.pointee.d_type == UInt8(DT_DIR) {
+                found += try swiftFiles(under: path)
+            } else if name.hasSuffix(".swift") {
+                found.append(path)
+            }
+        }
+        return found
+    }
+
     /// Whether an executable named `name` is on PATH.
     static func onPath(_ name: String) -> Bool {
         let path = getenv("PATH").map { String(cString: $0) } ?? ""
         return path.split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+}
+
+extension MonitoringConfig {
+    /// Sets a value without checking it against its row (a test may need one the file
+    /// would refuse, such as an https:// receiver), but only at a path the table has.
+    mutating func testSet(_ path: String, _ value: ConfigValue) {
+        #expect(ConfigTable.key(path) != nil, "\(path) is not a row of ConfigTable")
+        assign(path, value, line: 0)
     }
 }

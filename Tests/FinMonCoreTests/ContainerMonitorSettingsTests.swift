@@ -41,12 +41,12 @@ import Testing
 
     @Test func aConfigFileGivesTheSettings() throws {
         var config = MonitoringConfig()
-        config.monitoring.containerMonitor.dockerHost = "unix:///run/podman.sock"
-        config.monitoring.containerMonitor.label = "sandbox=yes"
-        config.monitoring.containerMonitor.orphanStatuses = ["exited"]
-        config.monitoring.containerMonitor.requestTimeoutSeconds = 0.5
-        config.alerts.orphanedContainers.threshold = 7
-        config.alerts.orphanedContainers.autoCleanup = false
+        config.testSet("monitoring.container_monitor.docker_host", "unix:///run/podman.sock")
+        config.testSet("monitoring.container_monitor.label", "sandbox=yes")
+        config.testSet("monitoring.container_monitor.orphan_statuses", ["exited"])
+        config.testSet("monitoring.container_monitor.request_timeout", 0.5)
+        config.testSet("monitoring.alerts.orphaned_containers.threshold", 7)
+        config.testSet("monitoring.alerts.orphaned_containers.auto_cleanup", false)
         let settings = try ContainerMonitorSettings.from(config: config, dockerHost: nil)
         #expect(settings.endpoint == .unix(path: "/run/podman.sock"))
         #expect(settings.labelKey == "sandbox")

@@ -8,6 +8,8 @@ Example::
 
     python -m finmon rules config/monitoring_config.yaml > config/alert_rules.yml
     python -m finmon config config/monitoring_config.yaml
+    python -m finmon config --template > config/monitoring_config.yaml
+    python -m finmon config --table       # the README's settings table
 """
 
 from __future__ import annotations
@@ -44,9 +46,21 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace) -> int:
-    from .config import MonitoringConfig
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    _config_argument(parser)
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--template", action="store_const", const="yaml", dest="form",
+                      help="print a monitoring_config.yaml with every key at its default, commented")
+    form.add_argument("--table", action="store_const", const="markdown", dest="form",
+                      help="print the settings table (every key, its default, bounds and meaning) as Markdown")
 
+
+def _config(args: argparse.Namespace) -> int:
+    from .config import MonitoringConfig, schema_text
+
+    if args.form is not None:
+        sys.stdout.write(schema_text(args.form))
+        return 0
     config = MonitoringConfig.defaults() if args.config is None else MonitoringConfig.from_yaml(args.config)
     sys.stdout.write(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
     return 0
@@ -70,8 +84,9 @@ def _rest(parser: argparse.ArgumentParser) -> None:
 COMMANDS: dict[str, Command] = {
     "rules": Command("print the Prometheus alerting rules for a config (for config/alert_rules.yml)",
                      _config_argument, _rules),
-    "config": Command("validate a config and print it in full (defaults filled in) as JSON",
-                      _config_argument, _config),
+    "config": Command("validate a config and print it in full (defaults filled in) as JSON; "
+                      "or print the settings table or a template",
+                      _config_arguments, _config),
     "dashboard": Command("print the Grafana dashboard for a config (for config/grafana_dashboard.json)",
                          _rest, _passthrough("dashboard")),
     "stack": Command("run a local Prometheus and Alertmanager with finmon's config until Ctrl-C",

@@ -322,3 +322,13 @@ _declare(hot, "finmon_resource_current_stats", c_int, [c_void_p, POINTER(c_void_
 # int finmon_resource_sample_now(finmon_collector *collector, char **out);
 # Declared on `blocking`: file reads and statvfs run without the GIL.
 _declare(blocking, "finmon_resource_sample_now", c_int, [c_void_p, POINTER(c_void_p)])
+
+# ---- Settings table and runtime -------------------------------------------------------
+
+#: finmon_config_schema_format values.
+CONFIG_SCHEMA_FORMATS: dict[str, int] = {"json": 0, "markdown": 1, "yaml": 2}
+
+# int finmon_config_schema(int format, char **out);
+_declare(hot, "finmon_config_schema", c_int, [c_int, POINTER(c_void_p)])
+
+__all__ += ["CONFIG_SCHEMA_FORMATS"]

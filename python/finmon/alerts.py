@@ -1,7 +1,8 @@
 """AlertManager: the original design's alerting interface over the library's alert engine.
 
-Rules run in the library: on :meth:`AlertManager.evaluate_alerts` or every
-``evaluation_interval_seconds`` on its own thread after :meth:`AlertManager.start`.
+Rules run in the library: on :meth:`AlertManager.evaluate_alerts`, or every
+``monitoring.alerts.evaluation_interval`` seconds on its own thread after
+:meth:`AlertManager.start`.
 Each alert that starts firing or resolves is, in this order, appended to the JSON-lines
 alert log, counted in ``alerts_triggered_total{alert_type}`` / ``alert_active{alert_type}``,
 logged as JSON on the ``finmon.alerts`` logger, and sent to Alertmanager and the webhook
@@ -171,7 +172,7 @@ class AlertManager:
     # ---- periodic evaluation ----------------------------------------------------------
 
     def start(self) -> None:
-        """Evaluate now and then every ``evaluation_interval_seconds`` on the library's
+        """Evaluate now and then every ``monitoring.alerts.evaluation_interval`` seconds on the library's
         thread (no Python thread, no GIL), until :meth:`stop`."""
         _native.check(_native.blocking.finmon_alerts_start(self.collector._live_handle()))
 

@@ -201,12 +201,9 @@ class MetricsCollector:
         Meant for start-up (:func:`finmon.start` calls it from the config): a changed size
         starts that rolling state over; counters keep their values.
         """
-        for name, value in (("success_window", success_window), ("history_size", history_size)):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-            if not 1 <= value <= 10_000_000:
-                raise ValueError(f"{name} must be in 1..10000000, got {value}")
-        _native.check(_native.hot.finmon_loop_configure(self._live_handle(), success_window, history_size))
+        # The library checks the ranges: the same as the config keys' (see the README's settings table).
+        _native.check(_native.hot.finmon_loop_configure(
+            self._live_handle(), _args.int64(success_window, "success_window"), _args.int64(history_size, "history_size")))
 
     # ---- final record --------------------------------------------------------------
 

@@ -1,441 +1,319 @@
-"""finmon's configuration as frozen dataclasses, parsed and validated by the library.
+"""finmon's configuration: the library's settings table, a config's values, and the
+original design's :class:`AlertConfig`.
 
-The YAML is read by the Swift core only (one parser, one set of rules and defaults);
-Python receives the full effective config as JSON and mirrors it as a tree of frozen
-dataclasses whose attribute names are the YAML keys. A bad file raises
-:class:`~finmon.ConfigError` whose message names the file, the line and the key path,
-e.g. ``monitoring_config.yaml:14: alerts.diversity_collapse.window: must be a positive
-integer, got -3``.
-
-:class:`AlertConfig` is the original design's flat view of the ``alerts`` section.
+The YAML is read by the Swift core only (one parser, one table of keys with their types,
+bounds, defaults and documentation). Python receives the effective values as JSON and
+shows them as a tree of read-only :class:`Settings` whose attribute names are the YAML
+keys, so ``config.monitoring.alerts.diversity_collapse.window`` reads the file's
+``monitoring.alerts.diversity_collapse.window``. A bad file raises
+:class:`~finmon.ConfigError` naming the file, the line and the key path; a file in the
+previous layout loads, and each old key is logged once on the ``finmon`` logger with its
+new place (also in :attr:`MonitoringConfig.warnings`).
 
 Example:
     >>> import finmon
     >>> config = finmon.MonitoringConfig.from_yaml("config/monitoring_config.yaml")
-    >>> config.alerts.diversity_collapse.window
+    >>> config.monitoring.alerts.diversity_collapse.window
     5
-    >>> finmon.AlertConfig.from_yaml("config/monitoring_config.yaml").memory_threshold_percent
-    80.0
+    >>> config.setting("monitoring.prometheus.metrics_path")
+    '/metrics'
+    >>> finmon.AlertConfig.from_yaml("config/monitoring_config.yaml").success_rate_threshold
+    0.2
 """
 
 from __future__ import annotations
 
 import ctypes
-import dataclasses
+import functools
 import json
+import logging
 import os
 import types
-import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from ctypes import c_void_p
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from . import _native
-from .errors import FinmonError
+from .errors import ConfigError, FinmonError
 
 __all__ = [
     "AlertConfig",
-    "AlertmanagerSettings",
-    "AlertsSettings",
-    "ChampionStalenessSettings",
-    "ContainerMonitorSettings",
-    "DiversityCollapseSettings",
-    "DiversityMonitorSettings",
-    "ExportSettings",
-    "GrafanaSettings",
-    "LoopSettings",
+    "ConfigWarning",
     "MonitoringConfig",
-    "MonitoringSettings",
-    "OrphanedContainersSettings",
-    "PrometheusSettings",
-    "ResourceMonitorSettings",
-    "SuccessRateSettings",
-    "WebhookSettings",
+    "Settings",
+    "default",
     "render_rules",
+    "schema",
+    "schema_text",
     "setting",
 ]
 
-_T = TypeVar("_T")
+_log = logging.getLogger("finmon")
 
 
-# ---- the mirror of monitoring_config.yaml ---------------------------------------------
+# ---- the table --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrometheusSettings:
-    """``monitoring.prometheus``: the ``/metrics`` endpoint."""
-
-    enabled: bool
-    port: int
-    address: str
-    scrape_interval_seconds: float
-
-
-@dataclass(frozen=True)
-class ResourceMonitorSettings:
-    """``monitoring.resource_monitor``: system and process resources."""
-
-    enabled: bool
-    interval_seconds: float
-    disk_path: str
-    rss_growth_window_seconds: float
-
-
-@dataclass(frozen=True)
-class DiversityMonitorSettings:
-    """``monitoring.diversity_monitor``."""
-
-    enabled: bool
-    history_size: int
-
-
-@dataclass(frozen=True)
-class ContainerMonitorSettings:
-    """``monitoring.container_monitor``: sandbox containers through the Docker Engine API."""
-
-    enabled: bool
-    docker_host: str | None
-    label: str
-    orphan_statuses: tuple[str, ...]
-    stats_collection_interval_seconds: float
-    request_timeout_seconds: float
-
-
-@dataclass(frozen=True)
-class LoopSettings:
-    """``monitoring.loop``."""
-
-    success_window: int
-
-
-@dataclass(frozen=True)
-class MonitoringSettings:
-    """``monitoring``: the monitors and the exporter."""
-
-    enabled: bool
-    prometheus: PrometheusSettings
-    resource_monitor: ResourceMonitorSettings
-    diversity_monitor: DiversityMonitorSettings
-    container_monitor: ContainerMonitorSettings
-    loop: LoopSettings
-
-
-@dataclass(frozen=True)
-class DiversityCollapseSettings:
-    """``alerts.diversity_collapse``: the last ``window`` values all below ``threshold``."""
-
-    threshold: float
-    window: int
-
-
-@dataclass(frozen=True)
-class ChampionStalenessSettings:
-    """``alerts.champion_staleness``."""
-
-    threshold_iterations: int
-
-
-@dataclass(frozen=True)
-class SuccessRateSettings:
-    """``alerts.success_rate``."""
-
-    threshold_percent: float
-    window_iterations: int
-
-
-@dataclass(frozen=True)
-class OrphanedContainersSettings:
-    """``alerts.orphaned_containers``."""
-
-    threshold: int
-    auto_cleanup: bool
-
-
-@dataclass(frozen=True)
-class AlertmanagerSettings:
-    """``alerts.alertmanager``: Prometheus Alertmanager, API v2."""
-
-    url: str | None
-    resend_interval_seconds: float
-    labels: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class WebhookSettings:
-    """``alerts.webhook``: a generic JSON webhook."""
-
-    url: str | None
-
-
-@dataclass(frozen=True)
-class AlertsSettings:
-    """``alerts``: rules, severities, the alert log and the receivers."""
-
-    enabled: bool
-    evaluation_interval_seconds: float
-    log_file: str | None
-    memory_threshold_percent: float
-    cpu_threshold_percent: float
-    diversity_collapse: DiversityCollapseSettings
-    champion_staleness: ChampionStalenessSettings
-    success_rate: SuccessRateSettings
-    orphaned_containers: OrphanedContainersSettings
-    severities: Mapping[str, str]
-    for_seconds: Mapping[str, float]
-    alertmanager: AlertmanagerSettings
-    webhook: WebhookSettings
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    """``export``: the final snapshot written when monitoring stops."""
-
-    directory: str
-    json_file: str
-    prometheus_file: str
-    retention_days: int
-
-
-@dataclass(frozen=True)
-class GrafanaSettings:
-    """``grafana``."""
-
-    dashboard_file: str
-    datasource: str
-
-
-@dataclass(frozen=True)
-class MonitoringConfig:
-    """The whole ``monitoring_config.yaml``, with every default filled in.
-
-    Build it with :meth:`from_yaml` (a file), :meth:`from_text` or :meth:`defaults`;
-    change a copy with :func:`dataclasses.replace`. The library validates what it is given
-    again when the config is applied.
+@functools.cache
+def schema() -> tuple[Mapping[str, Any], ...]:
+    """The library's settings table: one read-only mapping per key, with ``path``,
+    ``kind``, ``type``, ``default``, ``doc``, ``design`` and bounds (``min``, ``max``...).
 
     Example:
         >>> import finmon
-        >>> finmon.MonitoringConfig.from_text("alerts: {memory_threshold_percent: 70}").alerts.memory_threshold_percent
+        >>> row = next(r for r in finmon.config.schema() if r["path"] == "monitoring.alerts.evaluation_interval")
+        >>> row["default"], row["min"], row["design"]
+        (10, 0.01, True)
+    """
+    rows = json.loads(schema_text("json"))
+    return tuple(types.MappingProxyType(row) for row in rows)
+
+
+def schema_text(form: str) -> str:
+    """The table rendered by the library: ``"json"``, ``"markdown"`` (the README's
+    settings table) or ``"yaml"`` (``config/monitoring_config.yaml``).
+
+    Example:
+        >>> import finmon
+        >>> finmon.config.schema_text("markdown").splitlines()[0]
+        '| Key | Default | Type and bounds | Meaning |'
+    """
+    code = _native.CONFIG_SCHEMA_FORMATS.get(form)
+    if code is None:
+        raise ValueError(f"form must be one of {sorted(_native.CONFIG_SCHEMA_FORMATS)}, got {form!r}")
+    out = c_void_p()
+    _native.check(_native.hot.finmon_config_schema(code, ctypes.byref(out)))
+    return _native.take_string(out).decode()
+
+
+@functools.cache
+def _kinds() -> Mapping[str, str]:
+    return {row["path"]: row["kind"] for row in schema()}
+
+
+def default(path: str) -> Any:
+    """The default of the setting at ``path``, typed as :class:`MonitoringConfig` gives it.
+
+    Example:
+        >>> import finmon
+        >>> finmon.config.default("monitoring.alerts.memory_threshold_percent")
+        80.0
+    """
+    for row in schema():
+        if row["path"] == path:
+            return _typed(path, row["default"])
+    raise KeyError(f"no setting {path!r} in the settings table")
+
+
+def _typed(path: str, value: Any) -> Any:
+    """A JSON value as the table types it: floats for numbers and seconds, tuples for lists."""
+    kind = _kinds().get(path)
+    if value is None:
+        return None
+    if kind in ("number", "seconds"):
+        return float(value)
+    if kind == "integer":
+        return int(value)
+    if kind == "list":
+        return tuple(str(item) for item in value)
+    if kind == "labels":
+        return types.MappingProxyType({str(k): str(v) for k, v in value.items()})
+    return value
+
+
+# ---- a config's values ------------------------------------------------------------
+
+
+class Settings(Mapping[str, Any]):
+    """One section of a config, read-only: ``section.key`` or ``section["key"]``; a
+    subsection is a :class:`Settings` too.
+
+    Example:
+        >>> import finmon
+        >>> alerts = finmon.MonitoringConfig.defaults().monitoring.alerts
+        >>> alerts.success_rate.threshold_percent, "champion_staleness" in alerts
+        (20.0, True)
+    """
+
+    __slots__ = ("_path", "_values")
+
+    def __init__(self, path: str, values: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            where = self._path or "the config"
+            raise AttributeError(f"{where} has no setting {name!r} (it has: {', '.join(self._values)})") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("settings are read-only; change the file or use MonitoringConfig.replace")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Settings({self._path!r}, {self.to_dict()!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dicts, lists and scalars keyed like the YAML."""
+        return {name: _plain(value) for name, value in self._values.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Settings):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _section(path: str, data: Mapping[str, Any]) -> Settings:
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        child = f"{path}.{name}" if path else name
+        if child in _kinds():
+            values[name] = _typed(child, value)
+        elif isinstance(value, Mapping):
+            values[name] = _section(child, value)
+        else:
+            # The package and its library disagree about the table: a build mix-up.
+            raise FinmonError(f"config JSON has {child}, which the settings table does not; "
+                              "rebuild the library and package together")
+    return Settings(path, values)
+
+
+@dataclass(frozen=True)
+class ConfigWarning:
+    """A key the library accepted with a warning: a key of the previous layout (the
+    message names its new place), or two settings that disagree."""
+
+    file: str
+    line: int
+    key_path: str
+    message: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class MonitoringConfig:
+    """The whole ``monitoring_config.yaml`` with every default filled in: ``monitoring``
+    and ``grafana`` are :class:`Settings` trees.
+
+    Build it with :meth:`from_yaml` (a file), :meth:`from_text` or :meth:`defaults`;
+    :meth:`replace` returns a changed copy, checked by the library.
+
+    Example:
+        >>> import finmon
+        >>> text = "monitoring: {alerts: {memory_threshold_percent: 70}}"
+        >>> finmon.MonitoringConfig.from_text(text).monitoring.alerts.memory_threshold_percent
         70.0
     """
 
-    monitoring: MonitoringSettings
-    alerts: AlertsSettings
-    export: ExportSettings
-    grafana: GrafanaSettings
+    monitoring: Settings
+    grafana: Settings
+
+    def __init__(self, values: Mapping[str, Any], warnings: tuple[ConfigWarning, ...] = ()) -> None:
+        self._root = _section("", values)
+        self.monitoring = self._root["monitoring"]
+        self.grafana = self._root["grafana"]
+        #: What the library accepted with a warning (each was logged once when loaded).
+        self.warnings = warnings
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> MonitoringConfig:
         """Read and validate a config file; :class:`~finmon.ConfigError` names file, line and key."""
         out = c_void_p()
         _native.check(_native.hot.finmon_config_load(_native.encode(os.fspath(path), "path"), ctypes.byref(out)))
-        return cls.from_json(_native.take_string(out))
+        return cls.from_json(_native.take_string(out), log_warnings=True)
 
     @classmethod
     def from_text(cls, text: str, name: str = "<config text>") -> MonitoringConfig:
-        """Validate YAML (or JSON) text; ``name`` stands for the file in error messages."""
+        """Validate YAML (or JSON) text; ``name`` stands for the file in messages."""
         out = c_void_p()
         _native.check(_native.hot.finmon_config_parse(
             _native.encode(text, "config text"), _native.encode(name, "name"), ctypes.byref(out)))
-        return cls.from_json(_native.take_string(out))
+        return cls.from_json(_native.take_string(out), log_warnings=True)
 
     @classmethod
     def defaults(cls) -> MonitoringConfig:
         """The built-in defaults (what an empty file means)."""
-        return cls.from_text("")
+        return _defaults()
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> MonitoringConfig:
-        """Build the tree from the library's JSON (see ``finmon_config_load``)."""
-        return _build(cls, json.loads(text), "")
+    def from_json(cls, text: str | bytes, log_warnings: bool = False) -> MonitoringConfig:
+        """Build from the library's JSON (``finmon_config_load``'s ``{"config", "warnings"}``)."""
+        data = json.loads(text)
+        warnings = tuple(ConfigWarning(**item) for item in data.get("warnings", []))
+        if log_warnings:
+            for warning in warnings:
+                _log.warning("%s", warning.text)
+        return cls(data["config"], warnings)
+
+    def setting(self, path: str) -> Any:
+        """The value at a dotted ``path`` (``"monitoring.prometheus.port"``)."""
+        return setting(self, path)
+
+    def replace(self, changes: Mapping[str, Any]) -> MonitoringConfig:
+        """A copy with values changed by dotted path, validated by the library.
+
+        Example:
+            >>> import finmon
+            >>> changed = finmon.MonitoringConfig.defaults().replace({"monitoring.prometheus.port": 0})
+            >>> changed.monitoring.prometheus.port
+            0
+        """
+        data = self.to_dict()
+        for path, value in changes.items():
+            if path not in _kinds():
+                raise ConfigError(f"{path}: unknown key (a dotted path such as monitoring.prometheus.port)")
+            *parents, name = path.split(".")
+            node = data
+            for part in parents:
+                node = node[part]
+            node[name] = _plain(value)
+        return MonitoringConfig.from_text(json.dumps(data, allow_nan=True), "MonitoringConfig.replace")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dicts, lists and scalars keyed like the YAML."""
-        plain: dict[str, Any] = _plain(self)
-        return plain
+        return self._root.to_dict()
 
     def to_text(self) -> str:
         """The config as one line of JSON, which the library reads as YAML."""
         return json.dumps(self.to_dict(), sort_keys=True, allow_nan=True)
 
     def alert_config(self) -> AlertConfig:
-        """The ``alerts`` section as the original design's flat :class:`AlertConfig`."""
-        return AlertConfig.from_settings(self.alerts)
+        """The alert settings as the original design's flat :class:`AlertConfig`."""
+        return AlertConfig.from_settings(self.monitoring.alerts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MonitoringConfig) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(self.to_text())
+
+    def __repr__(self) -> str:
+        return f"MonitoringConfig({self.to_text()})"
 
 
-def _build(kind: type[_T], data: Any, path: str) -> _T:
-    """``data`` (from the library's JSON) as ``kind``, converting by the field types."""
-    if not isinstance(data, dict):
-        raise FinmonError(f"config JSON: {path or 'the top level'} is not an object")
-    hints = typing.get_type_hints(kind)
-    names = {f.name for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - names)
-    missing = sorted(names - set(data))
-    if unknown or missing:
-        # The package and its library disagree about the config's shape: a build mix-up.
-        raise FinmonError(f"config JSON does not match finmon.config at {path or 'the top level'}: "
-                          f"unknown {unknown}, missing {missing}; rebuild the library and package together")
-    values = {name: _convert(hints[name], data[name], f"{path}.{name}" if path else name) for name in names}
-    return kind(**values)
-
-
-def _convert(hint: Any, value: Any, path: str) -> Any:
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _build(hint, value, path)
-    origin = typing.get_origin(hint)
-    arguments = typing.get_args(hint)
-    if origin in (types.UnionType, typing.Union):
-        if value is None:
-            return None
-        return _convert(next(a for a in arguments if a is not type(None)), value, path)
-    if origin is tuple:
-        return tuple(_convert(arguments[0], item, path) for item in value)
-    if origin is Mapping or origin is typing.Mapping:
-        return types.MappingProxyType({str(k): _convert(arguments[1], v, f"{path}.{k}") for k, v in value.items()})
-    if hint is float:
-        return float(value)
-    if hint is int:
-        return int(value)
-    if hint is bool:
-        return bool(value)
-    if hint is str:
-        return str(value)
-    raise FinmonError(f"config JSON: no conversion for {path} ({hint})")
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-# ---- the original design's AlertConfig ----------------------------------------------
-
-_DEFAULT_SEVERITIES: Mapping[str, str] = types.MappingProxyType({
-    "high_memory": "critical", "high_cpu": "warning", "diversity_collapse": "warning",
-    "champion_staleness": "warning", "low_success_rate": "critical", "orphaned_containers": "warning",
-})
-_NO_DELAYS: Mapping[str, float] = types.MappingProxyType({name: 0.0 for name in _DEFAULT_SEVERITIES})
-
-
-@dataclass(frozen=True)
-class AlertConfig:
-    """Alert thresholds and receivers, flat as in the original design.
-
-    Every value is checked by the library when the object is made, so an invalid one
-    raises :class:`~finmon.ConfigError` at once (the message names the YAML key path).
-
-    Example:
-        >>> import finmon
-        >>> finmon.AlertConfig(memory_threshold_percent=70).cpu_threshold_percent
-        90.0
-        >>> finmon.AlertConfig(memory_threshold_percent=0)
-        Traceback (most recent call last):
-        ...
-        finmon.errors.ConfigError: AlertConfig:1: alerts.memory_threshold_percent: must be a percentage in (0, 100], got 0
-    """
-
-    memory_threshold_percent: float = 80.0
-    cpu_threshold_percent: float = 90.0
-    diversity_collapse_threshold: float = 0.1
-    diversity_collapse_window: int = 5
-    champion_staleness_threshold: int = 20
-    success_rate_threshold_percent: float = 20.0
-    success_rate_window: int = 10
-    orphaned_containers_threshold: int = 3
-    auto_cleanup: bool = True
-    enabled: bool = True
-    evaluation_interval_seconds: float = 5.0
-    #: JSON-lines alert log; None disables it. Relative paths are taken against the
-    #: working directory when the config is applied.
-    log_file: str | None = "alerts.jsonl"
-    #: Per alert type, "warning" or "critical"; types not given keep their default.
-    severities: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_SEVERITIES)
-    #: Per alert type, how long its condition must hold before it fires (0: at once);
-    #: types not given are 0.
-    for_seconds: Mapping[str, float] = field(default_factory=lambda: _NO_DELAYS)
-    alertmanager_url: str | None = None
-    resend_interval_seconds: float = 60.0
-    alertmanager_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
-    webhook_url: str | None = None
-
-    def __post_init__(self) -> None:
-        # Partial tables are completed, as the YAML's are, so equal settings compare equal.
-        tables = {"severities": _DEFAULT_SEVERITIES, "for_seconds": _NO_DELAYS, "alertmanager_labels": {}}
-        for name, base in tables.items():
-            given = getattr(self, name)
-            if not isinstance(given, Mapping):
-                raise TypeError(f"{name} must be a mapping, got {type(given).__name__}")
-            object.__setattr__(self, name, types.MappingProxyType({**base, **given}))
-        # Validated by the library's parser, so Python and YAML accept exactly the same values.
-        MonitoringConfig.from_text(self.to_text(), "AlertConfig")
-
-    @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str]) -> AlertConfig:
-        """The ``alerts`` section of a config file."""
-        return MonitoringConfig.from_yaml(path).alert_config()
-
-    @classmethod
-    def from_settings(cls, alerts: AlertsSettings) -> AlertConfig:
-        """The flat view of a parsed ``alerts`` section."""
-        return cls(
-            memory_threshold_percent=alerts.memory_threshold_percent,
-            cpu_threshold_percent=alerts.cpu_threshold_percent,
-            diversity_collapse_threshold=alerts.diversity_collapse.threshold,
-            diversity_collapse_window=alerts.diversity_collapse.window,
-            champion_staleness_threshold=alerts.champion_staleness.threshold_iterations,
-            success_rate_threshold_percent=alerts.success_rate.threshold_percent,
-            success_rate_window=alerts.success_rate.window_iterations,
-            orphaned_containers_threshold=alerts.orphaned_containers.threshold,
-            auto_cleanup=alerts.orphaned_containers.auto_cleanup,
-            enabled=alerts.enabled,
-            evaluation_interval_seconds=alerts.evaluation_interval_seconds,
-            log_file=alerts.log_file,
-            severities=alerts.severities,
-            for_seconds=alerts.for_seconds,
-            alertmanager_url=alerts.alertmanager.url,
-            resend_interval_seconds=alerts.alertmanager.resend_interval_seconds,
-            alertmanager_labels=alerts.alertmanager.labels,
-            webhook_url=alerts.webhook.url,
-        )
-
-    def alerts_section(self) -> dict[str, Any]:
-        """The ``alerts`` mapping of a config file with these values."""
-        return {
-            "enabled": self.enabled,
-            "evaluation_interval_seconds": self.evaluation_interval_seconds,
-            "log_file": self.log_file,
-            "memory_threshold_percent": self.memory_threshold_percent,
-            "cpu_threshold_percent": self.cpu_threshold_percent,
-            "diversity_collapse": {"threshold": self.diversity_collapse_threshold,
-                                   "window": self.diversity_collapse_window},
-            "champion_staleness": {"threshold_iterations": self.champion_staleness_threshold},
-            "success_rate": {"threshold_percent": self.success_rate_threshold_percent,
-                             "window_iterations": self.success_rate_window},
-            "orphaned_containers": {"threshold": self.orphaned_containers_threshold,
-                                    "auto_cleanup": self.auto_cleanup},
-            "severities": dict(self.severities),
-            "for_seconds": dict(self.for_seconds),
-            "alertmanager": {"url": self.alertmanager_url,
-                             "resend_interval_seconds": self.resend_interval_seconds,
-                             "labels": dict(self.alertmanager_labels)},
-            "webhook": {"url": self.webhook_url},
-        }
-
-    def to_text(self) -> str:
-        """A config text (one line of JSON, read by the library as YAML) with this
-        ``alerts`` section and every other section at its defaults."""
-        # The loop keeps the one success-rate window the rule reads: they move together.
-        loop = {"loop": {"success_window": self.success_rate_window}}
-        return json.dumps({"monitoring": loop, "alerts": self.alerts_section()}, allow_nan=True)
-
-    def monitoring_config(self) -> MonitoringConfig:
-        """A full :class:`MonitoringConfig` with this ``alerts`` section, other sections default."""
-        return MonitoringConfig.from_text(self.to_text(), "AlertConfig")
+@functools.cache
+def _defaults() -> MonitoringConfig:
+    return MonitoringConfig.from_text("", "<defaults>")
 
 
 def setting(config: Any, path: str) -> Any:
@@ -444,7 +322,7 @@ def setting(config: Any, path: str) -> Any:
 
     Example:
         >>> import finmon
-        >>> finmon.config.setting(finmon.MonitoringConfig.defaults(), "alerts.diversity_collapse.window")
+        >>> finmon.config.setting(finmon.MonitoringConfig.defaults(), "monitoring.alerts.diversity_collapse.window")
         5
     """
     value = config
@@ -468,3 +346,152 @@ def render_rules(path: str | os.PathLike[str] | None = None) -> str:
     raw_path = None if path is None else _native.encode(os.fspath(path), "path")
     _native.check(_native.hot.finmon_alerts_render_rules(raw_path, ctypes.byref(out)))
     return _native.take_string(out).decode()
+
+
+# ---- the original design's AlertConfig ----------------------------------------------
+
+_ALERTS = "monitoring.alerts"
+_TYPES = ("high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
+          "orphaned_containers")
+
+
+def _table(group: str) -> Mapping[str, Any]:
+    return types.MappingProxyType({name: default(f"{_ALERTS}.{group}.{name}") for name in _TYPES})
+
+
+#: AlertConfig field -> the key it stands for (the fraction is the key's percent / 100).
+_FIELD_KEYS: Mapping[str, str] = types.MappingProxyType({
+    "memory_threshold_percent": f"{_ALERTS}.memory_threshold_percent",
+    "diversity_collapse_threshold": f"{_ALERTS}.diversity_collapse.threshold",
+    "diversity_collapse_window": f"{_ALERTS}.diversity_collapse.window",
+    "champion_staleness_threshold": f"{_ALERTS}.champion_staleness.threshold_iterations",
+    "success_rate_threshold": f"{_ALERTS}.success_rate.threshold_percent",
+    "success_rate_window": f"{_ALERTS}.success_rate.window_iterations",
+    "orphaned_container_threshold": f"{_ALERTS}.orphaned_containers.threshold",
+    "cpu_threshold_percent": f"{_ALERTS}.cpu_threshold_percent",
+    "auto_cleanup": f"{_ALERTS}.orphaned_containers.auto_cleanup",
+    "enabled": f"{_ALERTS}.enabled",
+    "evaluation_interval": f"{_ALERTS}.evaluation_interval",
+    "log_file": f"{_ALERTS}.log_file",
+    "alertmanager_url": f"{_ALERTS}.alertmanager.url",
+    "resend_interval": f"{_ALERTS}.alertmanager.resend_interval",
+    "alertmanager_labels": f"{_ALERTS}.alertmanager.labels",
+    "webhook_url": f"{_ALERTS}.webhook.url",
+})
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Alert thresholds, as the original design's data model: its seven fields first with
+    its names, units and defaults (``success_rate_threshold`` is a fraction, 0.2 = 20%),
+    then finmon's (receivers, severities, the log), each a key of ``monitoring.alerts``.
+
+    Every value is checked by the library when the object is made, so an invalid one
+    raises :class:`~finmon.ConfigError` at once, naming the field.
+
+    Example:
+        >>> import finmon
+        >>> finmon.AlertConfig(success_rate_threshold=0.2, orphaned_container_threshold=3).memory_threshold_percent
+        80.0
+        >>> finmon.AlertConfig(memory_threshold_percent=0)
+        Traceback (most recent call last):
+        ...
+        finmon.errors.ConfigError: AlertConfig.memory_threshold_percent: must be a number in (0, 100], got 0
+    """
+
+    memory_threshold_percent: float = default(_FIELD_KEYS["memory_threshold_percent"])
+    diversity_collapse_threshold: float = default(_FIELD_KEYS["diversity_collapse_threshold"])
+    diversity_collapse_window: int = default(_FIELD_KEYS["diversity_collapse_window"])
+    champion_staleness_threshold: int = default(_FIELD_KEYS["champion_staleness_threshold"])
+    success_rate_threshold: float = default(_FIELD_KEYS["success_rate_threshold"]) / 100
+    success_rate_window: int = default(_FIELD_KEYS["success_rate_window"])
+    orphaned_container_threshold: int = default(_FIELD_KEYS["orphaned_container_threshold"])
+    # finmon's, after the design's.
+    cpu_threshold_percent: float = default(_FIELD_KEYS["cpu_threshold_percent"])
+    auto_cleanup: bool = default(_FIELD_KEYS["auto_cleanup"])
+    enabled: bool = default(_FIELD_KEYS["enabled"])
+    #: Seconds between evaluations on the library's thread.
+    evaluation_interval: float = default(_FIELD_KEYS["evaluation_interval"])
+    #: JSON-lines alert log; None disables it. A relative path is taken against the
+    #: working directory when the config is applied.
+    log_file: str | None = default(_FIELD_KEYS["log_file"])
+    #: Per alert type, "warning" or "critical"; types not given keep their default.
+    severities: Mapping[str, str] = field(default_factory=lambda: _table("severities"))
+    #: Per alert type, seconds its condition must hold before it fires (0: at once).
+    for_seconds: Mapping[str, float] = field(default_factory=lambda: _table("for_seconds"))
+    alertmanager_url: str | None = default(_FIELD_KEYS["alertmanager_url"])
+    resend_interval: float = default(_FIELD_KEYS["resend_interval"])
+    alertmanager_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+    webhook_url: str | None = default(_FIELD_KEYS["webhook_url"])
+
+    def __post_init__(self) -> None:
+        # Partial tables are completed, as the YAML's are, so equal settings compare equal.
+        tables = {"severities": _table("severities"), "for_seconds": _table("for_seconds"), "alertmanager_labels": {}}
+        for name, base in tables.items():
+            given = getattr(self, name)
+            if not isinstance(given, Mapping):
+                raise TypeError(f"{name} must be a mapping, got {type(given).__name__}")
+            object.__setattr__(self, name, types.MappingProxyType({**base, **given}))
+        # Validated by the library's parser, so Python and YAML accept exactly the same values.
+        self.monitoring_config()
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> AlertConfig:
+        """The alert settings of a config file (the design's ``AlertConfig.from_yaml``)."""
+        return MonitoringConfig.from_yaml(path).alert_config()
+
+    @classmethod
+    def from_settings(cls, alerts: Settings) -> AlertConfig:
+        """The flat view of a parsed ``monitoring.alerts`` section."""
+        values = {name: setting(alerts, key[len(_ALERTS) + 1:]) for name, key in _FIELD_KEYS.items()}
+        values["success_rate_threshold"] = values["success_rate_threshold"] / 100
+        return cls(severities=alerts.severities, for_seconds=alerts.for_seconds, **values)
+
+    def alerts_section(self) -> dict[str, Any]:
+        """The ``monitoring.alerts`` mapping of a config file with these values."""
+        section: dict[str, Any] = {"severities": dict(self.severities), "for_seconds": dict(self.for_seconds)}
+        for name, key in _FIELD_KEYS.items():
+            value = getattr(self, name)
+            if name == "success_rate_threshold" and _is_number(value):
+                value = round(value * 100, 12)
+            node = section
+            *parents, last = key[len(_ALERTS) + 1:].split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = dict(value) if isinstance(value, Mapping) else value
+        return section
+
+    def to_text(self) -> str:
+        """A config text (one line of JSON, read by the library as YAML) with this
+        alert section and every other setting at its default."""
+        return json.dumps({"monitoring": {"alerts": self.alerts_section()}}, allow_nan=True)
+
+    def monitoring_config(self) -> MonitoringConfig:
+        """A full :class:`MonitoringConfig` with these alert settings, others default."""
+        try:
+            return MonitoringConfig.from_text(self.to_text(), "AlertConfig")
+        except ConfigError as error:
+            raise _field_error(error, self) from None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _field_error(error: ConfigError, config: AlertConfig) -> ConfigError:
+    """The library's message about a key, as a message about the AlertConfig field."""
+    message = str(error)
+    key = error.key_path or ""
+    for name, path in _FIELD_KEYS.items():
+        if key == path:
+            detail = message.split(f"{path}: ", 1)[-1]
+            if name == "success_rate_threshold":
+                detail = f"must be a fraction in (0, 1], got {config.success_rate_threshold!r}"
+            return ConfigError(f"AlertConfig.{name}: {detail}", error.code)
+    for group in ("severities", "for_seconds", "alertmanager.labels"):
+        prefix = f"{_ALERTS}.{group}"
+        if key.startswith(prefix):
+            detail = message.split(f"{key}: ", 1)[-1]
+            field_name = group.replace(".", "_")
+            return ConfigError(f"AlertConfig.{field_name}[{key[len(prefix) + 1:]!r}]: {detail}", error.code)
+    return error

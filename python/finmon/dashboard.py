@@ -3,13 +3,16 @@
 ``config/grafana_dashboard.json`` is this module's output for the committed
 ``config/monitoring_config.yaml``: the threshold lines (memory, CPU, diversity,
 champion staleness, success rate, orphaned containers) are the alert thresholds,
-and the refresh / minimum query interval is the Prometheus scrape interval. The
-JSON is Grafana's import format (Grafana 9+, schema 36): importing it asks for
-one Prometheus data source (``__inputs``).
+the minimum query interval is the Prometheus scrape interval
+(``monitoring.prometheus.scrape_interval``), the auto-refresh is
+``grafana.refresh_interval``, and the Prometheus at ``grafana.datasource_url`` is named
+in the datasource input and linked from the dashboard. The JSON is Grafana's import
+format (Grafana 9+, schema 36): importing it asks for one Prometheus data source
+(``__inputs``).
 
-Regenerate it after changing the config::
+Regenerate it after changing the config (``--write`` writes it to ``grafana.dashboard_path``)::
 
-    python -m finmon dashboard config/monitoring_config.yaml > config/grafana_dashboard.json
+    python -m finmon dashboard config/monitoring_config.yaml --write
 
 Example:
     >>> from finmon.dashboard import DashboardThresholds, render
@@ -31,7 +34,7 @@ from numbers import Real
 from typing import Any
 
 from ._promql import duration
-from .config import MonitoringConfig, setting
+from .config import MonitoringConfig, default, setting
 
 __all__ = [
     "DASHBOARD_TITLE",
@@ -53,6 +56,7 @@ DASHBOARD_TITLE = "finmon - strategy evolution loop"
 DASHBOARD_UID = "finmon-loop"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DURATION = re.compile(r"([0-9]+(ms|s|m|h|d|w|y))+\Z")
 
 
 def _number(value: object, what: str) -> float:
@@ -75,21 +79,23 @@ class DashboardThresholds:
 
     Example:
         >>> DashboardThresholds().memory_percent
-        80
+        80.0
         >>> DashboardThresholds(cpu_percent=0)
         Traceback (most recent call last):
         ...
         ValueError: cpu_percent must be in (0, 100], got 0.0
     """
 
-    memory_percent: float = 80
-    cpu_percent: float = 90
-    diversity: float = 0.1
-    staleness_iterations: int = 20
-    success_rate_percent: float = 20
-    orphaned_containers: int = 3
-    scrape_interval_seconds: float = 5
-    datasource: str = "DS_PROMETHEUS"
+    memory_percent: float = default("monitoring.alerts.memory_threshold_percent")
+    cpu_percent: float = default("monitoring.alerts.cpu_threshold_percent")
+    diversity: float = default("monitoring.alerts.diversity_collapse.threshold")
+    staleness_iterations: int = default("monitoring.alerts.champion_staleness.threshold_iterations")
+    success_rate_percent: float = default("monitoring.alerts.success_rate.threshold_percent")
+    orphaned_containers: int = default("monitoring.alerts.orphaned_containers.threshold")
+    scrape_interval_seconds: float = default("monitoring.prometheus.scrape_interval")
+    datasource: str = default("grafana.datasource_name")
+    refresh_interval: str = default("grafana.refresh_interval")
+    datasource_url: str = default("grafana.datasource_url")
 
     def __post_init__(self) -> None:
         for name in ("memory_percent", "cpu_percent", "success_rate_percent"):
@@ -107,6 +113,10 @@ class DashboardThresholds:
         if not isinstance(self.datasource, str) or not _IDENTIFIER.match(self.datasource):
             # Grafana substitutes ${NAME} on import; anything else stays a literal uid.
             raise ValueError(f"datasource must be an identifier like DS_PROMETHEUS, got {self.datasource!r}")
+        if not isinstance(self.refresh_interval, str) or not _DURATION.match(self.refresh_interval):
+            raise ValueError(f"refresh_interval must be a duration such as '5s', got {self.refresh_interval!r}")
+        if not isinstance(self.datasource_url, str) or not self.datasource_url.startswith(("http://", "https://")):
+            raise ValueError(f"datasource_url must be an http:// or https:// URL, got {self.datasource_url!r}")
 
     @classmethod
     def from_config(cls, cfg: Any) -> DashboardThresholds:
@@ -115,29 +125,32 @@ class DashboardThresholds:
 
         Example:
             >>> from types import SimpleNamespace as NS
-            >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval_seconds=10)),
-            ...          alerts=NS(memory_threshold_percent=70, cpu_threshold_percent=95,
-            ...                    diversity_collapse=NS(threshold=0.2),
-            ...                    champion_staleness=NS(threshold_iterations=30),
-            ...                    success_rate=NS(threshold_percent=25),
-            ...                    orphaned_containers=NS(threshold=5)),
-            ...          grafana=NS(datasource="DS_PROM"))
-            >>> DashboardThresholds.from_config(cfg).scrape_interval_seconds
-            10
+            >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval=10),
+            ...                        alerts=NS(memory_threshold_percent=70, cpu_threshold_percent=95,
+            ...                                  diversity_collapse=NS(threshold=0.2),
+            ...                                  champion_staleness=NS(threshold_iterations=30),
+            ...                                  success_rate=NS(threshold_percent=25),
+            ...                                  orphaned_containers=NS(threshold=5))),
+            ...          grafana=NS(datasource_name="DS_PROM", refresh_interval="10s",
+            ...                     datasource_url="http://prometheus:9090"))
+            >>> DashboardThresholds.from_config(cfg).refresh_interval
+            '10s'
         """
 
         def read(path: str) -> Any:
             return setting(cfg, path)
 
         return cls(
-            memory_percent=read("alerts.memory_threshold_percent"),
-            cpu_percent=read("alerts.cpu_threshold_percent"),
-            diversity=read("alerts.diversity_collapse.threshold"),
-            staleness_iterations=read("alerts.champion_staleness.threshold_iterations"),
-            success_rate_percent=read("alerts.success_rate.threshold_percent"),
-            orphaned_containers=read("alerts.orphaned_containers.threshold"),
-            scrape_interval_seconds=read("monitoring.prometheus.scrape_interval_seconds"),
-            datasource=read("grafana.datasource"),
+            memory_percent=read("monitoring.alerts.memory_threshold_percent"),
+            cpu_percent=read("monitoring.alerts.cpu_threshold_percent"),
+            diversity=read("monitoring.alerts.diversity_collapse.threshold"),
+            staleness_iterations=read("monitoring.alerts.champion_staleness.threshold_iterations"),
+            success_rate_percent=read("monitoring.alerts.success_rate.threshold_percent"),
+            orphaned_containers=read("monitoring.alerts.orphaned_containers.threshold"),
+            scrape_interval_seconds=read("monitoring.prometheus.scrape_interval"),
+            datasource=read("grafana.datasource_name"),
+            refresh_interval=read("grafana.refresh_interval"),
+            datasource_url=read("grafana.datasource_url"),
         )
 
 
@@ -379,12 +392,12 @@ def render(thresholds: DashboardThresholds) -> dict[str, Any]:
             next_id += 1
         y += _PANEL_HEIGHT
 
-    refresh = duration(float(t.scrape_interval_seconds))
+    refresh = t.refresh_interval
     return {
         "__inputs": [{
             "name": t.datasource,
             "label": "Prometheus",
-            "description": "The Prometheus that scrapes finmon's exporter",
+            "description": f"The Prometheus that scrapes finmon's exporter ({t.datasource_url})",
             "type": "datasource",
             "pluginId": "prometheus",
             "pluginName": "Prometheus",
@@ -413,7 +426,7 @@ def render(thresholds: DashboardThresholds) -> dict[str, Any]:
                 "hide": False,
                 "iconColor": "green",
                 "name": "Champion updates",
-                "step": refresh,
+                "step": duration(float(t.scrape_interval_seconds)),
                 "tagKeys": "",
                 "textFormat": "champion_updates_total increased",
                 "titleFormat": "New champion",
@@ -426,7 +439,9 @@ def render(thresholds: DashboardThresholds) -> dict[str, Any]:
         "fiscalYearStartMonth": 0,
         "graphTooltip": 1,
         "id": None,
-        "links": [],
+        "links": [{"title": "Prometheus", "type": "link", "url": t.datasource_url, "icon": "external link",
+                   "targetBlank": True, "tooltip": "The Prometheus this dashboard reads", "asDropdown": False,
+                   "includeVars": False, "keepTime": False, "tags": []}],
         "liveNow": False,
         "panels": panels,
         "refresh": refresh,
@@ -435,7 +450,7 @@ def render(thresholds: DashboardThresholds) -> dict[str, Any]:
         "tags": ["finmon"],
         "templating": {"list": []},
         "time": {"from": "now-1h", "to": "now"},
-        "timepicker": {"refresh_intervals": [refresh, "10s", "30s", "1m", "5m"]},
+        "timepicker": {"refresh_intervals": list(dict.fromkeys([refresh, "5s", "10s", "30s", "1m", "5m"]))},
         "timezone": "",
         "title": DASHBOARD_TITLE,
         "uid": DASHBOARD_UID,
@@ -501,8 +516,8 @@ def markdown_table(thresholds: DashboardThresholds) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m finmon.dashboard [CONFIG] [-o FILE] [--markdown]``: print the dashboard
-    JSON for CONFIG (the documented defaults without one); returns the exit status.
+    """``python -m finmon dashboard [CONFIG] [-o FILE | --write] [--markdown]``: print the
+    dashboard JSON for CONFIG (the documented defaults without one); returns the exit status.
 
     Example:
         >>> main(["--markdown"])  # doctest: +ELLIPSIS
@@ -514,29 +529,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Print finmon's Grafana dashboard (JSON, Grafana 9+ import format) "
                     "with the thresholds of a monitoring config.")
     parser.add_argument("config", nargs="?", help="monitoring_config.yaml (default: the built-in defaults)")
-    parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", help="write to this file instead of standard output")
+    where.add_argument("--write", action="store_true", help="write to the config's grafana.dashboard_path")
     parser.add_argument("--markdown", action="store_true",
                         help="print the panel layout as a Markdown table instead of the JSON")
     args = parser.parse_args(argv)
 
-    thresholds = DashboardThresholds()
-    if args.config is not None:
-        try:
-            cfg = MonitoringConfig.from_yaml(args.config)
-        except (OSError, ValueError) as error:  # ConfigError is a ValueError
-            print(f"finmon dashboard: {error}", file=sys.stderr)
-            return 2
-        try:
-            thresholds = DashboardThresholds.from_config(cfg)
-        except (TypeError, ValueError) as error:
-            print(f"finmon dashboard: {args.config}: {error}", file=sys.stderr)
-            return 2
+    try:
+        cfg = MonitoringConfig.defaults() if args.config is None else MonitoringConfig.from_yaml(args.config)
+        thresholds = DashboardThresholds.from_config(cfg)
+    except (OSError, TypeError, ValueError) as error:  # ConfigError is a ValueError
+        print(f"finmon dashboard: {error}", file=sys.stderr)
+        return 2
 
     text = markdown_table(thresholds) if args.markdown else render_json(thresholds)
-    if args.output is None:
+    output = cfg.grafana.dashboard_path if args.write else args.output
+    if output is None:
         sys.stdout.write(text)
     else:
-        with open(args.output, "w", encoding="utf-8") as out:
+        with open(output, "w", encoding="utf-8") as out:
             out.write(text)
     return 0
 

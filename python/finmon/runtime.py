@@ -154,30 +154,32 @@ def settings_enabled(configured: bool, override: bool | None) -> bool:
 def _wire(monitoring: Monitoring, config: MonitoringConfig, collector: MetricsCollector, docker_client: Any,
           port: int | None, final_export: bool, disk_path: str | None, containers_enabled: bool) -> None:
     settings = config.monitoring
-    collector.configure_loop(success_window=settings.loop.success_window,
+    collector.configure_loop(success_window=settings.alerts.success_rate.window_iterations,
                              history_size=settings.diversity_monitor.history_size)
-    if final_export:
-        collector.configure_final_export(config.export.directory, config.export.json_file,
-                                         config.export.prometheus_file)
+    export = settings.export
+    if final_export and export.enabled:
+        collector.configure_final_export(export.directory, export.final_metrics_path, export.prometheus_snapshot_path)
     if settings.prometheus.enabled:
         monitoring.port = collector.start_http_server(
-            port=settings.prometheus.port if port is None else port, addr=settings.prometheus.address)
+            port=settings.prometheus.port if port is None else port, addr=settings.prometheus.address,
+            retry_interval=settings.prometheus.retry_interval)
     if settings.diversity_monitor.enabled:
         monitoring.diversity = DiversityMonitor(collector)
     if settings.resource_monitor.enabled:
-        resources = ResourceMonitor(collector, disk_path=disk_path or settings.resource_monitor.disk_path)
-        resources.start_monitoring(interval_seconds=settings.resource_monitor.interval_seconds)
+        resources = ResourceMonitor(collector, disk_path=disk_path or settings.resource_monitor.disk_path,
+                                    rss_growth_window_seconds=settings.resource_monitor.rss_growth_window)
+        resources.start_monitoring(interval_seconds=settings.resource_monitor.collection_interval)
         monitoring.resources = resources
     if containers_enabled:
         cm = settings.container_monitor
         containers = ContainerMonitor(
             collector, docker_client, docker_host=cm.docker_host, label=cm.label,
-            orphan_statuses=tuple(cm.orphan_statuses), request_timeout=cm.request_timeout_seconds,
-            orphan_threshold=config.alerts.orphaned_containers.threshold,
-            auto_cleanup=config.alerts.orphaned_containers.auto_cleanup)
-        containers.start_polling(interval_seconds=cm.stats_collection_interval_seconds)
+            orphan_statuses=tuple(cm.orphan_statuses), request_timeout=cm.request_timeout,
+            orphan_threshold=settings.alerts.orphaned_containers.threshold,
+            auto_cleanup=settings.alerts.orphaned_containers.auto_cleanup)
+        containers.start_polling(interval_seconds=cm.stats_collection_interval)
         monitoring.containers = containers
-    if config.alerts.enabled:
+    if settings.alerts.enabled:
         alerts = AlertManager(config, collector)
         alerts.start()
         monitoring.alerts = alerts

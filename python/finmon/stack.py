@@ -2,10 +2,12 @@
 
 ``python -m finmon stack`` (for now ``python -m finmon.stack``) starts, on loopback:
 
-- Prometheus, scraping finmon's exporter (``monitoring.prometheus.address``/``port``
-  of the config, every ``scrape_interval_seconds``), loading ``alert_rules.yml`` from
-  the config's folder when it is there, keeping ``export.retention_days`` of data
-  (``--storage.tsdb.retention.time``), sending alerts to the Alertmanager below;
+- Prometheus at ``grafana.datasource_url`` (the address the dashboard reads), scraping
+  finmon's exporter (``monitoring.prometheus.address``/``port``/``metrics_path`` of the
+  config, every ``monitoring.prometheus.scrape_interval`` seconds), loading
+  ``alert_rules.yml`` from the config's folder when it is there, keeping
+  ``monitoring.export.retention_days`` days of metrics (``--storage.tsdb.retention.time``),
+  sending alerts to the Alertmanager below;
 - Alertmanager, with ``alertmanager.yml`` from the config's folder, or a minimal
   built-in config (one ``null`` receiver), without gossip (``--cluster.listen-address=``).
 
@@ -39,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -47,7 +50,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ._promql import duration
-from .config import MonitoringConfig, setting
+from .config import MonitoringConfig, default, setting
 
 __all__ = [
     "DEFAULT_ALERTMANAGER_CONFIG",
@@ -88,16 +91,20 @@ class StackSettings:
 
     Example:
         >>> StackSettings().retention
-        '15d'
+        '30d'
         >>> StackSettings(exporter_address="0.0.0.0").scrape_target
         '127.0.0.1:8000'
+        >>> StackSettings().prometheus_listen_address
+        'localhost:9090'
     """
 
-    scrape_interval_seconds: float = 5
-    evaluation_interval_seconds: float = 5
-    exporter_address: str = "127.0.0.1"
-    exporter_port: int = 8000
-    retention_days: float = 15
+    scrape_interval_seconds: float = default("monitoring.prometheus.scrape_interval")
+    evaluation_interval_seconds: float = default("monitoring.alerts.evaluation_interval")
+    exporter_address: str = default("monitoring.prometheus.address")
+    exporter_port: int = default("monitoring.prometheus.port")
+    retention_days: float = default("monitoring.export.retention_days")
+    metrics_path: str = default("monitoring.prometheus.metrics_path")
+    prometheus_url: str = default("grafana.datasource_url")
 
     def __post_init__(self) -> None:
         _number(self.scrape_interval_seconds, "scrape_interval_seconds")
@@ -108,6 +115,11 @@ class StackSettings:
             raise ValueError(f"exporter_port must be an int in 0...65535, got {self.exporter_port!r}")
         if not isinstance(self.exporter_address, str):
             raise TypeError(f"exporter_address must be a string, got {self.exporter_address!r}")
+        if not isinstance(self.metrics_path, str) or not self.metrics_path.startswith("/"):
+            raise ValueError(f"metrics_path must start with /, got {self.metrics_path!r}")
+        url = urlsplit(self.prometheus_url) if isinstance(self.prometheus_url, str) else None
+        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"prometheus_url must be an http:// URL with a host, got {self.prometheus_url!r}")
 
     @classmethod
     def from_config(cls, cfg: Any) -> StackSettings:
@@ -115,9 +127,10 @@ class StackSettings:
 
         Example:
             >>> from types import SimpleNamespace as NS
-            >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval_seconds=2, address="127.0.0.1",
-            ...                                      port=9100)),
-            ...          alerts=NS(evaluation_interval_seconds=1), export=NS(retention_days=7))
+            >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval=2, address="127.0.0.1", port=9100,
+            ...                                      metrics_path="/metrics"),
+            ...                        alerts=NS(evaluation_interval=1), export=NS(retention_days=7)),
+            ...          grafana=NS(datasource_url="http://127.0.0.1:9091"))
             >>> StackSettings.from_config(cfg).scrape_target
             '127.0.0.1:9100'
         """
@@ -126,11 +139,13 @@ class StackSettings:
             return setting(cfg, path)
 
         return cls(
-            scrape_interval_seconds=read("monitoring.prometheus.scrape_interval_seconds"),
-            evaluation_interval_seconds=read("alerts.evaluation_interval_seconds"),
+            scrape_interval_seconds=read("monitoring.prometheus.scrape_interval"),
+            evaluation_interval_seconds=read("monitoring.alerts.evaluation_interval"),
             exporter_address=read("monitoring.prometheus.address"),
             exporter_port=read("monitoring.prometheus.port"),
-            retention_days=read("export.retention_days"),
+            retention_days=read("monitoring.export.retention_days"),
+            metrics_path=read("monitoring.prometheus.metrics_path"),
+            prometheus_url=read("grafana.datasource_url"),
         )
 
     @property
@@ -144,6 +159,16 @@ class StackSettings:
         if ":" in host:
             host = f"[{host}]"
         return f"{host}:{self.exporter_port}"
+
+    @property
+    def prometheus_listen_address(self) -> str:
+        """``host:port`` Prometheus listens on: the host and port of ``prometheus_url``
+        (port 9090 when it names none)."""
+        url = urlsplit(self.prometheus_url)
+        host = url.hostname or "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{host}:{url.port or 9090}"
 
     @property
     def retention(self) -> str:
@@ -178,7 +203,7 @@ def render_prometheus_config(
         "# runs the same configuration with the ports it is given.",
         "#",
         "# By hand, from the repository root (rule_files resolve relative to this file's folder;",
-        "# the retention is export.retention_days):",
+        "# the retention is monitoring.export.retention_days):",
         "#   prometheus --config.file=config/prometheus.yml --storage.tsdb.path=data/prometheus \\",
         f"#     --storage.tsdb.retention.time={settings.retention}",
         "global:",
@@ -200,7 +225,7 @@ def render_prometheus_config(
         "scrape_configs:",
         "  - job_name: finmon",
         f"    scrape_interval: {scrape}",
-        "    metrics_path: /metrics",
+        f"    metrics_path: {_yaml_string(settings.metrics_path)}",
         "    static_configs:",
         f"      - targets: [{_yaml_string(settings.scrape_target, force=True)}]",
     ]
@@ -228,10 +253,10 @@ class _Service:
     """One server process: started in its own session (a terminal Ctrl-C reaches the
     stack, which stops it in order), logging to a file, stopped by PID."""
 
-    def __init__(self, name: str, command: list[str], port: int, log_path: Path) -> None:
+    def __init__(self, name: str, command: list[str], address: str, log_path: Path) -> None:
         self.name = name
         self.command = command
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{address}"
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -290,7 +315,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=None,
                         help=f"monitoring config (default: {DEFAULT_CONFIG} if it exists, else built-in "
                              "defaults); alert_rules.yml and alertmanager.yml are taken from its folder")
-    parser.add_argument("--prometheus-port", type=int, default=9090, help="Prometheus port (default 9090)")
+    parser.add_argument("--prometheus-port", type=int, default=None,
+                        help="Prometheus port on 127.0.0.1 (default: host and port of grafana.datasource_url)")
     parser.add_argument("--alertmanager-port", type=int, default=9093, help="Alertmanager port (default 9093)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="keep the servers' data and logs here (default: a temporary folder, "
@@ -302,7 +328,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "config/prometheus.yml holds it) and exit")
     args = parser.parse_args(argv)
     for option in ("prometheus_port", "alertmanager_port"):
-        if not 1 <= getattr(args, option) <= 65535:
+        if getattr(args, option) is not None and not 1 <= getattr(args, option) <= 65535:
             parser.error(f"--{option.replace('_', '-')} must be in 1...65535")
     if not (math.isfinite(args.startup_timeout) and args.startup_timeout > 0):
         parser.error("--startup-timeout must be a number > 0")
@@ -442,7 +468,7 @@ def _alertmanager(binary: str, args: argparse.Namespace, config_dir: Path | None
     command = [binary, f"--config.file={config.resolve()}", f"--storage.path={storage.resolve()}",
                f"--web.listen-address=127.0.0.1:{args.alertmanager_port}",
                "--cluster.listen-address="]  # empty: no gossip port
-    return _Service("Alertmanager", command, args.alertmanager_port, data_dir / "alertmanager.log")
+    return _Service("Alertmanager", command, f"127.0.0.1:{args.alertmanager_port}", data_dir / "alertmanager.log")
 
 
 def _prometheus(binary: str, args: argparse.Namespace, settings: StackSettings, config_dir: Path | None,
@@ -454,6 +480,8 @@ def _prometheus(binary: str, args: argparse.Namespace, settings: StackSettings, 
     else:
         print("finmon stack: no alert_rules.yml next to the config; Prometheus runs without alert rules",
               file=out, flush=True)
+    listen = settings.prometheus_listen_address if args.prometheus_port is None \
+        else f"127.0.0.1:{args.prometheus_port}"
     config = data_dir / "prometheus.yml"
     config.write_text(render_prometheus_config(
         settings, rule_files=rule_files,
@@ -462,8 +490,8 @@ def _prometheus(binary: str, args: argparse.Namespace, settings: StackSettings, 
     storage.mkdir(exist_ok=True)
     command = [binary, f"--config.file={config.resolve()}", f"--storage.tsdb.path={storage.resolve()}",
                f"--storage.tsdb.retention.time={settings.retention}",
-               f"--web.listen-address=127.0.0.1:{args.prometheus_port}"]
-    return _Service("Prometheus", command, args.prometheus_port, data_dir / "prometheus.log")
+               f"--web.listen-address={listen}"]
+    return _Service("Prometheus", command, listen, data_dir / "prometheus.log")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// The log line comes first so that an alert is on disk before anything that could fail
 /// or lag (a receiver down, a full event queue). Evaluation runs on demand (`evaluate`)
-/// or every `alerts.evaluation_interval_seconds` on the runtime's event loop (`start`).
+/// or every `monitoring.alerts.evaluation_interval` on the runtime's event loop (`start`).
 ///
 /// Signals come, first match wins, from injected values (`inject`), provider closures
 /// (`setProvider`: the resource and container monitors register theirs), then the loop
@@ -73,7 +73,7 @@ public final class AlertManager: Sendable {
         core.withLock { core in
             core.config = config
             core.engine = AlertEngine(config: config)
-            core.log = config.alerts.logFile.map { AlertLogSink(path: Self.absolutePath($0)) }
+            core.log = config.string("monitoring.alerts.log_file").map { AlertLogSink(path: Self.absolutePath($0)) }
             core.logLatch = WarningLatch()
             for type in AlertType.allCases {
                 // Every type shows 0 from the start, so dashboards and absent() see the series.
@@ -81,12 +81,12 @@ public final class AlertManager: Sendable {
                 _ = triggered.child([type.rawValue])
             }
         }
-        let alerts = config.alerts
+        let enabled = config.bool("monitoring.alerts.enabled")
         dispatcher.configure(
-            alertmanagerURL: alerts.enabled ? alerts.alertmanager.url : nil,
-            webhookURL: alerts.enabled ? alerts.webhook.url : nil,
-            resendIntervalSeconds: alerts.alertmanager.resendIntervalSeconds,
-            labels: alerts.alertmanager.labels, policy: policy)
+            alertmanagerURL: enabled ? config.string("monitoring.alerts.alertmanager.url") : nil,
+            webhookURL: enabled ? config.string("monitoring.alerts.webhook.url") : nil,
+            resendIntervalSeconds: config.double("monitoring.alerts.alertmanager.resend_interval"),
+            labels: config.labels("monitoring.alerts.alertmanager.labels"), policy: policy)
         if isRunning {
             stop()
             try? start()
@@ -136,7 +136,7 @@ public final class AlertManager: Sendable {
         func whole(_ input: AlertInput) -> Int? {
             value(input).flatMap { Int(exactly: $0) }
         }
-        let window = core.config?.alerts.diversityCollapse.window ?? 1
+        let window = core.config?.int("monitoring.alerts.diversity_collapse.window") ?? 1
         let population = diversity.snapshot(recent: window)
         let outcomes = loop.snapshot()
         var snapshot = AlertSnapshot()
@@ -218,13 +218,13 @@ public final class AlertManager: Sendable {
 
     // MARK: - Periodic evaluation
 
-    /// Evaluates now and then every `alerts.evaluation_interval_seconds` on the event loop,
+    /// Evaluates now and then every `monitoring.alerts.evaluation_interval` seconds on the event loop,
     /// until `stop`. Starting twice changes nothing; with alerts disabled nothing is scheduled.
     /// - Throws: `AlertManagerError.notConfigured` before `configure`.
     public func start() throws(AlertManagerError) {
         guard let config = configuration else { throw .notConfigured }
-        guard config.alerts.enabled else { return }
-        let seconds = min(max(config.alerts.evaluationIntervalSeconds, 0.001), 86_400)
+        guard config.bool("monitoring.alerts.enabled") else { return }
+        let seconds = min(max(config.double("monitoring.alerts.evaluation_interval"), 0.001), 86_400)
         if !evaluation.isRunning {
             evaluation.start(every: .nanoseconds(Int64(seconds * 1e9))) { [weak self] _, _ in
                 // Only notConfigured can be thrown, and start() checked it.

@@ -21,24 +21,25 @@ public struct AlertRule: Sendable, Equatable {
 
     /// One rule per alert type, in `AlertType.allCases` order; none when alerts are disabled.
     public static func rules(from config: MonitoringConfig) -> [AlertRule] {
-        let alerts = config.alerts
-        guard alerts.enabled else { return [] }
+        guard config.bool("monitoring.alerts.enabled") else { return [] }
+        let severities = config.severities
+        let forSeconds = config.forSeconds
         return AlertType.allCases.map { type in
             let threshold: Double
             var window = 1
             switch type {
-            case .highMemory: threshold = alerts.memoryThresholdPercent
-            case .highCPU: threshold = alerts.cpuThresholdPercent
+            case .highMemory: threshold = config.double("monitoring.alerts.memory_threshold_percent")
+            case .highCPU: threshold = config.double("monitoring.alerts.cpu_threshold_percent")
             case .diversityCollapse:
-                threshold = alerts.diversityCollapse.threshold
-                window = alerts.diversityCollapse.window
-            case .championStaleness: threshold = Double(alerts.championStaleness.thresholdIterations)
-            case .lowSuccessRate: threshold = alerts.successRate.thresholdPercent
-            case .orphanedContainers: threshold = Double(alerts.orphanedContainers.threshold)
+                threshold = config.double("monitoring.alerts.diversity_collapse.threshold")
+                window = config.int("monitoring.alerts.diversity_collapse.window")
+            case .championStaleness: threshold = config.double("monitoring.alerts.champion_staleness.threshold_iterations")
+            case .lowSuccessRate: threshold = config.double("monitoring.alerts.success_rate.threshold_percent")
+            case .orphanedContainers: threshold = config.double("monitoring.alerts.orphaned_containers.threshold")
             }
             return AlertRule(
-                type: type, severity: alerts.severities[type], threshold: threshold,
-                window: window, forSeconds: alerts.forSeconds[type])
+                type: type, severity: severities[type], threshold: threshold,
+                window: window, forSeconds: forSeconds[type])
         }
     }
 

@@ -4,13 +4,13 @@
 /// byte with a freshly rendered one.
 public enum AlertRulesRenderer {
     public static func render(_ config: MonitoringConfig) -> String {
-        let scrape = config.monitoring.prometheus.scrapeIntervalSeconds
+        let scrape = config.double("monitoring.prometheus.scrape_interval")
         var out = """
             # Prometheus alerting rules for finmon, generated from monitoring_config.yaml by
             # AlertRulesRenderer. Do not edit: change the config and regenerate.
             groups:
               - name: finmon
-                interval: \(duration(config.alerts.evaluationIntervalSeconds))
+                interval: \(duration(config.double("monitoring.alerts.evaluation_interval")))
 
             """
         let rules = AlertRule.rules(from: config)

@@ -11,9 +11,33 @@ extension MonitoringConfig {
         return try decode(YAMLLoader.load(bytes: bytes, fileName: path), fileName: path)
     }
 
-    /// Validates config text; `fileName` is only used in error messages.
+    /// Validates config text; `fileName` is only used in messages.
     public static func parse(text: String, fileName: String = "monitoring_config.yaml") throws(ConfigError) -> MonitoringConfig {
         try decode(YAMLLoader.load(text: text, fileName: fileName), fileName: fileName)
+    }
+
+    /// Applies overrides given as a YAML (or JSON) mapping of dotted key paths to values,
+    /// `{"monitoring.prometheus.port": 0}`, each checked against its row. `name` stands
+    /// for the text in messages.
+    public mutating func apply(overrides text: String, name: String = "<overrides>") throws(ConfigError) {
+        let root = try YAMLLoader.load(text: text, fileName: name)
+        guard let root else { return }
+        let location = ConfigLocation(fileName: name, keyPath: "", line: root.line, column: root.column)
+        guard case .mapping(let entries) = root.content else {
+            if case .scalar(let scalar) = root.content, scalar.isNull { return }
+            throw location.error(.wrongType, "overrides must be a mapping of key paths to values, got \(ConfigType.describe(root))")
+        }
+        for entry in entries {
+            let here = ConfigLocation(fileName: name, keyPath: entry.key, line: entry.keyLine, column: entry.keyColumn)
+            guard let key = ConfigTable.key(entry.key) else {
+                throw here.error(.unknownKey, "unknown key (a dotted path such as monitoring.prometheus.port)")
+            }
+            let value = try key.type.decode(entry.value, at: here)
+            assign(key.path, value, line: 0)
+            for (first, second) in Self.linked where first == key.path || second == key.path {
+                assign(first == key.path ? second : first, value, line: 0)
+            }
+        }
     }
 
     /// A config file is small; anything bigger is a wrong path (a log, a device), not a config.
@@ -45,134 +69,76 @@ extension MonitoringConfig {
     }
 
     static func decode(_ root: YAMLNode?, fileName: String) throws(ConfigError) -> MonitoringConfig {
-        let top = try ConfigSection(
-            node: root, path: "", fileName: fileName, allowed: ["monitoring", "alerts", "export", "grafana"])
+        var reader = ConfigReader(fileName: fileName)
+        try reader.read(root, written: "", line: 1, column: 1)
         var config = MonitoringConfig()
-        config.monitoring = try decodeMonitoring(top.section(
-            "monitoring",
-            allowed: ["enabled", "prometheus", "resource_monitor", "diversity_monitor", "container_monitor", "loop"]))
-        config.alerts = try decodeAlerts(top.section(
-            "alerts",
-            allowed: [
-                "enabled", "evaluation_interval_seconds", "log_file", "memory_threshold_percent",
-                "cpu_threshold_percent", "diversity_collapse", "champion_staleness", "success_rate",
-                "orphaned_containers", "severities", "for_seconds", "alertmanager", "webhook",
-            ]), loopWindow: config.monitoring.loop.successWindow)
-        let export = try top.section(
-            "export", allowed: ["directory", "json_file", "prometheus_file", "retention_days"])
-        let defaults = MonitoringConfig.Export()
-        config.export.directory = try export.string("directory", default: defaults.directory)
-        config.export.jsonFile = try export.string("json_file", default: defaults.jsonFile)
-        config.export.prometheusFile = try export.string("prometheus_file", default: defaults.prometheusFile)
-        config.export.retentionDays = try export.positiveInt("retention_days", default: defaults.retentionDays)
-        let grafana = try top.section("grafana", allowed: ["dashboard_file", "datasource"])
-        config.grafana.dashboardFile = try grafana.string("dashboard_file", default: config.grafana.dashboardFile)
-        config.grafana.datasource = try grafana.string("datasource", default: config.grafana.datasource)
+        for leaf in reader.leaves { config.assign(leaf.path, leaf.value, line: leaf.line) }
+        config.warnings = reader.warnings
+        config.resolveLinked(fileName: fileName)
         return config
     }
+}
 
-    private static func decodeMonitoring(_ section: ConfigSection) throws(ConfigError) -> Monitoring {
-        var result = Monitoring()
-        result.enabled = try section.bool("enabled", default: result.enabled)
-
-        let prometheus = try section.section(
-            "prometheus", allowed: ["enabled", "port", "address", "scrape_interval_seconds"])
-        var p = result.prometheus
-        p.enabled = try prometheus.bool("enabled", default: p.enabled)
-        p.port = try prometheus.int("port", default: p.port, requirement: "a port number in 0...65535") {
-            (0...65535).contains($0)
-        }
-        p.address = try prometheus.string("address", default: p.address)
-        p.scrapeIntervalSeconds = try prometheus.seconds("scrape_interval_seconds", default: p.scrapeIntervalSeconds)
-        result.prometheus = p
-
-        let resource = try section.section(
-            "resource_monitor", allowed: ["enabled", "interval_seconds", "disk_path", "rss_growth_window_seconds"])
-        var r = result.resourceMonitor
-        r.enabled = try resource.bool("enabled", default: r.enabled)
-        r.intervalSeconds = try resource.seconds("interval_seconds", default: r.intervalSeconds)
-        r.diskPath = try resource.string("disk_path", default: r.diskPath)
-        r.rssGrowthWindowSeconds = try resource.seconds("rss_growth_window_seconds", default: r.rssGrowthWindowSeconds)
-        result.resourceMonitor = r
-
-        let diversity = try section.section("diversity_monitor", allowed: ["enabled", "history_size"])
-        result.diversityMonitor.enabled = try diversity.bool("enabled", default: result.diversityMonitor.enabled)
-        result.diversityMonitor.historySize = try diversity.positiveInt(
-            "history_size", default: result.diversityMonitor.historySize)
-
-        let container = try section.section(
-            "container_monitor",
-            allowed: [
-                "enabled", "docker_host", "label", "orphan_statuses",
-                "stats_collection_interval_seconds", "request_timeout_seconds",
-            ])
-        var c = result.containerMonitor
-        c.enabled = try container.bool("enabled", default: c.enabled)
-        c.dockerHost = try container.optionalString("docker_host", default: c.dockerHost)
-        c.label = try container.string("label", default: c.label)
-        c.orphanStatuses = try container.stringList(
-            "orphan_statuses", default: c.orphanStatuses, choices: ContainerMonitor.dockerStatuses)
-        c.statsCollectionIntervalSeconds = try container.seconds(
-            "stats_collection_interval_seconds", default: c.statsCollectionIntervalSeconds)
-        c.requestTimeoutSeconds = try container.seconds("request_timeout_seconds", default: c.requestTimeoutSeconds)
-        result.containerMonitor = c
-
-        let loop = try section.section("loop", allowed: ["success_window"])
-        result.loop.successWindow = try loop.positiveInt("success_window", default: result.loop.successWindow)
-        return result
+/// Walks the YAML tree against the table: sections are the prefixes of the keys' paths,
+/// leaves are checked by their row's type, keys of the previous layout are moved to
+/// their new place with a warning.
+private struct ConfigReader {
+    struct Leaf {
+        let path: String
+        let written: String
+        let value: ConfigValue
+        let line: Int
     }
 
-    private static func decodeAlerts(_ section: ConfigSection, loopWindow: Int) throws(ConfigError) -> Alerts {
-        var a = Alerts()
-        a.enabled = try section.bool("enabled", default: a.enabled)
-        a.evaluationIntervalSeconds = try section.seconds("evaluation_interval_seconds", default: a.evaluationIntervalSeconds)
-        a.logFile = try section.optionalString("log_file", default: a.logFile)
-        a.memoryThresholdPercent = try section.percent("memory_threshold_percent", default: a.memoryThresholdPercent)
-        a.cpuThresholdPercent = try section.percent("cpu_threshold_percent", default: a.cpuThresholdPercent)
+    let fileName: String
+    var leaves: [Leaf] = []
+    var warnings: [ConfigWarning] = []
 
-        let diversity = try section.section("diversity_collapse", allowed: ["threshold", "window"])
-        a.diversityCollapse.threshold = try diversity.double(
-            "threshold", default: a.diversityCollapse.threshold, requirement: "a number in [0, 1]"
-        ) { $0 >= 0 && $0 <= 1 }
-        a.diversityCollapse.window = try diversity.positiveInt("window", default: a.diversityCollapse.window)
+    init(fileName: String) {
+        self.fileName = fileName
+    }
 
-        let staleness = try section.section("champion_staleness", allowed: ["threshold_iterations"])
-        a.championStaleness.thresholdIterations = try staleness.positiveInt(
-            "threshold_iterations", default: a.championStaleness.thresholdIterations)
-
-        let success = try section.section("success_rate", allowed: ["threshold_percent", "window_iterations"])
-        a.successRate.thresholdPercent = try success.percent("threshold_percent", default: a.successRate.thresholdPercent)
-        // One rolling window serves the gauge and the rule; unset, it follows the loop's.
-        a.successRate.windowIterations = try success.positiveInt("window_iterations", default: loopWindow)
-        try success.requireEqual(
-            "window_iterations", a.successRate.windowIterations, to: loopWindow,
-            because: "monitoring.loop.success_window, the one rolling window the loop keeps")
-
-        let orphaned = try section.section("orphaned_containers", allowed: ["threshold", "auto_cleanup"])
-        a.orphanedContainers.threshold = try orphaned.positiveInt("threshold", default: a.orphanedContainers.threshold)
-        a.orphanedContainers.autoCleanup = try orphaned.bool("auto_cleanup", default: a.orphanedContainers.autoCleanup)
-
-        let typeNames = AlertType.allCases.map(\.rawValue)
-        let severities = try section.section("severities", allowed: typeNames)
-        let forSeconds = try section.section("for_seconds", allowed: typeNames)
-        for type in AlertType.allCases {
-            let name = try severities.choice(
-                type.rawValue, default: a.severities[type].rawValue, choices: Severity.allCases.map(\.rawValue))
-            let severity = Severity(rawValue: name) ?? a.severities[type]
-            a.severities[type] = severity
-            a.forSeconds[type] = try forSeconds.double(
-                type.rawValue, default: a.forSeconds[type], requirement: "a non-negative number of seconds"
-            ) { $0 >= 0 }
+    mutating func read(_ node: YAMLNode?, written: String, line: Int, column: Int) throws(ConfigError) {
+        let location = ConfigLocation(fileName: fileName, keyPath: written, line: node?.line ?? line, column: node?.column ?? column)
+        let entries: [YAMLNode.Entry]
+        switch node?.content {
+        case nil:
+            return
+        case .scalar(let scalar) where scalar.isNull:
+            return  // `alerts:` with nothing under it: all defaults
+        case .mapping(let mapping):
+            entries = mapping
+        case .some:
+            let got = node.map(ConfigType.describe) ?? "null"
+            throw location.error(.wrongType, written.isEmpty
+                ? "the top level must be a mapping, got \(got)" : "must be a mapping, got \(got)")
         }
+        for entry in entries {
+            let childWritten = written.isEmpty ? entry.key : "\(written).\(entry.key)"
+            let path = ConfigMigration.migrate(childWritten)
+            let here = ConfigLocation(fileName: fileName, keyPath: childWritten, line: entry.keyLine, column: entry.keyColumn)
+            if let key = ConfigTable.key(path) {
+                try addLeaf(key: key, value: try key.type.decode(entry.value, at: here), written: childWritten, at: here)
+            } else if ConfigTable.children[path] != nil || ConfigMigration.isOldSection(childWritten) {
+                try read(entry.value, written: childWritten, line: entry.keyLine, column: entry.keyColumn)
+            } else {
+                let expected = (ConfigTable.children[ConfigMigration.migrate(written)] ?? []).sorted()
+                throw here.error(.unknownKey, expected.isEmpty
+                    ? "unknown key" : "unknown key (expected one of: \(expected.joined(separator: ", ")))")
+            }
+        }
+    }
 
-        let alertmanager = try section.section("alertmanager", allowed: ["url", "resend_interval_seconds", "labels"])
-        a.alertmanager.url = try alertmanager.url("url", default: a.alertmanager.url)
-        a.alertmanager.resendIntervalSeconds = try alertmanager.seconds(
-            "resend_interval_seconds", default: a.alertmanager.resendIntervalSeconds)
-        a.alertmanager.labels = try alertmanager.labels(
-            "labels", default: a.alertmanager.labels, reserved: Alertmanager.reservedLabels)
-        let webhook = try section.section("webhook", allowed: ["url"])
-        a.webhook.url = try webhook.url("url", default: a.webhook.url)
-        return a
+    private mutating func addLeaf(key: ConfigKey, value: ConfigValue, written: String, at here: ConfigLocation) throws(ConfigError) {
+        if let earlier = leaves.first(where: { $0.path == key.path }), earlier.value != value {
+            throw here.error(.outOfRange,
+                "sets \(key.path) again, to \(value), after \(earlier.written) set it to \(earlier.value) on line \(earlier.line)")
+        }
+        if written != key.path {
+            warnings.append(ConfigWarning(
+                file: fileName, line: here.line, keyPath: written,
+                message: "deprecated key of the previous layout; it is now \(key.path)"))
+        }
+        leaves.append(Leaf(path: key.path, written: written, value: value, line: here.line))
     }
 }

@@ -1,147 +1,144 @@
-/// finmon's whole configuration, as read from `config/monitoring_config.yaml`.
+/// finmon's whole configuration: one value for every row of `ConfigTable`, read from
+/// `config/monitoring_config.yaml` (`load(path:)`), from text (`parse(text:)`), or the
+/// defaults (`MonitoringConfig.defaults`, what an empty file means).
 ///
-/// Every field has the default of the original design, so a config file only needs the
-/// keys it changes and an empty file means `MonitoringConfig.defaults`. The YAML keys are
-/// the snake_case forms of these property names (`rssGrowthWindowSeconds` is
-/// `rss_growth_window_seconds`). Durations are seconds as `Double`; counts are `Int`.
+/// Values are read by their dotted YAML path, so a setting has one name in the file,
+/// the code, the README and Python:
+///
+/// ```swift
+/// let config = try MonitoringConfig.load(path: "config/monitoring_config.yaml")
+/// let port = config.int("monitoring.prometheus.port")             // 8000
+/// let every = config.double("monitoring.alerts.evaluation_interval") // 10.0 seconds
+/// ```
 public struct MonitoringConfig: Sendable, Equatable {
-    public var monitoring = Monitoring()
-    public var alerts = Alerts()
-    public var export = Export()
-    public var grafana = Grafana()
+    private var values: [String: ConfigValue]
+    /// The line each key the file set explicitly was read from, by its path in the
+    /// design's layout (for "which wins" rules and messages).
+    public private(set) var setInFile: [String: Int] = [:]
+    /// What was accepted with a warning: keys of the previous layout, settings in disagreement.
+    public internal(set) var warnings: [ConfigWarning] = []
 
-    public init() {}
+    public init() {
+        values = Dictionary(ConfigTable.keys.map { ($0.path, $0.defaultValue) }, uniquingKeysWith: { first, _ in first })
+    }
 
     public static let defaults = MonitoringConfig()
 
-    public struct Monitoring: Sendable, Equatable {
-        public var enabled = true
-        public var prometheus = Prometheus()
-        public var resourceMonitor = ResourceMonitor()
-        public var diversityMonitor = DiversityMonitor()
-        public var containerMonitor = ContainerMonitor()
-        public var loop = Loop()
-        public init() {}
+    /// Equal when every value is: where a value came from does not matter.
+    public static func == (lhs: MonitoringConfig, rhs: MonitoringConfig) -> Bool {
+        lhs.values == rhs.values
     }
 
-    public struct Prometheus: Sendable, Equatable {
-        public var enabled = true
-        /// 0 asks the OS for a free port.
-        public var port = 8000
-        public var address = "127.0.0.1"
-        public var scrapeIntervalSeconds = 5.0
-        public init() {}
+    /// The value at `path`; `.null` for a path that is not in the table.
+    public subscript(path: String) -> ConfigValue {
+        guard let value = values[path] else {
+            assertionFailure("\(path) is not a row of ConfigTable")
+            return .null
+        }
+        return value
     }
 
-    public struct ResourceMonitor: Sendable, Equatable {
-        public var enabled = true
-        public var intervalSeconds = 5.0
-        public var diskPath = "/"
-        public var rssGrowthWindowSeconds = 300.0
-        public init() {}
+    public func bool(_ path: String) -> Bool {
+        if case .bool(let value) = self[path] { return value }
+        return false
     }
 
-    public struct DiversityMonitor: Sendable, Equatable {
-        public var enabled = true
-        public var historySize = 1000
-        public init() {}
+    public func int(_ path: String) -> Int {
+        switch self[path] {
+        case .int(let value): return value
+        case .number(let value): return Int(exactly: value.rounded()) ?? 0
+        default: return 0
+        }
     }
 
-    public struct ContainerMonitor: Sendable, Equatable {
-        public var enabled = true
-        /// nil: the platform default (`DOCKER_HOST`, then the usual unix sockets).
-        public var dockerHost: String? = nil
-        public var label = "finlab-sandbox"
-        public var orphanStatuses = ["exited", "dead"]
-        public var statsCollectionIntervalSeconds = 10.0
-        public var requestTimeoutSeconds = 2.0
-        public init() {}
-
-        /// The states the Docker Engine API reports; orphan statuses must be among them.
-        public static let dockerStatuses = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
+    public func double(_ path: String) -> Double {
+        switch self[path] {
+        case .number(let value): return value
+        case .int(let value): return Double(value)
+        default: return 0
+        }
     }
 
-    public struct Loop: Sendable, Equatable {
-        /// Iterations the strategy success rate is computed over.
-        public var successWindow = 10
-        public init() {}
+    /// The string at `path`, nil for null.
+    public func string(_ path: String) -> String? {
+        if case .string(let value) = self[path] { return value }
+        return nil
     }
 
-    public struct Alerts: Sendable, Equatable {
-        public var enabled = true
-        public var evaluationIntervalSeconds = 5.0
-        /// nil: no JSON-lines alert log.
-        public var logFile: String? = "alerts.jsonl"
-        public var memoryThresholdPercent = 80.0
-        public var cpuThresholdPercent = 90.0
-        public var diversityCollapse = DiversityCollapse()
-        public var championStaleness = ChampionStaleness()
-        public var successRate = SuccessRate()
-        public var orphanedContainers = OrphanedContainers()
-        public var severities = PerAlertType<Severity>(
-            highMemory: .critical, highCPU: .warning, diversityCollapse: .warning,
-            championStaleness: .warning, lowSuccessRate: .critical, orphanedContainers: .warning)
-        /// How long a condition must hold before its alert fires (Prometheus' `for:`); 0 fires at once.
-        public var forSeconds = PerAlertType<Double>(repeating: 0)
-        public var alertmanager = Alertmanager()
-        public var webhook = Webhook()
-        public init() {}
+    public func strings(_ path: String) -> [String] {
+        if case .strings(let value) = self[path] { return value }
+        return []
     }
 
-    public struct DiversityCollapse: Sendable, Equatable {
-        public var threshold = 0.1
-        /// Consecutive recorded diversity values (iterations) that must all be below the threshold.
-        public var window = 5
-        public init() {}
+    public func labels(_ path: String) -> [String: String] {
+        if case .labels(let value) = self[path] { return value }
+        return [:]
     }
 
-    public struct ChampionStaleness: Sendable, Equatable {
-        public var thresholdIterations = 20
-        public init() {}
+    /// Sets one value after checking it against its row, as if the file had set it.
+    /// Settings linked to it (see `linked`) follow.
+    public mutating func set(_ path: String, _ value: ConfigValue, line: Int = 0) throws(ConfigError) {
+        guard let key = ConfigTable.key(path) else {
+            throw ConfigError(kind: .unknownKey, file: "", line: line, column: 0, keyPath: path, message: "unknown key")
+        }
+        let checked = try key.type.decode(value.yamlNode, at: ConfigLocation(fileName: "", keyPath: path, line: line, column: 0))
+        values[path] = checked
+        setInFile[path] = line
+        for (first, second) in Self.linked where first == path || second == path {
+            values[first == path ? second : first] = checked
+        }
     }
 
-    public struct SuccessRate: Sendable, Equatable {
-        public var thresholdPercent = 20.0
-        public var windowIterations = 10
-        public init() {}
+    /// Sets a value read from the file (already checked against its row).
+    mutating func assign(_ path: String, _ value: ConfigValue, line: Int) {
+        values[path] = value
+        setInFile[path] = line
     }
 
-    public struct OrphanedContainers: Sendable, Equatable {
-        public var threshold = 3
-        public var autoCleanup = true
-        public init() {}
+    /// Pairs of settings the original design writes in two places that mean one thing:
+    /// the first (the alert's) wins when the file sets both; either one alone sets both.
+    public static let linked: [(String, String)] = [
+        ("monitoring.alerts.diversity_collapse.threshold", "monitoring.diversity_monitor.diversity_collapse_threshold"),
+        ("monitoring.alerts.diversity_collapse.window", "monitoring.diversity_monitor.diversity_collapse_window"),
+    ]
+
+    /// Makes each linked pair one value, warning when the file set both differently.
+    mutating func resolveLinked(fileName: String) {
+        for (winner, loser) in Self.linked {
+            let winnerLine = setInFile[winner]
+            let loserLine = setInFile[loser]
+            switch (winnerLine, loserLine) {
+            case (.some, .some(let line)) where values[winner] != values[loser]:
+                warnings.append(ConfigWarning(
+                    file: fileName, line: line, keyPath: loser,
+                    message: "disagrees with \(winner) (\(self[winner]) against \(self[loser])); "
+                        + "\(self[winner]) is used for both, the alert's value wins"))
+                values[loser] = values[winner]
+            case (.some, _):
+                values[loser] = values[winner]
+            case (nil, .some):
+                values[winner] = values[loser]
+            default:
+                break
+            }
+        }
+    }
+}
+
+extension MonitoringConfig {
+    /// `monitoring.alerts.severities.*` as a table.
+    public var severities: PerAlertType<Severity> {
+        var table = PerAlertType<Severity>(repeating: .warning)
+        for type in AlertType.allCases {
+            table[type] = string("monitoring.alerts.severities.\(type.rawValue)").flatMap(Severity.init) ?? .warning
+        }
+        return table
     }
 
-    public struct Alertmanager: Sendable, Equatable {
-        /// Base URL such as `http://127.0.0.1:9093`; nil disables sending.
-        public var url: String? = nil
-        public var resendIntervalSeconds = 60.0
-        /// Extra labels on every alert sent (Prometheus' `external_labels`): `env: prod`.
-        /// `instance` replaces the host name finmon sets by default.
-        public var labels: [String: String] = [:]
-        public init() {}
-
-        /// The labels finmon sets itself and a config may not override.
-        public static let reservedLabels = ["alertname", "alert_type", "severity"]
-    }
-
-    public struct Webhook: Sendable, Equatable {
-        /// nil disables the webhook.
-        public var url: String? = nil
-        public init() {}
-    }
-
-    public struct Export: Sendable, Equatable {
-        public var directory = "."
-        public var jsonFile = "metrics_final.json"
-        public var prometheusFile = "prometheus_metrics_final.txt"
-        public var retentionDays = 15
-        public init() {}
-    }
-
-    public struct Grafana: Sendable, Equatable {
-        public var dashboardFile = "config/grafana_dashboard.json"
-        public var datasource = "DS_PROMETHEUS"
-        public init() {}
+    /// `monitoring.alerts.for_seconds.*` as a table.
+    public var forSeconds: PerAlertType<Double> {
+        var table = PerAlertType<Double>(repeating: 0)
+        for type in AlertType.allCases { table[type] = double("monitoring.alerts.for_seconds.\(type.rawValue)") }
+        return table
     }
 }

@@ -109,7 +109,7 @@ extension YAMLNode.Scalar {
         return Int(exactly: magnitude)
     }
 
-    /// Integers count as numbers too, so `interval_seconds: 5` and `5.0` mean the same.
+    /// Integers count as numbers too, so `collection_interval: 5` and `5.0` mean the same.
     public var doubleValue: Double? {
         if let tag, tag != Self.tagPrefix + "float", tag != Self.tagPrefix + "int" { return nil }
         if tag == nil && !isPlain { return nil }

@@ -105,17 +105,18 @@ public struct ContainerMonitorSettings: Sendable, Equatable {
     }
 
     /// The settings a config file gives (`monitoring.container_monitor` and
-    /// `alerts.orphaned_containers`); `endpoint` overrides its `docker_host`.
+    /// `monitoring.alerts.orphaned_containers`); `endpoint` overrides its `docker_host`.
     public static func from(
         config: MonitoringConfig, endpoint: String? = nil,
         dockerHost: String? = DockerClient.dockerHostFromEnvironment()
     ) throws(ContainerMonitorError) -> ContainerMonitorSettings {
-        let section = config.monitoring.containerMonitor
-        return try resolving(
-            endpoint: endpoint ?? section.dockerHost, dockerHost: dockerHost, label: section.label,
-            orphanStatuses: section.orphanStatuses, requestTimeoutSeconds: section.requestTimeoutSeconds,
-            orphanThreshold: config.alerts.orphanedContainers.threshold,
-            autoCleanup: config.alerts.orphanedContainers.autoCleanup)
+        try resolving(
+            endpoint: endpoint ?? config.string("monitoring.container_monitor.docker_host"), dockerHost: dockerHost,
+            label: config.string("monitoring.container_monitor.label") ?? defaultLabel,
+            orphanStatuses: config.strings("monitoring.container_monitor.orphan_statuses"),
+            requestTimeoutSeconds: config.double("monitoring.container_monitor.request_timeout"),
+            orphanThreshold: config.int("monitoring.alerts.orphaned_containers.threshold"),
+            autoCleanup: config.bool("monitoring.alerts.orphaned_containers.auto_cleanup"))
     }
 
     var requestTimeout: TimeAmount {

@@ -76,36 +76,34 @@ def write_config(tmp_path: Path, label: str, alertmanager_url: str, tag: str) ->
     text = f"""
 monitoring:
   prometheus:
-    scrape_interval_seconds: 1
+    scrape_interval: 1
   resource_monitor:
-    interval_seconds: 0.5
+    collection_interval: 0.5
   container_monitor:
     label: "{label}"
-    stats_collection_interval_seconds: 1
-  loop:
-    success_window: 10
-alerts:
-  evaluation_interval_seconds: 1
-  log_file: "{tmp_path / 'alerts.jsonl'}"
-  memory_threshold_percent: {memory_threshold}
-  cpu_threshold_percent: 100
-  diversity_collapse:
-    threshold: 0.1
-    window: 5
-  champion_staleness:
-    threshold_iterations: {STALENESS_THRESHOLD}
-  success_rate:
-    threshold_percent: 50
-    window_iterations: 10
-  orphaned_containers:
-    threshold: 3
-    auto_cleanup: true
-  alertmanager:
-    url: "{alertmanager_url}"
-    resend_interval_seconds: 1
-    labels: {{test: "{tag}"}}
-export:
-  directory: "{tmp_path}"
+    stats_collection_interval: 1
+  alerts:
+    evaluation_interval: 1
+    log_file: "{tmp_path / 'alerts.jsonl'}"
+    memory_threshold_percent: {memory_threshold}
+    cpu_threshold_percent: 100
+    diversity_collapse:
+      threshold: 0.1
+      window: 5
+    champion_staleness:
+      threshold_iterations: {STALENESS_THRESHOLD}
+    success_rate:
+      threshold_percent: 50
+      window_iterations: 10
+    orphaned_containers:
+      threshold: 3
+      auto_cleanup: true
+    alertmanager:
+      url: "{alertmanager_url}"
+      resend_interval: 1
+      labels: {{test: "{tag}"}}
+  export:
+    directory: "{tmp_path}"
 """
     path = tmp_path / "monitoring_config.yaml"
     path.write_text(text)

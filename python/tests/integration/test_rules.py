@@ -64,12 +64,12 @@ def test_the_committed_rules_are_what_the_cli_renders() -> None:
 
 def test_rules_follow_the_config(tmp_path: Path) -> None:
     path = tmp_path / "monitoring_config.yaml"
-    path.write_text("alerts:\n  memory_threshold_percent: 65\n  for_seconds: {high_memory: 30}\n")
+    path.write_text("monitoring:\n  alerts:\n    memory_threshold_percent: 65\n    for_seconds: {high_memory: 30}\n")
     rules = render_rules(path)
     assert "expr: 100 * system_memory_usage_bytes / system_memory_total_bytes > 65\n        for: 30s\n" in rules
     (tmp_path / "rules.yml").write_text(rules)
     checked = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     with pytest.raises(finmon.ConfigError, match=r"memory_threshold_percent"):
-        path.write_text("alerts:\n  memory_threshold_percent: 0\n")
+        path.write_text("monitoring:\n  alerts:\n    memory_threshold_percent: 0\n")
         render_rules(path)

@@ -75,11 +75,13 @@ def test_defaults_are_the_committed_config() -> None:
     cfg = yaml.safe_load((CONFIG_DIR / "monitoring_config.yaml").read_text())
     prometheus = cfg["monitoring"]["prometheus"]
     assert StackSettings() == StackSettings(
-        scrape_interval_seconds=prometheus["scrape_interval_seconds"],
-        evaluation_interval_seconds=cfg["alerts"]["evaluation_interval_seconds"],
+        scrape_interval_seconds=prometheus["scrape_interval"],
+        evaluation_interval_seconds=cfg["monitoring"]["alerts"]["evaluation_interval"],
         exporter_address=prometheus["address"],
         exporter_port=prometheus["port"],
-        retention_days=cfg["export"]["retention_days"],
+        retention_days=cfg["monitoring"]["export"]["retention_days"],
+        metrics_path=prometheus["metrics_path"],
+        prometheus_url=cfg["grafana"]["datasource_url"],
     )
 
 
@@ -92,7 +94,8 @@ def test_committed_prometheus_config_scrapes_finmon_every_5s_with_rules_and_aler
     assert config["rule_files"] == ["alert_rules.yml"]  # relative to config/, as Prometheus reads it
     (alertmanager,) = config["alerting"]["alertmanagers"]
     assert alertmanager["static_configs"] == [{"targets": ["127.0.0.1:9093"]}]
-    assert "--storage.tsdb.retention.time=15d" in PROMETHEUS_YML.read_text()
+    assert job["metrics_path"] == "/metrics"
+    assert "--storage.tsdb.retention.time=30d" in PROMETHEUS_YML.read_text()
 
 
 def test_promtool_accepts_the_committed_prometheus_config(config_dir: Path) -> None:
@@ -242,7 +245,7 @@ def test_stack_runs_prometheus_and_alertmanager_and_stops_them_on_sigint(
     assert job["job_name"] == "finmon" and job["static_configs"] == [{"targets": ["127.0.0.1:8000"]}]
     assert loaded["rule_files"] == [str((config_dir / "alert_rules.yml").resolve())]
     flags = http_json(f"{prometheus}/api/v1/status/flags")["data"]
-    assert flags["storage.tsdb.retention.time"] == "15d"
+    assert flags["storage.tsdb.retention.time"] == "30d"
     assert Path(flags["storage.tsdb.path"]) == (data_dir / "prometheus").resolve()
     rule_groups = http_json(f"{prometheus}/api/v1/rules")["data"]["groups"]
     assert rule_groups and all(rule["health"] != "err" for g in rule_groups for rule in g["rules"])

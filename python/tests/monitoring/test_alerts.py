@@ -5,7 +5,6 @@ runs on the library's thread, and bad configs fail with file, line and key path.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import json
 import logging
 import math
@@ -189,7 +188,7 @@ def test_a_relative_log_file_lands_in_the_working_directory(collector: finmon.Me
 
 
 def test_periodic_evaluation_runs_until_stopped(collector: finmon.MetricsCollector, log_path: Path) -> None:
-    manager = finmon.AlertManager(finmon.AlertConfig(log_file=str(log_path), evaluation_interval_seconds=0.05),
+    manager = finmon.AlertManager(finmon.AlertConfig(log_file=str(log_path), evaluation_interval=0.05),
                                   collector)
     manager.inject_snapshot(memory_percent=90)
     manager.start()
@@ -252,16 +251,20 @@ def test_the_config_tree_mirrors_the_librarys_json() -> None:
     _native.check(_native.hot.finmon_config_load(str(COMMITTED_CONFIG).encode(), ctypes.byref(raw)))
     library = json.loads(_native.take_string(raw))
     config = finmon.MonitoringConfig.from_yaml(COMMITTED_CONFIG)
-    assert config.to_dict() == library
+    assert config.to_dict() == library["config"] and library["warnings"] == []
     assert config == finmon.MonitoringConfig.defaults()
     assert finmon.MonitoringConfig.from_text(config.to_text()) == config  # the JSON text round-trips
-    assert config.alerts.diversity_collapse == finmon.config.DiversityCollapseSettings(threshold=0.1, window=5)
+    alerts = config.monitoring.alerts
+    assert dict(alerts.diversity_collapse) == {"threshold": 0.1, "window": 5}
     assert config.monitoring.container_monitor.orphan_statuses == ("exited", "dead")
-    assert config.alerts.severities["high_memory"] == "critical"
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        config.alerts.enabled = False  # type: ignore[misc]
+    assert alerts.severities["high_memory"] == "critical"
+    assert isinstance(alerts.memory_threshold_percent, float) and isinstance(alerts.diversity_collapse.window, int)
+    with pytest.raises(AttributeError):
+        alerts.enabled = False
     with pytest.raises(TypeError):
-        config.alerts.severities["high_cpu"] = "critical"  # type: ignore[index]
+        alerts.severities["high_cpu"] = "critical"  # type: ignore[index]
+    with pytest.raises(AttributeError, match="monitoring.alerts has no setting 'evaluation_interval_seconds'"):
+        alerts.evaluation_interval_seconds
 
 
 def test_alert_config_defaults_are_the_documented_ones() -> None:
@@ -270,26 +273,28 @@ def test_alert_config_defaults_are_the_documented_ones() -> None:
     assert (defaults.memory_threshold_percent, defaults.cpu_threshold_percent) == (80, 90)
     assert (defaults.diversity_collapse_threshold, defaults.diversity_collapse_window) == (0.1, 5)
     assert defaults.champion_staleness_threshold == 20
-    assert (defaults.success_rate_threshold_percent, defaults.success_rate_window) == (20, 10)
-    assert (defaults.orphaned_containers_threshold, defaults.auto_cleanup) == (3, True)
+    assert (defaults.success_rate_threshold, defaults.success_rate_window) == (0.2, 10)
+    assert (defaults.orphaned_container_threshold, defaults.auto_cleanup) == (3, True)
     custom = finmon.AlertConfig(memory_threshold_percent=70, severities={"high_cpu": "critical"})
-    assert custom.monitoring_config().alerts.memory_threshold_percent == 70
-    assert custom.monitoring_config().alerts.severities["high_cpu"] == "critical"
+    assert custom.monitoring_config().monitoring.alerts.memory_threshold_percent == 70
+    assert custom.monitoring_config().monitoring.alerts.severities["high_cpu"] == "critical"
     assert custom.severities == {**defaults.severities, "high_cpu": "critical"}  # completed like the YAML's
     assert custom.monitoring_config().alert_config() == custom
 
 
 @pytest.mark.parametrize(("fields", "message"), [
     ({"memory_threshold_percent": 0},
-     "AlertConfig:1: alerts.memory_threshold_percent: must be a percentage in (0, 100], got 0"),
+     "AlertConfig.memory_threshold_percent: must be a number in (0, 100], got 0"),
     ({"diversity_collapse_window": 2.5},
-     "AlertConfig:1: alerts.diversity_collapse.window: must be a positive integer, got 2.5"),
+     "AlertConfig.diversity_collapse_window: must be an integer in [1, 1000000], got 2.5"),
+    ({"success_rate_threshold": 20},
+     "AlertConfig.success_rate_threshold: must be a fraction in (0, 1], got 20"),
     ({"severities": {"high_cpu": "fatal"}},
-     'AlertConfig:1: alerts.severities.high_cpu: must be one of warning, critical, got "fatal"'),
+     "AlertConfig.severities['high_cpu']: must be one of warning, critical, got \"fatal\""),
     ({"alertmanager_url": "https://am.example.com"},
-     "AlertConfig:1: alerts.alertmanager.url: must be an http:// URL"),
-    ({"evaluation_interval_seconds": math.inf},
-     "AlertConfig:1: alerts.evaluation_interval_seconds: must be a positive number of seconds, got Infinity"),
+     "AlertConfig.alertmanager_url: must be an http:// URL"),
+    ({"evaluation_interval": math.inf},
+     "AlertConfig.evaluation_interval: must be a number of seconds in [0.01, 86400], got Infinity"),
 ])
 def test_alert_config_is_validated_by_the_library(fields: dict[str, object], message: str) -> None:
     with pytest.raises(finmon.ConfigError) as error:
@@ -299,14 +304,14 @@ def test_alert_config_is_validated_by_the_library(fields: dict[str, object], mes
 
 @pytest.mark.parametrize(("text", "line", "key", "problem"), [
     ("monitoring:\n  enabled: true\n   port: 8000\n", 3, None, "mapping values are not allowed"),
-    ("alerts:\n  enabled: true\n  memory_treshold_percent: 80\n", 3, "alerts.memory_treshold_percent",
+    ("monitoring:\n  alerts:\n    memory_treshold_percent: 80\n", 3, "monitoring.alerts.memory_treshold_percent",
      "unknown key"),
-    ("alerts:\n  diversity_collapse:\n    window: five\n", 3, "alerts.diversity_collapse.window",
-     "must be a positive integer, got five"),
+    ("monitoring:\n  alerts:\n    diversity_collapse:\n      window: five\n", 4,
+     "monitoring.alerts.diversity_collapse.window", "must be an integer in [1, 1000000], got five"),
     ("monitoring:\n  prometheus:\n    port: 70000\n", 3, "monitoring.prometheus.port",
-     "must be a port number in 0...65535, got 70000"),
+     "must be an integer in [0, 65535], got 70000"),
     ("alerts:\n\n  cpu_threshold_percent: 120\n", 3, "alerts.cpu_threshold_percent",
-     "must be a percentage in (0, 100], got 120"),
+     "must be a number in (0, 100], got 120"),
 ])
 def test_bad_configs_name_file_line_and_key(tmp_path: Path, text: str, line: int, key: str | None,
                                             problem: str) -> None:
@@ -337,13 +342,12 @@ def test_a_missing_file_names_its_path(tmp_path: Path) -> None:
 def test_alert_manager_takes_a_path_a_config_or_an_alert_config(collector: finmon.MetricsCollector,
                                                                 tmp_path: Path) -> None:
     path = tmp_path / "monitoring_config.yaml"
-    path.write_text("alerts:\n  log_file: null\n  cpu_threshold_percent: 50\n")
+    path.write_text("monitoring:\n  alerts:\n    log_file: null\n    cpu_threshold_percent: 50\n")
     from_path = finmon.AlertManager(path, collector)
     assert from_path.alert_config.cpu_threshold_percent == 50
     from_path.inject_snapshot(cpu_percent=60)
     assert [a.alert_type for a in from_path.evaluate_alerts()] == ["high_cpu"]
-    config = dataclasses.replace(from_path.config, alerts=dataclasses.replace(
-        from_path.config.alerts, cpu_threshold_percent=70.0))
+    config = from_path.config.replace({"monitoring.alerts.cpu_threshold_percent": 70.0})
     from_config = finmon.AlertManager(config, collector)  # replaces the configuration: fresh state
     assert from_config.evaluate_alerts() == []  # 60 is not above 70
     with pytest.raises(TypeError, match="config must be"):
@@ -413,10 +417,10 @@ def test_cli_config_prints_the_effective_config_and_fails_clearly(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == finmon.MonitoringConfig.defaults().to_dict()
     bad = tmp_path / "bad.yaml"
-    bad.write_text("alerts:\n  webhook:\n    url: ftp://x\n")
+    bad.write_text("monitoring:\n  alerts:\n    webhook:\n      url: ftp://x\n")
     failed = run_cli("config", str(bad))
     assert failed.returncode == 2
-    assert failed.stderr == f"finmon: {bad}:3: alerts.webhook.url: must be an http:// URL, got \"ftp://x\"\n"
+    assert failed.stderr == f"finmon: {bad}:4: monitoring.alerts.webhook.url: must be an http:// URL, got \"ftp://x\"\n"
     assert run_cli("nonsense").returncode == 2
 
 
@@ -447,7 +451,7 @@ def test_the_c_abi_refuses_bad_arguments_with_a_status(collector: finmon.Metrics
     assert hot.finmon_config_parse(b"", None, None) == -2
     assert hot.finmon_config_parse(b"alerts: {memory_threshold_percent: 101}", None, ctypes.byref(out)) == -12
     assert _native.last_error() == ("<config text>:1: alerts.memory_threshold_percent: "
-                                    "must be a percentage in (0, 100], got 101")
+                                    "must be a number in (0, 100], got 101")
     assert out.value is None  # untouched on failure
     assert hot.finmon_config_load(None, ctypes.byref(out)) == -2
     assert hot.finmon_alerts_render_rules(None, None) == -2

@@ -70,7 +70,7 @@ def test_committed_dashboard_is_the_generator_output_for_the_committed_config() 
 def test_defaults_are_the_committed_config() -> None:
     # PyYAML only here: the library reads the config through finmon's own loader.
     cfg = yaml.safe_load(CONFIG.read_text())
-    alerts = cfg["alerts"]
+    alerts = cfg["monitoring"]["alerts"]
     assert DashboardThresholds() == DashboardThresholds(
         memory_percent=alerts["memory_threshold_percent"],
         cpu_percent=alerts["cpu_threshold_percent"],
@@ -78,10 +78,12 @@ def test_defaults_are_the_committed_config() -> None:
         staleness_iterations=alerts["champion_staleness"]["threshold_iterations"],
         success_rate_percent=alerts["success_rate"]["threshold_percent"],
         orphaned_containers=alerts["orphaned_containers"]["threshold"],
-        scrape_interval_seconds=cfg["monitoring"]["prometheus"]["scrape_interval_seconds"],
-        datasource=cfg["grafana"]["datasource"],
+        scrape_interval_seconds=cfg["monitoring"]["prometheus"]["scrape_interval"],
+        datasource=cfg["grafana"]["datasource_name"],
+        refresh_interval=cfg["grafana"]["refresh_interval"],
+        datasource_url=cfg["grafana"]["datasource_url"],
     )
-    assert cfg["grafana"]["dashboard_file"] == "config/grafana_dashboard.json"
+    assert cfg["grafana"]["dashboard_path"] == "config/grafana_dashboard.json"
 
 
 def test_docs_hold_the_generated_panel_table() -> None:
@@ -95,9 +97,10 @@ def test_import_format_for_grafana_9(board: dict[str, Any]) -> None:
     assert board["uid"] == "finmon-loop" and board["id"] is None
     assert board["refresh"] == "5s"
     assert board["time"] == {"from": "now-1h", "to": "now"}
+    assert [link["url"] for link in board["links"]] == ["http://localhost:9090"]
     assert board["__inputs"] == [{
         "name": "DS_PROMETHEUS", "label": "Prometheus",
-        "description": "The Prometheus that scrapes finmon's exporter",
+        "description": "The Prometheus that scrapes finmon's exporter (http://localhost:9090)",
         "type": "datasource", "pluginId": "prometheus", "pluginName": "Prometheus",
     }]
     required = {(r["type"], r["id"]) for r in board["__requires"]}
@@ -225,15 +228,15 @@ def test_every_queried_metric_is_exported_by_finmon(board: dict[str, Any]) -> No
 def config_namespace(**alerts: Any) -> NS:
     values = dict(memory=70, cpu=95, diversity=0.25, staleness=30, success=35, orphans=5)
     values.update(alerts)
+    alerts_ns = NS(memory_threshold_percent=values["memory"], cpu_threshold_percent=values["cpu"],
+                   diversity_collapse=NS(threshold=values["diversity"]),
+                   champion_staleness=NS(threshold_iterations=values["staleness"]),
+                   success_rate=NS(threshold_percent=values["success"]),
+                   orphaned_containers=NS(threshold=values["orphans"]))
     return NS(
-        monitoring=NS(prometheus=NS(scrape_interval_seconds=2.5)),
-        alerts=NS(memory_threshold_percent=values["memory"], cpu_threshold_percent=values["cpu"],
-                  diversity_collapse=NS(threshold=values["diversity"]),
-                  champion_staleness=NS(threshold_iterations=values["staleness"]),
-                  success_rate=NS(threshold_percent=values["success"]),
-                  orphaned_containers=NS(threshold=values["orphans"])),
-        export=NS(retention_days=15),
-        grafana=NS(datasource="DS_FINMON", dashboard_file="config/grafana_dashboard.json"),
+        monitoring=NS(prometheus=NS(scrape_interval=2.5), alerts=alerts_ns, export=NS(retention_days=15)),
+        grafana=NS(datasource_name="DS_FINMON", dashboard_path="config/grafana_dashboard.json",
+                   refresh_interval="10s", datasource_url="http://prometheus.example:9090"),
     )
 
 
@@ -246,8 +249,11 @@ def test_thresholds_follow_the_config() -> None:
     assert lines["Champion age (iterations)"] == [30]
     assert lines["Success rate (rolling)"] == [35]
     assert lines["Orphaned containers"] == [5]
-    # The scrape interval sets the refresh, the panels' minimum interval and the annotation.
-    assert generated["refresh"] == "2500ms"
+    # The scrape interval sets the panels' minimum interval and the annotation's step;
+    # grafana.refresh_interval the auto-refresh; grafana.datasource_url the link and input.
+    assert generated["refresh"] == "10s" and generated["timepicker"]["refresh_intervals"][0] == "10s"
+    assert generated["links"][0]["url"] == "http://prometheus.example:9090"
+    assert "http://prometheus.example:9090" in generated["__inputs"][0]["description"]
     assert {p["interval"] for p in timeseries(generated)} == {"2500ms"}
     assert {t["interval"] for p in timeseries(generated) for t in p["targets"]} == {"2500ms"}
     champion = generated["annotations"]["list"][1]
@@ -260,8 +266,8 @@ def test_thresholds_follow_the_config() -> None:
 
 def test_from_config_names_a_missing_key() -> None:
     cfg = config_namespace()
-    del cfg.alerts.champion_staleness
-    with pytest.raises(TypeError, match=r"alerts\.champion_staleness\.threshold_iterations"):
+    del cfg.monitoring.alerts.champion_staleness
+    with pytest.raises(TypeError, match=r"monitoring\.alerts\.champion_staleness\.threshold_iterations"):
         DashboardThresholds.from_config(cfg)
 
 

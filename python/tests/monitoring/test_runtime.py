@@ -23,16 +23,16 @@ def test_start_wires_exporter_monitors_alerts_and_the_final_record(tmp_path: Pat
     config = write_config(tmp_path, f"""
 monitoring:
   prometheus: {{port: 0}}
-  resource_monitor: {{interval_seconds: 0.2}}
+  resource_monitor: {{collection_interval: 0.2}}
   container_monitor: {{enabled: false}}
-  loop: {{success_window: 4}}
-alerts:
-  evaluation_interval_seconds: 0.2
-  cpu_threshold_percent: 100      # this machine is shared: keep real load out of the test
-  memory_threshold_percent: 100
-  log_file: {tmp_path / 'alerts.jsonl'}
-  champion_staleness: {{threshold_iterations: 3}}
-export: {{directory: {tmp_path}}}
+  alerts:
+    evaluation_interval: 0.2
+    cpu_threshold_percent: 100      # this machine is shared: keep real load out of the test
+    memory_threshold_percent: 100
+    log_file: {tmp_path / 'alerts.jsonl'}
+    champion_staleness: {{threshold_iterations: 3}}
+    success_rate: {{window_iterations: 4}}
+  export: {{directory: {tmp_path}}}
 """)
     monitoring = finmon.start(config)
     try:
