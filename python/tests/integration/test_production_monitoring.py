@@ -224,7 +224,9 @@ def test_fifty_iterations_with_every_fault_seen_everywhere(
         labels = {SANDBOX_LABEL: "true", label: "1"}
 
         def engine_ids() -> set[str]:
-            return {c.id for c in client.containers.list(all=True, filters={"label": label})}
+            # The low-level list: containers.list() inspects each one, which fails with 404
+            # for a container the auto-cleanup removes between the list and the inspect.
+            return {c["Id"] for c in client.api.containers(all=True, filters={"label": label})}
 
         orphans: list[Any] = []
         sandboxed: list[int] = []
