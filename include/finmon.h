@@ -209,6 +209,21 @@ int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double
 
 /* ---- Loop hooks and diversity ----------------------------------------------------- */
 
+/* The hooks never stop the loop. A value a hook cannot use (NaN or an infinity, a
+   negative count, unique_count > total_count, a negative iteration) is skipped, the rest
+   is recorded, the status is FINMON_OK, and the skip is counted in
+   finmon_rejected_values_total{hook,reason} with one "warning" event per hook and reason
+   (then at most one a minute). An iteration below the last one recorded is a loop
+   restart: the success window starts over, champion staleness counts from the restart
+   iteration. A collector made strict with finmon_collector_set_strict refuses such a call
+   instead (FINMON_E_INVALID_ARGUMENT, nothing changed), as tests want. NULL or freed
+   handles, unknown flag bits and the like are FINMON_E_* in either mode. */
+
+/* strict non-zero: hooks refuse values they cannot use instead of skipping them. */
+int finmon_collector_set_strict(finmon_collector *collector, int strict);
+/* *strict = 1 when the collector is strict, else 0. */
+int finmon_collector_strict(finmon_collector *collector, int *strict);
+
 /* Bits of finmon_loop_record_iteration's flags: which optional figures are present. */
 #define FINMON_LOOP_HAS_SHARPE 1
 #define FINMON_LOOP_HAS_MAX_DRAWDOWN 2
@@ -218,9 +233,11 @@ int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double
    last N outcomes, N = the success window, default 10), strategy_sharpe_ratio and
    strategy_max_drawdown (only when their flag is set), loop_iteration, and moves
    champion_staleness_iterations to this iteration. success is 0 (failure) or non-zero.
-   FINMON_E_INVALID_ARGUMENT, with nothing changed, for: iteration < 0 or before the last
-   recorded one (an equal one is accepted), execution_seconds negative or not finite, a
-   flagged sharpe or max_drawdown that is not finite, unknown flag bits. */
+   Skipped (refused when strict): iteration < 0 (the outcome counts, loop_iteration stays),
+   execution_seconds negative or not finite (not observed), a flagged sharpe or
+   max_drawdown that is not finite (not set); an iteration before the last recorded one is
+   a restart (an equal one is an ordinary second outcome). Unknown flag bits:
+   FINMON_E_INVALID_ARGUMENT. */
 int finmon_loop_record_iteration(finmon_collector *collector, int64_t iteration, int success,
                                  double execution_seconds, double sharpe, double max_drawdown, int flags);
 
@@ -230,18 +247,21 @@ int finmon_loop_record_iteration(finmon_collector *collector, int64_t iteration,
 int finmon_loop_success_rate(finmon_collector *collector, double *rate, int *window_full);
 
 /* DiversityMonitor.record_diversity: keeps the sample in a bounded history (default 1,000)
-   and sets population_diversity, unique_strategy_count, total_strategy_count and
-   champion_staleness_iterations. FINMON_E_INVALID_ARGUMENT, with nothing changed, for:
-   diversity NaN or outside [0, 1], a negative count, unique_count > total_count,
-   iteration < 0 or before the last recorded diversity iteration. */
+   and sets population_diversity, unique_strategy_count, population_size and
+   champion_staleness_iterations. Skipped (refused when strict): diversity NaN or outside
+   [0, 1] (no sample, the counts are still set), a negative count or unique_count >
+   total_count (that gauge stays), iteration < 0 (the gauges are set, the history takes no
+   sample); an iteration before the last recorded diversity iteration is a restart. */
 int finmon_diversity_record(finmon_collector *collector, int64_t iteration, double diversity,
                             int64_t unique_count, int64_t total_count);
 
 /* DiversityMonitor.record_champion_update: counts champion_updates_total, sets
    champion_sharpe_ratio to new_sharpe and resets the staleness. old_sharpe is read only
-   when has_old_sharpe is non-zero (0 for the first champion). FINMON_E_INVALID_ARGUMENT,
-   with nothing changed, for a Sharpe ratio that is not finite, iteration < 0 or before the
-   last champion update. */
+   when has_old_sharpe is non-zero (0 for the first champion). Skipped (refused when
+   strict): a new_sharpe that is not finite (the update counts, the ratio stays), an
+   old_sharpe that is not finite such as -inf for "no champion yet" (read as none),
+   iteration < 0 (the staleness reference stays); an iteration before the last champion
+   update is a restart. */
 int finmon_diversity_record_champion_update(finmon_collector *collector, int64_t iteration,
                                             int has_old_sharpe, double old_sharpe, double new_sharpe);
 
@@ -251,7 +271,8 @@ int finmon_diversity_record_champion_update(finmon_collector *collector, int64_t
 int finmon_diversity_check_collapse(finmon_collector *collector, int window, double threshold, int *out);
 
 /* DiversityMonitor.calculate_staleness: *out = max(0, current - last_update) (saturating),
-   also written to champion_staleness_iterations. Both iterations must be >= 0. */
+   also written to champion_staleness_iterations. A negative iteration is skipped (*out =
+   0, the gauge stays; refused when strict). */
 int finmon_diversity_staleness(finmon_collector *collector, int64_t current_iteration,
                                int64_t last_update_iteration, int64_t *out);
 
@@ -462,6 +483,68 @@ int finmon_resource_current_stats(finmon_collector *collector, char **out);
    and, when out is not NULL, returns the sample's JSON in *out (caller frees with
    finmon_string_free). cpu_percent is null on the first sample (no baseline yet). */
 int finmon_resource_sample_now(finmon_collector *collector, char **out);
+
+/* ---- Alert checks: the original design's AlertManager methods ------------------------ */
+
+/* Checks one alert rule against the current signals without changing anything: *out
+   receives the firing alert as one JSON object (as finmon_alerts_evaluate gives them), or
+   NULL when the condition does not hold, its signal is missing or alerts are disabled.
+   The alert's state and `for` duration are not considered. alert_type is high_memory,
+   high_cpu, diversity_collapse, champion_staleness, low_success_rate or
+   orphaned_containers (another name: FINMON_E_INVALID_ARGUMENT). FINMON_E_STATE before
+   the alert manager is configured. Caller frees *out with finmon_string_free. */
+int finmon_alerts_check(finmon_collector *collector, const char *alert_type, char **out);
+
+/* Fires an alert as an evaluation would, now: it is firing until a later evaluation sees
+   its condition clear, and is appended to the alert log, counted in
+   alerts_triggered_total{alert_type}, logged as an event and sent to the receivers.
+   severity is "warning" or "critical"; iteration_context is used when
+   has_iteration_context is not 0. FINMON_E_STATE before the alert manager is configured. */
+int finmon_alerts_trigger(finmon_collector *collector, const char *alert_type, const char *severity,
+                          const char *message, double current_value, double threshold_value,
+                          int64_t iteration_context, int has_iteration_context);
+
+/* ---- Runtime: everything from a config file in one call ----------------------------- */
+
+/* A running finmon wired from monitoring_config.yaml: a collector with its exporter,
+   resource sampler, container monitor, alert evaluation and final record, on the
+   library's threads. What Python's finmon.start() returns. */
+typedef struct finmon_runtime finmon_runtime;
+
+/* Reads config_path (NULL: the built-in defaults), applies `overrides` (NULL, or a YAML or
+   JSON mapping of dotted key paths to values, checked like the file's:
+   {"monitoring.prometheus.port": 0, "monitoring.export.enabled": false}), then starts
+   every part the config enables: the success-rate window and diversity history, the final
+   record, the exporter at monitoring.prometheus.address:port serving metrics_path, the
+   resource sampler, the container monitor's polling, the alert evaluation. The config's
+   warnings (keys of the previous layout, settings in disagreement) are queued as
+   "warning" events on the collector (finmon_events_next). With monitoring.enabled false
+   nothing starts. A part that cannot start stops those already started; the status is
+   then FINMON_E_CONFIG (bad file or override, finmon_last_error() names file, line and
+   key), FINMON_E_INVALID_ARGUMENT (a path the monitors cannot use) or FINMON_E_STATE
+   (an address the exporter cannot listen on). On success *out owns the runtime: call
+   finmon_runtime_stop, then finmon_runtime_free. */
+int finmon_runtime_start(const char *config_path, const char *overrides, finmon_runtime **out);
+
+/* Joins every thread, then writes the final record if monitoring.export.enabled
+   (FINMON_E_IO if that fails; the threads are stopped anyway). Only the first call does
+   anything. */
+int finmon_runtime_stop(finmon_runtime *runtime);
+
+/* Stops the runtime if needed and frees it with its collector. NULL is accepted. */
+void finmon_runtime_free(finmon_runtime *runtime);
+
+/* *out = the runtime's collector, for the loop hooks and metrics (borrowed: valid until
+   finmon_runtime_free, never passed to finmon_collector_free), or NULL when
+   monitoring.enabled is false. */
+int finmon_runtime_collector(finmon_runtime *runtime, finmon_collector **out);
+
+/* *out receives the effective config as finmon_config_load gives it ({"config": ...,
+   "warnings": [...]}); caller frees it with finmon_string_free. */
+int finmon_runtime_config(finmon_runtime *runtime, char **out);
+
+/* *port = the port the exporter serves, or -1 (off, stopped, or waiting for a busy port). */
+int finmon_runtime_port(finmon_runtime *runtime, int *port);
 
 /* ---- Settings table ---------------------------------------------------------------- */
 

@@ -23,6 +23,8 @@ public final class MetricsCollector: Sendable {
     public let alerts: AlertManager
     public let containers: ContainerMonitor
     public let resources: ResourceMonitor
+    /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
+    public let hooks: HookGuard
 
     /// When the collector was created: the run's start in the final record.
     public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
@@ -39,6 +41,7 @@ public final class MetricsCollector: Sendable {
         resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events, threads: threads)
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity, threads: threads)
         containers = try ContainerMonitor(catalog: catalog, events: events, threads: threads)
+        hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
         alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
         alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
@@ -49,11 +52,19 @@ public final class MetricsCollector: Sendable {
 
     public var exporter: MetricsExporter { threads.exporter }
 
-    /// Starts serving `/metrics`; returns the bound port, or nil in degraded mode.
+    /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
-    public func startExporter(host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5) throws -> Int? {
+    public func startExporter(
+        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
+    ) throws -> Int? {
         let interval = retryInterval.isFinite && retryInterval > 0 ? min(retryInterval, 3_600) : 5
-        return try exporter.start(host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)))
+        return try exporter.start(
+            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
+    }
+
+    /// The exporter's status, without starting threads for a collector that has none.
+    public var exporterStatus: MetricsExporter.Status {
+        threads.runningExporter?.status ?? .stopped
     }
 
     public func stopExporter() {

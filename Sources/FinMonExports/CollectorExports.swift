@@ -23,10 +23,9 @@ public func finmon_collector_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -
 
 @_cdecl("finmon_collector_free")
 public func finmon_collector_free(_ collector: OpaquePointer?) {
-    guard let collector, let monitoring = Handles.collectors.remove(Handles.raw(collector)) else { return }
-    monitoring.stop()
-    monitoring.events.close()
-    for family in monitoring.registry.sortedFamilies() { Handles.release(family) }
+    guard let collector, let object = Handles.collectors.remove(Handles.raw(collector)) else { return }
+    object.stop()
+    Handles.release(object)
 }
 
 @_cdecl("finmon_collector_stop")

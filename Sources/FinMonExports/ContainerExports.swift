@@ -26,7 +26,7 @@ public func finmon_containers_configure(
 public func finmon_containers_record_created(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.containers.recordCreated(id: try CInput.string(containerID, "container_id"))
+        try monitoring.recordContainer(.created, id: try CInput.string(containerID, "container_id"))
         return Status.ok
     }
 }
@@ -35,7 +35,7 @@ public func finmon_containers_record_created(_ collector: OpaquePointer?, _ cont
 public func finmon_containers_record_stats(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.containers.recordStats(id: try CInput.string(containerID, "container_id"))
+        try monitoring.recordContainer(.stats, id: try CInput.string(containerID, "container_id"))
         return Status.ok
     }
 }
@@ -46,7 +46,7 @@ public func finmon_containers_record_cleanup(
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.containers.recordCleanup(id: try CInput.string(containerID, "container_id"), success: success != 0)
+        try monitoring.recordContainer(.cleanup(success: success != 0), id: try CInput.string(containerID, "container_id"))
         return Status.ok
     }
 }

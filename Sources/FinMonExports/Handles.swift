@@ -6,11 +6,25 @@ enum Handles {
     static let collectors = HandleTable<MetricsCollector>()
     static let metrics = HandleTable<MetricFamily>()
     static let series = HandleTable<Series>()
+    static let runtimes = HandleTable<RuntimeHandle>()
 
     static func collector(_ pointer: OpaquePointer?) throws -> MetricsCollector {
         guard let pointer else { throw ABIError.null("the collector") }
         guard let object = collectors.get(raw(pointer)) else { throw ABIError.handle("the collector") }
         return object
+    }
+
+    static func runtime(_ pointer: OpaquePointer?) throws -> RuntimeHandle {
+        guard let pointer else { throw ABIError.null("the runtime") }
+        guard let object = runtimes.get(raw(pointer)) else { throw ABIError.handle("the runtime") }
+        return object
+    }
+
+    /// Ends a stopped collector whose handle was removed: its event queue closes (a host
+    /// waiting in finmon_events_next returns) and its families' handles are freed.
+    static func release(_ collector: MetricsCollector) {
+        collector.events.close()
+        for family in collector.registry.sortedFamilies() { release(family) }
     }
 
     static func metric(_ pointer: OpaquePointer?) throws -> MetricFamily {

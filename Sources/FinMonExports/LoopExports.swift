@@ -26,17 +26,14 @@ public func finmon_loop_record_iteration(
         guard flags & ~LoopFlags.all == 0 else {
             throw ABIError.argument("flags must combine FINMON_LOOP_HAS_SHARPE (1) and FINMON_LOOP_HAS_MAX_DRAWDOWN (2), got \(flags)")
         }
-        let number = try iterationValue(iteration, "iteration")
-        try monitoring.loop.recordIteration(
-            iteration: number,
+        // Values the hook cannot use are skipped and counted, unless the collector is strict.
+        try monitoring.recordIteration(
+            iteration: try iterationValue(iteration, "iteration"),
             success: success != 0,
             executionSeconds: executionSeconds,
             sharpe: flags & LoopFlags.hasSharpe != 0 ? sharpe : nil,
             maxDrawdown: flags & LoopFlags.hasMaxDrawdown != 0 ? maxDrawdown : nil
         )
-        // The outcome was accepted, so the iteration is >= 0 and this cannot throw; it keeps
-        // champion staleness moving on iterations that record no diversity.
-        try monitoring.diversity.observeIteration(number)
         return Status.ok
     }
 }
@@ -61,7 +58,7 @@ public func finmon_diversity_record(
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.diversity.recordDiversity(
+        try monitoring.recordDiversity(
             iteration: try iterationValue(iteration, "iteration"),
             diversity: diversity,
             uniqueCount: try iterationValue(uniqueCount, "unique_count"),
@@ -77,7 +74,7 @@ public func finmon_diversity_record_champion_update(
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.diversity.recordChampionUpdate(
+        try monitoring.recordChampionUpdate(
             iteration: try iterationValue(iteration, "iteration"),
             oldSharpe: hasOldSharpe != 0 ? oldSharpe : nil,
             newSharpe: newSharpe
@@ -109,7 +106,7 @@ public func finmon_diversity_staleness(
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let out else { throw ABIError.null("out") }
-        let staleness = try monitoring.diversity.calculateStaleness(
+        let staleness = try monitoring.calculateStaleness(
             currentIteration: try iterationValue(currentIteration, "current_iteration"),
             lastUpdateIteration: try iterationValue(lastUpdateIteration, "last_update_iteration")
         )

@@ -41,6 +41,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
     ("alert_active", .gauge, ["alert_type"]),
     ("alert_notifications_total", .counter, ["receiver", "result"]),
     ("finmon_collection_errors_total", .counter, ["collector"]),
+    ("finmon_rejected_values_total", .counter, ["hook", "reason"]),
 ]
 
 @Test func everyCatalogFamilyIsRegisteredWithItsTypeAndLabels() throws {
@@ -83,6 +84,7 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
         (catalog.containerMemoryUsageBytes.family, "container_memory_usage_bytes"),
         (catalog.alertNotificationsTotal.family, "alert_notifications_total"),
         (catalog.collectionErrorsTotal.family, "finmon_collection_errors_total"),
+        (catalog.rejectedValuesTotal.family, "finmon_rejected_values_total"),
     ]
     for (family, name) in families {
         #expect(family === registry.family(named: name), "\(name)")

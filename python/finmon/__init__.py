@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from .config import AlertConfig, MonitoringConfig
     from .containers import ContainerMonitor, TrackedContainer
     from .resources import ResourceMonitor, SystemStats
-    from .runtime import Monitoring, start
+    from .runtime import Runtime, start
+    from .runtime import Runtime as Monitoring
 
 # Loaded on first use: a loop that only updates metrics does not pay for the config,
 # alert, container and resource modules (and the dataclass machinery they import).
@@ -54,11 +55,17 @@ _LAZY = {
     "AlertConfig": "config", "MonitoringConfig": "config",
     "ContainerMonitor": "containers", "TrackedContainer": "containers",
     "ResourceMonitor": "resources", "SystemStats": "resources",
-    "Monitoring": "runtime", "start": "runtime",
+    "Runtime": "runtime", "start": "runtime",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Monitoring":
+        import warnings
+
+        warnings.warn("finmon.Monitoring is now finmon.Runtime (what finmon.start returns)",
+                      DeprecationWarning, stacklevel=2)
+        return __getattr__("Runtime")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'finmon' has no attribute {name!r}")
@@ -95,11 +102,11 @@ __all__ = [
     "Metric",
     "MetricTypeError",
     "MetricsCollector",
-    "Monitoring",
     "MonitoringConfig",
     "NotFoundError",
     "PreparedBatch",
     "ResourceMonitor",
+    "Runtime",
     "StateError",
     "SystemStats",
     "TrackedContainer",

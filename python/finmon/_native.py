@@ -332,3 +332,28 @@ CONFIG_SCHEMA_FORMATS: dict[str, int] = {"json": 0, "markdown": 1, "yaml": 2}
 _declare(hot, "finmon_config_schema", c_int, [c_int, POINTER(c_void_p)])
 
 __all__ += ["CONFIG_SCHEMA_FORMATS"]
+# int finmon_runtime_start(const char *config_path, const char *overrides, finmon_runtime **out);
+# Declared on `blocking`: it starts threads and binds the exporter's port.
+_declare(blocking, "finmon_runtime_start", c_int, [c_char_p, c_char_p, POINTER(c_void_p)])
+# int finmon_runtime_stop(finmon_runtime *runtime);
+_declare(blocking, "finmon_runtime_stop", c_int, [c_void_p])
+# void finmon_runtime_free(finmon_runtime *runtime);
+_declare(blocking, "finmon_runtime_free", None, [c_void_p])
+# int finmon_runtime_collector(finmon_runtime *runtime, finmon_collector **out);
+_declare(hot, "finmon_runtime_collector", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_runtime_config(finmon_runtime *runtime, char **out);
+_declare(hot, "finmon_runtime_config", c_int, [c_void_p, POINTER(c_void_p)])
+# int finmon_runtime_port(finmon_runtime *runtime, int *port);
+_declare(hot, "finmon_runtime_port", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_alerts_check(finmon_collector *collector, const char *alert_type, char **out);
+_declare(hot, "finmon_alerts_check", c_int, [c_void_p, c_char_p, POINTER(c_void_p)])
+# int finmon_alerts_trigger(finmon_collector *collector, const char *alert_type, const char *severity,
+#                           const char *message, double current_value, double threshold_value,
+#                           int64_t iteration_context, int has_iteration_context);
+# Declared on `blocking`: it appends to the alert log file.
+_declare(blocking, "finmon_alerts_trigger", c_int,
+         [c_void_p, c_char_p, c_char_p, c_char_p, c_double, c_double, c_int64, c_int])
+# int finmon_collector_set_strict(finmon_collector *collector, int strict);
+_declare(hot, "finmon_collector_set_strict", c_int, [c_void_p, c_int])
+# int finmon_collector_strict(finmon_collector *collector, int *strict);
+_declare(hot, "finmon_collector_strict", c_int, [c_void_p, POINTER(c_int)])

@@ -50,10 +50,18 @@ __all__ = ["Alert", "AlertManager"]
 class Alert:
     """One alert event: an alert that started firing (``status == "firing"``) or resolved.
 
-    ``timestamp`` is when the event happened and ``starts_at`` when the alert started
-    firing, both RFC 3339 UTC strings with milliseconds (``2026-11-29T13:45:12.123Z``).
-    ``current_value`` and ``threshold_value`` are in the rule's unit (percent, a diversity
-    value, iterations, containers).
+    The original design's seven fields come first, so ``Alert(alert_type, severity,
+    message, current_value, threshold_value, timestamp, iteration_context)`` makes a firing
+    alert. ``timestamp`` is when the event happened and ``starts_at`` when the alert
+    started firing, both RFC 3339 UTC strings with milliseconds
+    (``2026-11-29T13:45:12.123Z``). ``current_value`` and ``threshold_value`` are in the
+    rule's unit (percent, a diversity value, iterations, containers).
+
+    Example:
+        >>> from finmon import Alert
+        >>> Alert("high_memory", "critical", "Memory usage 85.0% is above 80%", 85.0, 80.0,
+        ...       "2026-11-29T13:45:12.123Z", 12).status
+        'firing'
     """
 
     alert_type: str
@@ -63,7 +71,7 @@ class Alert:
     threshold_value: float
     timestamp: str
     iteration_context: int | None
-    status: str
+    status: str = "firing"
     starts_at: str = ""
 
     @classmethod
@@ -133,6 +141,16 @@ class AlertManager:
         #: The flat view of the alert settings in use.
         self.alert_config: AlertConfig = self.config.alert_config()
 
+    @classmethod
+    def _attached(cls, collector: MetricsCollector, config: MonitoringConfig) -> AlertManager:
+        """The alert manager a :class:`~finmon.Runtime` configured, as it is."""
+        manager = cls.__new__(cls)
+        manager._owns_collector = False
+        manager.collector = collector
+        manager.config = config
+        manager.alert_config = config.alert_config()
+        return manager
+
     def _configure_text(self, text: str, name: str) -> None:
         _native.check(_native.hot.finmon_alerts_configure_text(
             self.collector._live_handle(), _native.encode(text, "config"), _native.encode(name, "name")))
@@ -145,6 +163,80 @@ class AlertManager:
         out = c_void_p()
         _native.check(_native.blocking.finmon_alerts_evaluate(self.collector._live_handle(), ctypes.byref(out)))
         return _alerts(_native.take_string(out))
+
+    # ---- the original design's checks: one rule each, nothing changes ------------------
+
+    def _check(self, alert_type: str) -> Alert | None:
+        out = c_void_p()
+        _native.check(_native.hot.finmon_alerts_check(
+            self.collector._live_handle(), _native.encode(alert_type, "alert_type"), ctypes.byref(out)))
+        if not out.value:
+            return None
+        return Alert.from_dict(json.loads(_native.take_string(out)))
+
+    def _check_memory_threshold(self) -> Alert | None:
+        """The ``high_memory`` alert if system memory use is above the threshold now (80%
+        by default), else None. Looks at the current signals only: no state changes, nothing
+        is logged or sent, and an alert already firing is returned again.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+            ...     alerts.inject_snapshot(memory_percent=85)
+            ...     alerts._check_memory_threshold().current_value
+            85.0
+        """
+        return self._check("high_memory")
+
+    def _check_cpu_threshold(self) -> Alert | None:
+        """The ``high_cpu`` alert if system CPU is above the threshold now (finmon's addition)."""
+        return self._check("high_cpu")
+
+    def _check_diversity_collapse(self) -> Alert | None:
+        """The ``diversity_collapse`` alert if the last ``window`` (5) recorded diversity
+        values are all below the threshold (0.1), else None. Changes nothing."""
+        return self._check("diversity_collapse")
+
+    def _check_champion_staleness(self) -> Alert | None:
+        """The ``champion_staleness`` alert if the champion is unchanged for the threshold
+        (20) iterations or more, else None. Changes nothing."""
+        return self._check("champion_staleness")
+
+    def _check_success_rate(self) -> Alert | None:
+        """The ``low_success_rate`` alert if the success rate over the full window (10
+        iterations) is below the threshold (20%), else None. Changes nothing."""
+        return self._check("low_success_rate")
+
+    def _check_orphaned_containers(self) -> Alert | None:
+        """The ``orphaned_containers`` alert if at least the threshold (3) of orphans are
+        known now (finmon's addition)."""
+        return self._check("orphaned_containers")
+
+    def _trigger_alert(self, alert: Alert) -> None:
+        """Fire ``alert`` now as an evaluation would: it is active until an evaluation sees
+        its condition clear, appended to the alert log, counted in
+        ``alerts_triggered_total{alert_type}``, logged on ``finmon.alerts`` and sent to
+        Alertmanager and the webhook. Its ``timestamp`` becomes the time of this call.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     alerts = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+            ...     alerts.inject_snapshot(diversity=0.05)
+            ...     alerts._trigger_alert(alerts._check_diversity_collapse())
+            ...     collector.get_sample_value("alerts_triggered_total", {"alert_type": "diversity_collapse"})
+            1.0
+        """
+        if not isinstance(alert, Alert):
+            raise TypeError(f"alert must be a finmon.Alert, got {type(alert).__name__}")
+        has_iteration = alert.iteration_context is not None
+        _native.check(_native.blocking.finmon_alerts_trigger(
+            self.collector._live_handle(), _native.encode(alert.alert_type, "alert_type"),
+            _native.encode(alert.severity, "severity"), _native.encode(alert.message, "message"),
+            _args.real(alert.current_value, "current_value"), _args.real(alert.threshold_value, "threshold_value"),
+            _args.int64(alert.iteration_context, "iteration_context") if has_iteration else 0,
+            1 if has_iteration else 0))
 
     def evaluate_alerts(self) -> list[Alert]:
         """Evaluate every rule once; return the alerts that started firing now.

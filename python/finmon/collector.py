@@ -30,7 +30,7 @@ from .errors import InvalidHandleError
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 
-__all__ = ["MetricsCollector", "CATALOG"]
+__all__ = ["ALIASES", "CATALOG", "MetricsCollector"]
 
 #: Attribute name -> metric name of the original design's catalog (and finmon's additions).
 CATALOG: dict[str, str] = {
@@ -60,11 +60,15 @@ CATALOG: dict[str, str] = {
     "container_cpu_usage": "container_cpu_usage_percent",
     "container_cleanup_success": "container_cleanup_success_total",
     "container_cleanup_failure": "container_cleanup_failure_total",
-    "alerts_triggered": "alerts_triggered_total",
+    "alerts_triggered_total": "alerts_triggered_total",
     "alert_active": "alert_active",
     "alert_notifications": "alert_notifications_total",
     "collection_errors": "finmon_collection_errors_total",
+    "rejected_values": "finmon_rejected_values_total",
 }
+
+#: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
+ALIASES: dict[str, str] = {"alerts_triggered": "alerts_triggered_total"}
 
 _KINDS: dict[int, type[Metric]] = {0: Counter, 1: Gauge, 2: Histogram}
 _TYPE_CODES = {"counter": 0, "gauge": 1, "histogram": 2}
@@ -88,6 +92,17 @@ class MetricsCollector:
 
     The catalog's metrics are attributes (see :data:`CATALOG`): ``population_diversity``,
     ``container_memory_usage`` (labeled by ``container_id``), ``strategy_success``...
+
+    The loop hooks (``record_iteration``, ``iteration``, the diversity and container
+    monitors' ``record_*``) never stop the loop: a value they cannot use (a NaN Sharpe ratio
+    from a failed backtest, ``-inf`` for "no champion yet", a negative count...) is skipped,
+    the rest is recorded, and the skip is counted in
+    ``finmon_rejected_values_total{hook,reason}`` and logged once per hook and reason (then
+    at most once a minute) on the ``finmon`` logger. An iteration number that goes backwards
+    is a loop restart: the success window starts over and champion staleness counts from
+    the new iteration. With ``strict=True`` (for tests) such a call raises
+    :class:`~finmon.InvalidArgumentError` instead and changes nothing. Programming errors
+    (a str where a number goes, an unknown label name, ``observe`` on a gauge) always raise.
     """
 
     # Catalog attributes, typed for editors and type checkers.
@@ -117,15 +132,42 @@ class MetricsCollector:
     container_cpu_usage: Gauge
     container_cleanup_success: Counter
     container_cleanup_failure: Counter
-    alerts_triggered: Counter
+    alerts_triggered_total: Counter
+    alerts_triggered: Counter  # alias of alerts_triggered_total
     alert_active: Gauge
     alert_notifications: Counter
     collection_errors: Counter
+    rejected_values: Counter
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
         out = c_void_p()
         _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
-        self._handle: int | None = out.value
+        self._setup(out.value or 0, owned=True)
+        if strict:
+            self.strict = True
+
+    @property
+    def strict(self) -> bool:
+        """True when the hooks raise on values they cannot use instead of skipping them."""
+        out = c_int()
+        _native.check(_native.hot.finmon_collector_strict(self._live_handle(), ctypes.byref(out)))
+        return bool(out.value)
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        _native.check(_native.hot.finmon_collector_set_strict(self._live_handle(), 1 if value else 0))
+
+    @classmethod
+    def _borrowed(cls, handle: int) -> MetricsCollector:
+        """A wrapper over a collector the library's runtime owns (see :func:`finmon.start`):
+        :meth:`close` drains its events but leaves freeing it to the runtime."""
+        collector = cls.__new__(cls)
+        collector._setup(handle, owned=False)
+        return collector
+
+    def _setup(self, handle: int, owned: bool) -> None:
+        self._handle: int | None = handle
+        self._owned = owned
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
@@ -133,6 +175,8 @@ class MetricsCollector:
         self._ensure_pump()
         for attribute, name in CATALOG.items():
             setattr(self, attribute, self.metric(name))
+        for alias, attribute in ALIASES.items():
+            setattr(self, alias, getattr(self, attribute))
         _live.add(self)
 
     # ---- metrics -------------------------------------------------------------------
@@ -276,16 +320,19 @@ class MetricsCollector:
         _native.check(_native.blocking.finmon_collector_stop(self._handle))
 
     def close(self) -> None:
-        """Stop and free the native collector; the object is unusable afterwards."""
+        """Stop and free the native collector; the object is unusable afterwards. (The
+        collector of a :class:`~finmon.Runtime` is freed by the runtime's ``stop``.)"""
         with self._lock:
             handle, self._handle = self._handle, None
         if handle is None:
             return
-        _native.hot.finmon_events_close(handle)
+        if self._owned:
+            _native.hot.finmon_events_close(handle)
         if self._pump is not None:
-            self._pump.stop()
+            self._pump.stop()  # what is queued is still logged
             self._pump = None
-        _native.blocking.finmon_collector_free(handle)
+        if self._owned:
+            _native.blocking.finmon_collector_free(handle)
 
     def __enter__(self) -> MetricsCollector:
         return self
@@ -359,9 +406,11 @@ class MetricsCollector:
         N from the config, default 10), ``strategy_sharpe_ratio`` and ``strategy_max_drawdown``
         (when given), ``loop_iteration``, and moves ``champion_staleness_iterations`` on.
 
-        Raises :class:`~finmon.InvalidArgumentError` (a ValueError), changing nothing, for an
-        iteration below 0 or before the last one recorded, a negative or non-finite
-        execution time, a NaN or infinite Sharpe ratio or drawdown.
+        A value it cannot use is skipped and counted (see the class documentation): a NaN or
+        infinite Sharpe ratio or drawdown is not set, a negative or non-finite execution
+        time not observed, a negative iteration leaves ``loop_iteration``; an iteration
+        before the last one recorded is a loop restart. With ``strict=True`` these raise
+        :class:`~finmon.InvalidArgumentError` (a ValueError) and change nothing.
 
         Example:
             >>> import finmon

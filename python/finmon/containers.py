@@ -170,6 +170,14 @@ class ContainerMonitor:
         if rc:
             _native.raise_last(rc)
 
+    @classmethod
+    def _attached(cls, collector: MetricsCollector, docker_client: Any = None) -> ContainerMonitor:
+        """The monitor a :class:`~finmon.Runtime` started, as it is (not reconfigured)."""
+        monitor = cls.__new__(cls)
+        monitor.collector = collector
+        monitor.docker_client = docker_client
+        return monitor
+
     # ---- hooks (never wait for the engine) -----------------------------------------
 
     def record_container_created(self, container_id: str) -> None:

@@ -32,12 +32,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import _args
-from .errors import FinmonError, InvalidArgumentError
+from .errors import FinmonError
 
 if TYPE_CHECKING:
     from .collector import MetricsCollector
 
-__all__ = ["Iteration"]
+__all__ = ["Iteration", "SkippedIteration"]
 
 
 class Iteration:
@@ -46,12 +46,10 @@ class Iteration:
     __slots__ = ("_collector", "iteration", "sharpe", "max_drawdown", "failed", "elapsed", "_start")
 
     def __init__(self, collector: MetricsCollector, iteration: int) -> None:
-        number = _args.int64(iteration, "iteration")
-        # Checked now, before the block runs, rather than only when the outcome is recorded.
-        if number < 0:
-            raise InvalidArgumentError(f"iteration must be >= 0, got {number}", -1)
+        # Types are checked now; values (a negative iteration) when the outcome is recorded,
+        # by the hooks' policy: skipped and counted, or refused by a strict collector.
         self._collector = collector
-        self.iteration = number
+        self.iteration = _args.int64(iteration, "iteration")
         self.sharpe: float | None = None
         self.max_drawdown: float | None = None
         self.failed = False
@@ -60,7 +58,9 @@ class Iteration:
         self._start = 0.0
 
     def result(self, sharpe: float | None = None, max_drawdown: float | None = None) -> None:
-        """Set the figures to record (finite numbers; None leaves a figure unreported).
+        """Set the figures to record (None leaves a figure unreported; a NaN or infinite
+        one is skipped and counted when the outcome is recorded, see
+        :class:`~finmon.MetricsCollector`).
 
         Example:
             >>> import finmon
@@ -70,8 +70,8 @@ class Iteration:
             ...     collector.get_sample_value("strategy_sharpe_ratio")
             0.8
         """
-        self.sharpe = _args.finite_or_none(sharpe, "sharpe")
-        self.max_drawdown = _args.finite_or_none(max_drawdown, "max_drawdown")
+        self.sharpe = None if sharpe is None else _args.real(sharpe, "sharpe")
+        self.max_drawdown = None if max_drawdown is None else _args.real(max_drawdown, "max_drawdown")
 
     def fail(self) -> None:
         """Record this iteration as a failure without raising.
@@ -104,3 +104,30 @@ class Iteration:
         except FinmonError as refused:
             # The block's own exception is the one the caller needs; keep ours as a note.
             error.add_note(f"finmon could not record this failed iteration: {refused}")
+
+
+class SkippedIteration(Iteration):
+    """What :meth:`finmon.Runtime.iteration` yields with ``monitoring.enabled: false``: the
+    same handle (``result``, ``fail``, ``elapsed``), timing the block and recording nothing.
+
+    Example:
+        >>> from finmon.iteration import SkippedIteration
+        >>> with SkippedIteration(3) as it:
+        ...     it.result(sharpe=1.2)
+        >>> it.sharpe, it.elapsed is not None
+        (1.2, True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = _args.int64(iteration, "iteration")
+        self.sharpe = None
+        self.max_drawdown = None
+        self.failed = False
+        self.elapsed = None
+        self._start = 0.0
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.elapsed = max(0.0, time.perf_counter() - self._start)

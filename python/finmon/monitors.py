@@ -43,8 +43,10 @@ class DiversityMonitor:
 
     Writes ``population_diversity``, ``unique_strategy_count``, ``population_size``,
     ``champion_staleness_iterations``, ``champion_updates_total`` and
-    ``champion_sharpe_ratio``. Every method refuses bad input with an
-    :class:`~finmon.InvalidArgumentError` (a ValueError) and changes nothing then.
+    ``champion_sharpe_ratio``. A value the hooks cannot use (NaN diversity, ``-inf`` for
+    "no champion yet", a negative count) is skipped and counted, the rest recorded (see
+    :class:`~finmon.MetricsCollector`); a strict collector raises
+    :class:`~finmon.InvalidArgumentError` instead.
     """
 
     def __init__(self, collector: MetricsCollector) -> None:
@@ -54,7 +56,8 @@ class DiversityMonitor:
         """Record the population's diversity at ``iteration``.
 
         ``diversity`` in [0, 1] (e.g. from :func:`finmon.diversity.compute`),
-        ``0 <= unique_count <= total_count``; iterations must not go backwards.
+        ``0 <= unique_count <= total_count``; an iteration before the last one recorded is
+        a loop restart.
 
         Example:
             >>> import finmon

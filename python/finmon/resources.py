@@ -49,8 +49,10 @@ _StrPath = Union[str, "os.PathLike[str]"]
 class SystemStats:
     """One sample of the host, in the original design's units.
 
-    Sizes are GiB (bytes / 1024**3), percentages 0..100. A figure the sample could not
-    read is None, and so is ``cpu_percent`` on the very first sample (no interval yet).
+    ``timestamp`` is an ISO 8601 string in UTC (``2026-11-29T13:45:12.123456+00:00``), as
+    the design types it. Sizes are GiB (bytes / 1024**3), percentages 0..100. A figure the
+    sample could not read is None, and so is ``cpu_percent`` on the very first sample (no
+    interval yet).
 
     Example:
         >>> import finmon
@@ -60,7 +62,7 @@ class SystemStats:
         ['cpu_percent', 'disk_percent', 'disk_used_gb']
     """
 
-    timestamp: datetime
+    timestamp: str
     memory_used_gb: float | None
     memory_total_gb: float | None
     memory_percent: float | None
@@ -69,7 +71,7 @@ class SystemStats:
     disk_percent: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as JSON-ready values (the timestamp in ISO 8601, UTC).
+        """The fields as JSON-ready values.
 
         Example:
             >>> import json, finmon
@@ -79,7 +81,7 @@ class SystemStats:
             True
         """
         return {
-            "timestamp": self.timestamp.isoformat(),
+            "timestamp": self.timestamp,
             "memory_used_gb": self.memory_used_gb,
             "memory_total_gb": self.memory_total_gb,
             "memory_percent": self.memory_percent,
@@ -96,7 +98,7 @@ class SystemStats:
             return None if value is None else value / _GIB
 
         return cls(
-            timestamp=datetime.fromtimestamp(stats["timestamp"], tz=timezone.utc),
+            timestamp=datetime.fromtimestamp(stats["timestamp"], tz=timezone.utc).isoformat(),
             memory_used_gb=gib("memory_used_bytes"),
             memory_total_gb=gib("memory_total_bytes"),
             memory_percent=stats.get("memory_percent"),
@@ -145,6 +147,15 @@ class ResourceMonitor:
         _native.check(_native.hot.finmon_resource_configure(
             collector._live_handle(), self._disk_path, self._proc_root, window))
 
+    @classmethod
+    def _attached(cls, collector: MetricsCollector, disk_path: _StrPath) -> ResourceMonitor:
+        """The monitor a :class:`~finmon.Runtime` started, as it is (not reconfigured)."""
+        monitor = cls.__new__(cls)
+        monitor.collector = collector
+        monitor._disk_path = _path(disk_path, "disk_path")
+        monitor._proc_root = None
+        return monitor
+
     def start_monitoring(self, interval_seconds: float = 5.0) -> ResourceMonitor:
         """Sample now and every ``interval_seconds`` (0.01 to 86400) on the library's threads.
 
@@ -192,6 +203,21 @@ class ResourceMonitor:
         out = c_void_p()
         _native.check(_native.blocking.finmon_resource_sample_now(self.collector._live_handle(), ctypes.byref(out)))
         return _decode(_native.take_string(out))
+
+    def _record_system_metrics(self) -> None:
+        """Take one sample now and record it (the design's internal step of each interval):
+        the ``system_*`` and ``process_*`` metrics are updated before this returns. Reads
+        ``proc_root`` when one was given, so a test can point it at a fixture
+        (:func:`finmon.testing.proc_root`) instead of mocking psutil.
+
+        Example:
+            >>> import finmon
+            >>> with finmon.MetricsCollector() as collector:
+            ...     finmon.ResourceMonitor(collector)._record_system_metrics()
+            ...     collector.get_sample_value("system_memory_total_bytes") > 0
+            True
+        """
+        self.sample_now()
 
     def get_current_stats(self) -> dict[str, Any]:
         """The newest sample as a dict (sampling once if there is none yet).

@@ -1,54 +1,82 @@
-"""``finmon.start``: one call that wires everything from ``monitoring_config.yaml``.
+"""``finmon.start``: one call that starts everything ``monitoring_config.yaml`` enables.
 
-It creates the collector, starts the exporter, the resource sampler, the container
-monitor's polling and the alert evaluation as the config says, and returns a
-:class:`Monitoring` whose hooks the loop calls and whose :meth:`Monitoring.stop` joins
-every thread and writes the final record. With ``monitoring.enabled: false`` every hook
-is a cheap no-op and nothing starts.
+The wiring is the library's (``finmon_runtime_start``): it reads the file, starts the
+exporter, the resource sampler, the container monitor's polling, the alert evaluation
+and arms the final record, on its own threads. This module is a thin wrapper: it passes
+the path and the caller's overrides across once, and returns a :class:`Runtime` whose
+hooks the loop calls and whose :meth:`Runtime.stop` joins every thread and writes the
+final record. With ``monitoring.enabled: false`` nothing starts and every hook is a cheap
+no-op (``with runtime.iteration(i) as it: it.result(...)`` included).
 
 Example:
     >>> import finmon
-    >>> monitoring = finmon.start(None, port=0, final_export=False)
-    >>> monitoring.record_iteration(1, True, 0.25, sharpe=1.1)
-    >>> monitoring.collector.get_sample_value("strategy_success_total")
+    >>> runtime = finmon.start(None, port=0, final_export=False)
+    >>> runtime.record_iteration(1, True, 0.25, sharpe=1.1)
+    >>> runtime.collector.get_sample_value("strategy_success_total")
     1.0
-    >>> monitoring.stop()
+    >>> runtime.stop()
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
+from ctypes import c_int, c_void_p
 from types import TracebackType
 from typing import Any
 
+from . import _native
 from .alerts import AlertManager
 from .collector import MetricsCollector
 from .config import MonitoringConfig
-from .containers import ContainerMonitor
-from .iteration import Iteration
+from .containers import ContainerMonitor, endpoint_of
+from .iteration import Iteration, SkippedIteration
 from .monitors import DiversityMonitor
 from .resources import ResourceMonitor
 
-__all__ = ["Monitoring", "start"]
+__all__ = ["Runtime", "start"]
 
 
-class Monitoring:
-    """A running finmon, wired from a config. Use :func:`start` to make one."""
+class Runtime:
+    """A running finmon, wired from a config by the library. Use :func:`start` to make one.
 
-    def __init__(self, config: MonitoringConfig, collector: MetricsCollector | None, *,
+    ``collector`` is the :class:`MetricsCollector` it records into (None when
+    ``monitoring.enabled`` is false); ``diversity``, ``resources``, ``containers`` and
+    ``alerts`` are the design's monitors over it, None when their section is disabled.
+    """
+
+    def __init__(self, handle: int, config: MonitoringConfig, collector: MetricsCollector | None,
                  docker_client: Any = None) -> None:
+        self._handle: int | None = handle
         self.config = config
-        self.enabled = config.monitoring.enabled
+        self.enabled = collector is not None
         self.collector = collector
         self.diversity: DiversityMonitor | None = None
         self.resources: ResourceMonitor | None = None
         self.containers: ContainerMonitor | None = None
         self.alerts: AlertManager | None = None
-        self.port: int | None = None
-        self._docker_client = docker_client
-        self._stopped = False
+        if collector is not None:
+            settings = config.monitoring
+            if settings.diversity_monitor.enabled:
+                self.diversity = DiversityMonitor(collector)
+            if settings.resource_monitor.enabled:
+                self.resources = ResourceMonitor._attached(collector, settings.resource_monitor.disk_path)
+            if settings.container_monitor.enabled:
+                self.containers = ContainerMonitor._attached(collector, docker_client)
+            self.alerts = AlertManager._attached(collector, config)
+
+    @property
+    def port(self) -> int | None:
+        """The port the exporter serves; None while it waits for a busy port, or when it is off."""
+        if self._handle is None:
+            return None
+        out = c_int(-1)
+        _native.check(_native.hot.finmon_runtime_port(self._handle, ctypes.byref(out)))
+        return out.value if out.value >= 0 else None
 
     # ---- hooks: each is a no-op when monitoring is disabled -------------------------
 
@@ -58,10 +86,11 @@ class Monitoring:
         if self.collector is not None:
             self.collector.record_iteration(iteration, success, execution_time_seconds, sharpe, max_drawdown)
 
-    def iteration(self, iteration: int) -> Iteration | nullcontext[None]:
-        """See :meth:`MetricsCollector.iteration`; a do-nothing context when disabled."""
+    def iteration(self, iteration: int) -> Iteration:
+        """See :meth:`MetricsCollector.iteration`; when disabled, a handle that times the
+        block and records nothing, with the same ``result`` and ``fail``."""
         if self.collector is None:
-            return nullcontext()
+            return SkippedIteration(iteration)
         return self.collector.iteration(iteration)
 
     def record_diversity(self, iteration: int, diversity: float, unique_count: int, total_count: int) -> None:
@@ -101,86 +130,83 @@ class Monitoring:
     # ---- lifecycle ---------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop every thread, write the final record (when configured), free the library."""
-        if self._stopped:
-            return
-        self._stopped = True
-        if self.collector is None:
+        """Stop every thread, write the final record (when configured), free the library's
+        runtime. Stopping twice is harmless."""
+        handle, self._handle = self._handle, None
+        if handle is None:
             return
         try:
-            self.collector.stop()
+            _native.check(_native.blocking.finmon_runtime_stop(handle))
         finally:
-            if self.alerts is not None:
-                self.alerts.close()
-            self.collector.close()
+            if self.collector is not None:
+                self.collector.close()  # borrowed: stops its event pump, leaves the handle
+            _native.blocking.finmon_runtime_free(handle)
 
-    def __enter__(self) -> Monitoring:
+    def __enter__(self) -> Runtime:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.stop()
 
+    def __del__(self) -> None:
+        try:
+            self.stop()
+        except Exception:
+            pass
+
 
 def start(config_path: str | os.PathLike[str] | None = "config/monitoring_config.yaml", *,
           docker_client: Any = None, port: int | None = None, final_export: bool = True,
-          disk_path: str | None = None, enable_containers: bool | None = None) -> Monitoring:
+          disk_path: str | None = None, enable_containers: bool | None = None,
+          strict: bool | None = None) -> Runtime:
     """Start finmon as ``config_path`` says (None: the built-in defaults).
 
-    ``port`` overrides ``monitoring.prometheus.port`` (0 picks a free port; the bound one
-    is ``.port``); ``docker_client`` (a docker-py client) gives the container monitor its
-    engine; ``final_export=False`` skips the final record at stop; ``enable_containers``
-    overrides ``container_monitor.enabled`` (for a loop that runs without an engine).
+    The keyword arguments override the file: ``port`` its ``monitoring.prometheus.port``
+    (0 picks a free port; the bound one is ``.port``), ``docker_client`` (a docker-py
+    client) its ``container_monitor.docker_host``, ``final_export=False`` its
+    ``export.enabled``, ``disk_path`` its ``resource_monitor.disk_path``,
+    ``enable_containers`` its ``container_monitor.enabled`` (for a loop that runs without
+    an engine), ``strict`` its ``monitoring.strict``. The library checks them like the
+    file's values.
     """
-    config = MonitoringConfig.defaults() if config_path is None else MonitoringConfig.from_yaml(config_path)
-    if not config.monitoring.enabled:
-        return Monitoring(config, None)
-    collector = MetricsCollector()
-    monitoring = Monitoring(config, collector, docker_client=docker_client)
+    overrides: dict[str, Any] = {}
+    for key, value in (("monitoring.prometheus.port", port),
+                       ("monitoring.container_monitor.docker_host", endpoint_of(docker_client)),
+                       ("monitoring.resource_monitor.disk_path", disk_path),
+                       ("monitoring.container_monitor.enabled", enable_containers),
+                       ("monitoring.strict", strict)):
+        if value is not None:
+            overrides[key] = value
+    if not final_export:
+        overrides["monitoring.export.enabled"] = False
+    path = None if config_path is None else _native.encode(os.fspath(config_path), "config_path")
+    out = c_void_p()
+    _native.check(_native.blocking.finmon_runtime_start(
+        path, _native.encode(json.dumps(overrides), "overrides"), ctypes.byref(out)))
+    handle = out.value or 0
     try:
-        _wire(monitoring, config, collector, docker_client, port, final_export, disk_path,
-              settings_enabled(config.monitoring.container_monitor.enabled, enable_containers))
+        text = c_void_p()
+        _native.check(_native.hot.finmon_runtime_config(handle, ctypes.byref(text)))
+        collector_handle = c_void_p()
+        _native.check(_native.hot.finmon_runtime_collector(handle, ctypes.byref(collector_handle)))
+        # With a collector the library's event queue carries the config's warnings to the
+        # `finmon` logger; without one nothing would, so they are logged here.
+        config = MonitoringConfig.from_json(_native.take_string(text), log_warnings=not collector_handle.value)
+        collector = None
+        if collector_handle.value:
+            collector = MetricsCollector._borrowed(collector_handle.value)
+            export = config.monitoring.export
+            if export.enabled:
+                collector._final = (export.directory, export.final_metrics_path, export.prometheus_snapshot_path)
+        return Runtime(handle, config, collector, docker_client)
     except BaseException:
-        monitoring.stop()
+        _native.blocking.finmon_runtime_free(handle)
         raise
-    return monitoring
 
 
-def settings_enabled(configured: bool, override: bool | None) -> bool:
-    """The config's switch unless the caller overrides it."""
-    return configured if override is None else override
-
-
-def _wire(monitoring: Monitoring, config: MonitoringConfig, collector: MetricsCollector, docker_client: Any,
-          port: int | None, final_export: bool, disk_path: str | None, containers_enabled: bool) -> None:
-    settings = config.monitoring
-    collector.configure_loop(success_window=settings.alerts.success_rate.window_iterations,
-                             history_size=settings.diversity_monitor.history_size)
-    export = settings.export
-    if final_export and export.enabled:
-        collector.configure_final_export(export.directory, export.final_metrics_path, export.prometheus_snapshot_path)
-    if settings.prometheus.enabled:
-        monitoring.port = collector.start_http_server(
-            port=settings.prometheus.port if port is None else port, addr=settings.prometheus.address,
-            retry_interval=settings.prometheus.retry_interval)
-    if settings.diversity_monitor.enabled:
-        monitoring.diversity = DiversityMonitor(collector)
-    if settings.resource_monitor.enabled:
-        resources = ResourceMonitor(collector, disk_path=disk_path or settings.resource_monitor.disk_path,
-                                    rss_growth_window_seconds=settings.resource_monitor.rss_growth_window)
-        resources.start_monitoring(interval_seconds=settings.resource_monitor.collection_interval)
-        monitoring.resources = resources
-    if containers_enabled:
-        cm = settings.container_monitor
-        containers = ContainerMonitor(
-            collector, docker_client, docker_host=cm.docker_host, label=cm.label,
-            orphan_statuses=tuple(cm.orphan_statuses), request_timeout=cm.request_timeout,
-            orphan_threshold=settings.alerts.orphaned_containers.threshold,
-            auto_cleanup=settings.alerts.orphaned_containers.auto_cleanup)
-        containers.start_polling(interval_seconds=cm.stats_collection_interval)
-        monitoring.containers = containers
-    if settings.alerts.enabled:
-        alerts = AlertManager(config, collector)
-        alerts.start()
-        monitoring.alerts = alerts
-
+def __getattr__(name: str) -> Any:
+    if name == "Monitoring":
+        warnings.warn("finmon.Monitoring is now finmon.Runtime", DeprecationWarning, stacklevel=2)
+        return Runtime
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

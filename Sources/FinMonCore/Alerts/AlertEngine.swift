@@ -67,15 +67,36 @@ public struct AlertEngine: Sendable {
     }
 
     private mutating func fire(_ rule: AlertRule, _ reading: AlertRule.Reading, _ snapshot: AlertSnapshot, _ now: AlertTime) -> AlertEvent {
-        let event = AlertEvent(
+        let event = Self.firing(rule, reading, snapshot, now)
+        activate(event)
+        return event
+    }
+
+    private static func firing(_ rule: AlertRule, _ reading: AlertRule.Reading, _ snapshot: AlertSnapshot, _ now: AlertTime) -> AlertEvent {
+        AlertEvent(
             alertType: rule.type, severity: rule.severity, status: .firing,
             message: rule.message(value: reading.value, status: .firing),
             currentValue: reading.value, thresholdValue: rule.threshold,
             epochSeconds: now.epochSeconds, startsAtEpochSeconds: now.epochSeconds,
             iterationContext: snapshot.iteration)
-        states[rule.type] = .firing(event)
-        triggered[rule.type] &+= 1
-        return event
+    }
+
+    /// The firing event `type`'s rule raises for `snapshot` now, whatever the alert's state
+    /// and `for` duration (the original design's `_check_*` methods); nil when the
+    /// condition does not hold, its signal is missing, or the type has no rule (alerts
+    /// disabled). Changes nothing.
+    public func check(_ type: AlertType, _ snapshot: AlertSnapshot, now: AlertTime = .now()) -> AlertEvent? {
+        guard let rule = rules.first(where: { $0.type == type }), let reading = rule.evaluate(snapshot),
+              reading.breached else { return nil }
+        return Self.firing(rule, reading, snapshot, now)
+    }
+
+    /// Marks `event`'s alert firing since the event and counts it (the design's
+    /// `_trigger_alert`): later evaluations do not fire it again while its condition holds,
+    /// and resolve it when the condition clears.
+    public mutating func activate(_ event: AlertEvent) {
+        states[event.alertType] = .firing(event)
+        triggered[event.alertType] &+= 1
     }
 
     /// The firing event of every alert that is firing now, in `AlertType.allCases` order.

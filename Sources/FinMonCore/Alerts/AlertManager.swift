@@ -164,26 +164,56 @@ public final class AlertManager: Sendable {
         let happened = try core.withLock { core throws(AlertManagerError) -> [AlertEvent] in
             guard core.config != nil else { throw .notConfigured }
             let happened = core.engine.evaluate(snapshot(core), now: now)
-            guard !happened.isEmpty else { return [] }
-            // All of it under the lock, so two evaluations racing cannot leave alert_active
-            // or the receivers showing an older event after a newer one.
-            writeLog(happened, &core)
-            for event in happened {
-                switch event.status {
-                case .firing:
-                    triggered.child([event.alertType.rawValue]).inc()
-                    active.child([event.alertType.rawValue]).set(1)
-                case .resolved:
-                    active.child([event.alertType.rawValue]).set(0)
-                }
-                events.push(RuntimeEvent(
-                    level: Self.level(of: event), logger: "finmon.alerts", message: event.message, json: event.jsonLine()))
-            }
-            dispatcher.enqueue(happened)
+            publish(happened, &core)
             return happened
         }
         if !happened.isEmpty { dispatcher.kick() }
         return happened
+    }
+
+    /// The alert `type`'s rule would raise for the current signals, ignoring whether it is
+    /// already firing and its `for` duration; nil when its condition does not hold. No
+    /// state changes, nothing is logged or sent (the design's `_check_*` methods).
+    /// - Throws: `AlertManagerError.notConfigured` before `configure`.
+    public func check(_ type: AlertType, now: AlertTime = .now()) throws(AlertManagerError) -> AlertEvent? {
+        try core.withLock { core throws(AlertManagerError) -> AlertEvent? in
+            guard core.config != nil else { throw .notConfigured }
+            return core.engine.check(type, snapshot(core), now: now)
+        }
+    }
+
+    /// Fires `event` as an evaluation would (the design's `_trigger_alert`): the alert is
+    /// firing from now on (resolved by a later evaluation once its condition clears),
+    /// appended to the alert log, counted in `alerts_triggered_total`, logged on
+    /// `finmon.alerts` and sent to the receivers.
+    /// - Throws: `AlertManagerError.notConfigured` before `configure`.
+    public func trigger(_ event: AlertEvent) throws(AlertManagerError) {
+        try core.withLock { core throws(AlertManagerError) in
+            guard core.config != nil else { throw .notConfigured }
+            core.engine.activate(event)
+            publish([event], &core)
+        }
+        dispatcher.kick()
+    }
+
+    /// Logs, counts, reports and queues events for delivery. All of it under the lock, so
+    /// two evaluations racing cannot leave alert_active or the receivers showing an older
+    /// event after a newer one.
+    private func publish(_ happened: [AlertEvent], _ core: inout Core) {
+        guard !happened.isEmpty else { return }
+        writeLog(happened, &core)
+        for event in happened {
+            switch event.status {
+            case .firing:
+                triggered.child([event.alertType.rawValue]).inc()
+                active.child([event.alertType.rawValue]).set(1)
+            case .resolved:
+                active.child([event.alertType.rawValue]).set(0)
+            }
+            events.push(RuntimeEvent(
+                level: Self.level(of: event), logger: "finmon.alerts", message: event.message, json: event.jsonLine()))
+        }
+        dispatcher.enqueue(happened)
     }
 
     private func writeLog(_ happened: [AlertEvent], _ core: inout Core) {

@@ -48,9 +48,12 @@ public final class MetricsExporter: Sendable {
     public var status: Status { state.withLock { $0.status } }
 
     /// Binds and returns the port served, or nil when the port is busy (degraded mode).
+    /// The exposition is served at `metricsPath` (`monitoring.prometheus.metrics_path`).
     /// Call from a thread that is not the event loop's.
     @discardableResult
-    public func start(host: String, port: Int, retryInterval: TimeAmount = .seconds(5)) throws -> Int? {
+    public func start(
+        host: String, port: Int, retryInterval: TimeAmount = .seconds(5), metricsPath: String = "/metrics"
+    ) throws -> Int? {
         guard (0...65_535).contains(port) else {
             throw StartError.invalidAddress("\(host):\(port)", "port must be in 0...65535")
         }
@@ -66,7 +69,8 @@ public final class MetricsExporter: Sendable {
             state.status = .degraded(reason: "starting")
             return state.generation
         }
-        return try bind(address, generation: generation, retryInterval: retryInterval, firstAttempt: true).wait()
+        return try bind(address, generation: generation, retryInterval: retryInterval, metricsPath: metricsPath,
+                        firstAttempt: true).wait()
     }
 
     public func stop() {
@@ -90,7 +94,9 @@ public final class MetricsExporter: Sendable {
         }
     }
 
-    private func bind(_ address: SocketAddress, generation: Int, retryInterval: TimeAmount, firstAttempt: Bool) -> EventLoopFuture<Int?> {
+    private func bind(
+        _ address: SocketAddress, generation: Int, retryInterval: TimeAmount, metricsPath: String, firstAttempt: Bool
+    ) -> EventLoopFuture<Int?> {
         let registry = self.registry
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 256)
@@ -99,7 +105,8 @@ public final class MetricsExporter: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(registry: registry))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(registry: registry, metricsPath: metricsPath))
                 }
             }
         return bootstrap.bind(to: address).map { channel -> Int? in
@@ -129,7 +136,8 @@ public final class MetricsExporter: Sendable {
                 guard state.generation == generation else { return false }
                 state.status = .degraded(reason: "port \(address.port ?? 0) in use")
                 state.retry = self.eventLoop.scheduleTask(in: retryInterval) {
-                    _ = self.bind(address, generation: generation, retryInterval: retryInterval, firstAttempt: false)
+                    _ = self.bind(address, generation: generation, retryInterval: retryInterval,
+                                  metricsPath: metricsPath, firstAttempt: false)
                 }
                 return true
             }

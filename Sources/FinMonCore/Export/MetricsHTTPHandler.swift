@@ -1,17 +1,20 @@
 import NIOCore
 import NIOHTTP1
 
-/// Serves `/metrics` and `/healthz` on one HTTP/1.1 connection (keep-alive is handled by
-/// NIO's server pipeline; this handler answers one request at a time).
+/// Serves the exposition at `metricsPath` (`/metrics` unless the config says otherwise)
+/// and `/healthz` on one HTTP/1.1 connection (keep-alive is handled by NIO's server
+/// pipeline; this handler answers one request at a time).
 final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: MetricsRegistry
+    private let metricsPath: String
     private var head: HTTPRequestHead?
 
-    init(registry: MetricsRegistry) {
+    init(registry: MetricsRegistry, metricsPath: String = "/metrics") {
         self.registry = registry
+        self.metricsPath = metricsPath
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -36,7 +39,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         switch path {
-        case "/metrics":
+        case metricsPath:
             let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
             let body = TextExposition.render(registry, format: format)
             if Gzip.accepted(by: request.headers.first(name: "Accept-Encoding")), let zipped = Gzip.compress(body) {
@@ -50,10 +53,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             send(.ok, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8), request: request, context: context)
         case "/":
             send(.ok, contentType: "text/plain; charset=utf-8",
-                 body: Array("finmon exporter\n/metrics  Prometheus metrics\n/healthz  liveness\n".utf8),
+                 body: Array("finmon exporter\n\(metricsPath)  Prometheus metrics\n/healthz  liveness\n".utf8),
                  request: request, context: context)
         default:
-            send(.notFound, contentType: "text/plain; charset=utf-8", body: Array("not found; try /metrics\n".utf8),
+            send(.notFound, contentType: "text/plain; charset=utf-8", body: Array("not found; try \(metricsPath)\n".utf8),
                  request: request, context: context)
         }
     }

@@ -51,6 +51,7 @@ public struct MetricsCatalog: Sendable {
     public let alertNotificationsTotal: LabeledMetric<Counter>
     // finmon's own health
     public let collectionErrorsTotal: LabeledMetric<Counter>
+    public let rejectedValuesTotal: LabeledMetric<Counter>
 
     public init(registry r: MetricsRegistry) throws(MetricsError) {
         systemMemoryUsageBytes = try Self.metric(r, name: "system_memory_usage_bytes",
@@ -133,6 +134,8 @@ public struct MetricsCatalog: Sendable {
             help: "Alert notifications sent, by receiver and result.", labelNames: ["receiver", "result"])
         collectionErrorsTotal = try Self.labeled(r, name: "finmon_collection_errors_total",
             help: "Samples finmon could not collect, by collector.", labelNames: ["collector"])
+        rejectedValuesTotal = try Self.labeled(r, name: "finmon_rejected_values_total",
+            help: "Values a loop hook could not use and skipped, by hook and reason.", labelNames: ["hook", "reason"])
     }
 
     /// Registers an unlabeled family of the kind the property declares.

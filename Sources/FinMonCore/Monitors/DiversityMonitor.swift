@@ -38,6 +38,12 @@ public final class DiversityMonitor: Sendable {
         /// The newest iteration seen on any stream.
         var currentIteration: Int?
 
+        mutating func restart(at iteration: Int) {
+            diversity.restart(at: iteration)
+            if firstIteration != nil { firstIteration = iteration }
+            currentIteration = iteration
+        }
+
         mutating func note(_ iteration: Int) {
             firstIteration = min(firstIteration ?? iteration, iteration)
             currentIteration = max(currentIteration ?? iteration, iteration)
@@ -93,15 +99,35 @@ public final class DiversityMonitor: Sendable {
         iteration: Int, diversity: Double, uniqueCount: Int, totalCount: Int
     ) throws(DiversityInputError) {
         try inner.withLock { inner throws(DiversityInputError) in
-            try inner.diversity.recordDiversity(
-                iteration: iteration, diversity: diversity, uniqueCount: uniqueCount, totalCount: totalCount
-            )
-            inner.note(iteration)
-            metrics.populationDiversity.set(diversity)
-            metrics.uniqueStrategyCount.set(Double(uniqueCount))
-            metrics.populationSize.set(Double(totalCount))
-            publishStaleness(inner)
+            let (record, refused) = inner.diversity.usable(
+                iteration: iteration, diversity: diversity, uniqueCount: uniqueCount, totalCount: totalCount)
+            if let first = refused.first { throw first }
+            publish(record, &inner)
         }
+    }
+
+    /// Records what it can of a diversity record and returns what it refused (the hooks'
+    /// policy): a refused diversity is not written, refused counts leave their gauges, an
+    /// iteration before the last is a restart (see `restart(at:)`).
+    public func recordDiversitySkippingRefused(
+        iteration: Int, diversity: Double, uniqueCount: Int, totalCount: Int
+    ) -> (DiversityState.DiversityRecord, [DiversityInputError]) {
+        inner.withLock { inner in
+            let (record, refused) = inner.diversity.usable(
+                iteration: iteration, diversity: diversity, uniqueCount: uniqueCount, totalCount: totalCount)
+            publish(record, &inner)
+            return (record, refused)
+        }
+    }
+
+    private func publish(_ record: DiversityState.DiversityRecord, _ inner: inout Inner) {
+        if record.restart, let iteration = record.iteration { inner.restart(at: iteration) }
+        inner.diversity.record(record)
+        if let iteration = record.iteration { inner.note(iteration) }
+        if let diversity = record.diversity { metrics.populationDiversity.set(diversity) }
+        if let unique = record.uniqueCount { metrics.uniqueStrategyCount.set(Double(unique)) }
+        if let total = record.totalCount { metrics.populationSize.set(Double(total)) }
+        publishStaleness(inner)
     }
 
     /// Records a new champion and updates `champion_updates_total`, `champion_sharpe_ratio`
@@ -110,10 +136,42 @@ public final class DiversityMonitor: Sendable {
     /// - Throws: `DiversityInputError` (see `DiversityState.recordChampionUpdate`); nothing changes then.
     public func recordChampionUpdate(iteration: Int, oldSharpe: Double?, newSharpe: Double) throws(DiversityInputError) {
         try inner.withLock { inner throws(DiversityInputError) in
-            try inner.diversity.recordChampionUpdate(iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
-            inner.note(iteration)
-            metrics.championUpdatesTotal.inc()
-            metrics.championSharpeRatio.set(newSharpe)
+            let (record, refused) = inner.diversity.usableChampion(
+                iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
+            if let first = refused.first { throw first }
+            publish(record, &inner)
+        }
+    }
+
+    /// Records what it can of a champion update and returns what it refused (the hooks'
+    /// policy): the update counts; a refused new Sharpe ratio leaves `champion_sharpe_ratio`,
+    /// a refused old one is read as "no previous champion", a negative iteration leaves the
+    /// staleness reference, an iteration before the last is a restart.
+    public func recordChampionUpdateSkippingRefused(
+        iteration: Int, oldSharpe: Double?, newSharpe: Double
+    ) -> (DiversityState.ChampionRecord, [DiversityInputError]) {
+        inner.withLock { inner in
+            let (record, refused) = inner.diversity.usableChampion(
+                iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
+            publish(record, &inner)
+            return (record, refused)
+        }
+    }
+
+    private func publish(_ record: DiversityState.ChampionRecord, _ inner: inout Inner) {
+        if record.restart, let iteration = record.iteration { inner.restart(at: iteration) }
+        inner.diversity.record(record)
+        if let iteration = record.iteration { inner.note(iteration) }
+        metrics.championUpdatesTotal.inc()
+        if let sharpe = record.newSharpe { metrics.championSharpeRatio.set(sharpe) }
+        publishStaleness(inner)
+    }
+
+    /// A loop restart at `iteration`, seen by this or another hook: staleness counts from
+    /// here (0 now), and records from `iteration` on are accepted again.
+    public func restart(at iteration: Int) {
+        inner.withLock { inner in
+            inner.restart(at: iteration)
             publishStaleness(inner)
         }
     }

@@ -43,17 +43,39 @@ public enum DiversityInputError: Error, Equatable, Sendable, CustomStringConvert
 public struct DiversityState: Sendable, Equatable {
     public static let defaultHistoryCapacity = 1000
 
-    /// One `recordDiversity` call.
+    /// One `recordDiversity` call. A count is nil when the hook refused it (see `usable`).
     public struct Sample: Sendable, Equatable {
         public let iteration: Int
         public let diversity: Double
-        public let uniqueCount: Int
-        public let totalCount: Int
+        public let uniqueCount: Int?
+        public let totalCount: Int?
 
         /// `uniqueCount / totalCount`, or nil for an empty population (no meaningful ratio).
         public var uniqueFraction: Double? {
-            totalCount > 0 ? Double(uniqueCount) / Double(totalCount) : nil
+            guard let uniqueCount, let totalCount, totalCount > 0 else { return nil }
+            return Double(uniqueCount) / Double(totalCount)
         }
+    }
+
+    /// The part of one `recordDiversity` call that can be recorded; nil fields were refused.
+    public struct DiversityRecord: Sendable, Equatable {
+        /// nil for a negative iteration: nothing goes into the history then.
+        public var iteration: Int?
+        public var diversity: Double?
+        public var uniqueCount: Int?
+        public var totalCount: Int?
+        /// The iteration is before the last one recorded: a loop restart.
+        public var restart = false
+    }
+
+    /// The part of one `recordChampionUpdate` call that can be recorded.
+    public struct ChampionRecord: Sendable, Equatable {
+        /// nil for a negative iteration: the update counts, staleness keeps its reference.
+        public var iteration: Int?
+        public var oldSharpe: Double?
+        /// nil when not finite: the update counts, the champion's Sharpe ratio stays.
+        public var newSharpe: Double?
+        public var restart = false
     }
 
     /// The newest samples, oldest -> newest, at most `historyCapacity` of them.
@@ -63,6 +85,8 @@ public struct DiversityState: Sendable, Equatable {
     /// The iteration of the first diversity sample; the staleness reference before any
     /// champion update.
     public private(set) var firstIteration: Int?
+    /// The iteration of the last diversity record (or of a restart): the next one may not be before it.
+    public private(set) var lastDiversityIteration: Int?
 
     public private(set) var lastChampionUpdateIteration: Int?
     public private(set) var championUpdateCount = 0
@@ -99,24 +123,49 @@ public struct DiversityState: Sendable, Equatable {
         uniqueCount: Int,
         totalCount: Int
     ) throws(DiversityInputError) {
-        guard iteration >= 0 else { throw .negativeIteration(iteration) }
-        if let last = latestIteration, iteration < last {
-            throw .iterationWentBackwards(iteration: iteration, lastIteration: last)
-        }
-        // `>= 0 && <= 1` is false for NaN, so NaN is rejected here too.
-        guard diversity >= 0, diversity <= 1 else { throw .diversityOutOfRange(diversity) }
-        guard uniqueCount >= 0, totalCount >= 0 else {
-            throw .negativeCount(uniqueCount: uniqueCount, totalCount: totalCount)
-        }
-        guard uniqueCount <= totalCount else {
-            throw .uniqueExceedsTotal(uniqueCount: uniqueCount, totalCount: totalCount)
-        }
+        let (usable, refused) = usable(iteration: iteration, diversity: diversity, uniqueCount: uniqueCount,
+                                       totalCount: totalCount)
+        if let first = refused.first { throw first }
+        record(usable)
+    }
 
+    /// What of a diversity record can be kept: each refused value is left out (nil) with
+    /// its error; an iteration before the last one is kept, as a restart.
+    public func usable(
+        iteration: Int, diversity: Double, uniqueCount: Int, totalCount: Int
+    ) -> (DiversityRecord, [DiversityInputError]) {
+        var refused: [DiversityInputError] = []
+        var record = DiversityRecord()
+        if iteration < 0 {
+            refused.append(.negativeIteration(iteration))
+        } else {
+            if let last = lastDiversityIteration, iteration < last {
+                refused.append(.iterationWentBackwards(iteration: iteration, lastIteration: last))
+                record.restart = true
+            }
+            record.iteration = iteration
+        }
+        // `>= 0 && <= 1` is false for NaN, so NaN is refused here too.
+        if diversity >= 0, diversity <= 1 { record.diversity = diversity } else { refused.append(.diversityOutOfRange(diversity)) }
+        if uniqueCount < 0 || totalCount < 0 {
+            refused.append(.negativeCount(uniqueCount: uniqueCount, totalCount: totalCount))
+        } else if uniqueCount > totalCount {
+            refused.append(.uniqueExceedsTotal(uniqueCount: uniqueCount, totalCount: totalCount))
+        }
+        if totalCount >= 0 { record.totalCount = totalCount }
+        if uniqueCount >= 0, totalCount >= 0, uniqueCount <= totalCount { record.uniqueCount = uniqueCount }
+        return (record, refused)
+    }
+
+    /// Records what `usable` kept; never fails. The history takes a sample when both the
+    /// iteration and the diversity were kept.
+    public mutating func record(_ record: DiversityRecord) {
+        if record.restart, let iteration = record.iteration { restart(at: iteration) }
+        guard let iteration = record.iteration, let diversity = record.diversity else { return }
         history.append(Sample(
-            iteration: iteration, diversity: diversity,
-            uniqueCount: uniqueCount, totalCount: totalCount
-        ))
+            iteration: iteration, diversity: diversity, uniqueCount: record.uniqueCount, totalCount: record.totalCount))
         recordedCount = recordedCount == .max ? .max : recordedCount + 1
+        lastDiversityIteration = iteration
         if firstIteration == nil { firstIteration = iteration }
     }
 
@@ -130,17 +179,49 @@ public struct DiversityState: Sendable, Equatable {
         oldSharpe: Double?,
         newSharpe: Double
     ) throws(DiversityInputError) {
-        guard iteration >= 0 else { throw .negativeIteration(iteration) }
-        if let last = lastChampionUpdateIteration, iteration < last {
-            throw .iterationWentBackwards(iteration: iteration, lastIteration: last)
-        }
-        if let oldSharpe, !oldSharpe.isFinite { throw .nonFiniteSharpe(oldSharpe) }
-        guard newSharpe.isFinite else { throw .nonFiniteSharpe(newSharpe) }
+        let (usable, refused) = usableChampion(iteration: iteration, oldSharpe: oldSharpe, newSharpe: newSharpe)
+        if let first = refused.first { throw first }
+        record(usable)
+    }
 
-        lastChampionUpdateIteration = iteration
+    /// What of a champion update can be kept (see `usable` for the diversity stream).
+    public func usableChampion(
+        iteration: Int, oldSharpe: Double?, newSharpe: Double
+    ) -> (ChampionRecord, [DiversityInputError]) {
+        var refused: [DiversityInputError] = []
+        var record = ChampionRecord()
+        if iteration < 0 {
+            refused.append(.negativeIteration(iteration))
+        } else {
+            if let last = lastChampionUpdateIteration, iteration < last {
+                refused.append(.iterationWentBackwards(iteration: iteration, lastIteration: last))
+                record.restart = true
+            }
+            record.iteration = iteration
+        }
+        if let oldSharpe {
+            if oldSharpe.isFinite { record.oldSharpe = oldSharpe } else { refused.append(.nonFiniteSharpe(oldSharpe)) }
+        }
+        if newSharpe.isFinite { record.newSharpe = newSharpe } else { refused.append(.nonFiniteSharpe(newSharpe)) }
+        return (record, refused)
+    }
+
+    /// Records what `usableChampion` kept; never fails.
+    public mutating func record(_ record: ChampionRecord) {
+        if record.restart, let iteration = record.iteration { restart(at: iteration) }
+        if let iteration = record.iteration { lastChampionUpdateIteration = iteration }
         championUpdateCount = championUpdateCount == .max ? .max : championUpdateCount + 1
-        championSharpe = newSharpe
-        previousChampionSharpe = oldSharpe
+        if let newSharpe = record.newSharpe { championSharpe = newSharpe }
+        previousChampionSharpe = record.oldSharpe
+    }
+
+    /// A loop restart at `iteration` (its numbers started over): staleness is measured from
+    /// here (0 now, until the next champion update), and the next records may not be
+    /// before it. The history, the champion's Sharpe ratio and the counts are kept.
+    public mutating func restart(at iteration: Int) {
+        if lastChampionUpdateIteration != nil { lastChampionUpdateIteration = iteration }
+        if firstIteration != nil { firstIteration = iteration }
+        if lastDiversityIteration != nil { lastDiversityIteration = iteration }
     }
 
     /// Iterations since `lastUpdateIteration`: `max(0, currentIteration - lastUpdateIteration)`,

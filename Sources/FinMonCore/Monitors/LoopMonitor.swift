@@ -73,18 +73,44 @@ public final class LoopMonitor: Sendable {
         maxDrawdown: Double? = nil
     ) throws(LoopInputError) {
         try state.withLock { current throws(LoopInputError) in
-            try current.record(
-                iteration: iteration, success: success, executionSeconds: executionSeconds,
-                sharpe: sharpe, maxDrawdown: maxDrawdown
-            )
-            // The values were validated above (finite, not NaN): the histogram records it.
-            metrics.executionTimeSeconds.observe(executionSeconds)
-            (success ? metrics.strategySuccessTotal : metrics.strategyFailureTotal).inc()
-            if let rate = current.successRateSoFar { metrics.strategySuccessRate.set(rate) }
-            if let sharpe { metrics.strategySharpeRatio.set(sharpe) }
-            if let maxDrawdown { metrics.strategyMaxDrawdown.set(maxDrawdown) }
-            metrics.loopIteration.set(Double(iteration))
+            let (outcome, refused) = current.usable(
+                iteration: iteration, executionSeconds: executionSeconds, sharpe: sharpe, maxDrawdown: maxDrawdown)
+            if let first = refused.first { throw first }
+            publish(outcome, success: success, &current)
         }
+    }
+
+    /// Records what it can of one outcome and returns what it refused (the hooks' policy:
+    /// a bad value is skipped, never raised): a negative iteration counts the outcome
+    /// without moving `loop_iteration`; an iteration before the last is a restart (see
+    /// `LoopState.restart`); a refused time, Sharpe ratio or drawdown is not written.
+    public func recordIterationSkippingRefused(
+        iteration: Int, success: Bool, executionSeconds: Double, sharpe: Double?, maxDrawdown: Double?
+    ) -> (LoopOutcome, [LoopInputError]) {
+        state.withLock { current in
+            let (outcome, refused) = current.usable(
+                iteration: iteration, executionSeconds: executionSeconds, sharpe: sharpe, maxDrawdown: maxDrawdown)
+            publish(outcome, success: success, &current)
+            return (outcome, refused)
+        }
+    }
+
+    /// A restart seen by another hook: the success window starts over (see `LoopState.restart`).
+    public func restart() {
+        state.withLock { $0.restart() }
+    }
+
+    /// Folds the outcome into the state and writes the metrics, under the lock.
+    private func publish(_ outcome: LoopOutcome, success: Bool, _ current: inout LoopState) {
+        current.record(outcome, success: success)
+        // The writes cannot fail: the families' types are fixed by the catalog and the
+        // values were checked (finite, not NaN).
+        if let seconds = outcome.executionSeconds { metrics.executionTimeSeconds.observe(seconds) }
+        (success ? metrics.strategySuccessTotal : metrics.strategyFailureTotal).inc()
+        if let rate = current.successRateSoFar { metrics.strategySuccessRate.set(rate) }
+        if let sharpe = outcome.sharpe { metrics.strategySharpeRatio.set(sharpe) }
+        if let maxDrawdown = outcome.maxDrawdown { metrics.strategyMaxDrawdown.set(maxDrawdown) }
+        if let iteration = outcome.iteration { metrics.loopIteration.set(Double(iteration)) }
     }
 
     /// Success fraction over the full window, nil until it is full (the alert's reading).

@@ -97,17 +97,45 @@ public struct LoopState: Sendable, Equatable {
         sharpe: Double?,
         maxDrawdown: Double?
     ) throws(LoopInputError) {
-        guard iteration >= 0 else { throw .negativeIteration(iteration) }
-        if let lastIteration, iteration < lastIteration {
-            throw .iterationWentBackwards(iteration: iteration, lastIteration: lastIteration)
-        }
-        guard executionSeconds.isFinite, executionSeconds >= 0 else {
-            throw .invalidExecutionSeconds(executionSeconds)
-        }
-        if let sharpe, !sharpe.isFinite { throw .nonFiniteSharpe(sharpe) }
-        if let maxDrawdown, !maxDrawdown.isFinite { throw .nonFiniteMaxDrawdown(maxDrawdown) }
+        let (outcome, refused) = usable(
+            iteration: iteration, executionSeconds: executionSeconds, sharpe: sharpe, maxDrawdown: maxDrawdown)
+        if let first = refused.first { throw first }
+        record(outcome, success: success)
+    }
 
-        // Validation is complete; nothing below can fail.
+    /// What of one outcome can be recorded: each value the rules refuse is left out
+    /// (nil), with its error; an iteration before the last one is kept, as a restart.
+    public func usable(
+        iteration: Int, executionSeconds: Double, sharpe: Double?, maxDrawdown: Double?
+    ) -> (LoopOutcome, [LoopInputError]) {
+        var refused: [LoopInputError] = []
+        var outcome = LoopOutcome()
+        if iteration < 0 {
+            refused.append(.negativeIteration(iteration))
+        } else {
+            if let lastIteration, iteration < lastIteration {
+                refused.append(.iterationWentBackwards(iteration: iteration, lastIteration: lastIteration))
+                outcome.restart = true
+            }
+            outcome.iteration = iteration
+        }
+        if executionSeconds.isFinite, executionSeconds >= 0 {
+            outcome.executionSeconds = executionSeconds
+        } else {
+            refused.append(.invalidExecutionSeconds(executionSeconds))
+        }
+        if let sharpe {
+            if sharpe.isFinite { outcome.sharpe = sharpe } else { refused.append(.nonFiniteSharpe(sharpe)) }
+        }
+        if let maxDrawdown {
+            if maxDrawdown.isFinite { outcome.maxDrawdown = maxDrawdown } else { refused.append(.nonFiniteMaxDrawdown(maxDrawdown)) }
+        }
+        return (outcome, refused)
+    }
+
+    /// Records what `usable` kept; never fails. A restart empties the window first.
+    public mutating func record(_ outcome: LoopOutcome, success: Bool) {
+        if outcome.restart { restart() }
         if success {
             successes = Self.incremented(successes)
             windowSuccesses += 1
@@ -115,14 +143,37 @@ public struct LoopState: Sendable, Equatable {
             failures = Self.incremented(failures)
         }
         if window.append(success) == true { windowSuccesses -= 1 }
-        lastIteration = iteration
+        if let iteration = outcome.iteration { lastIteration = iteration }
         lastSuccess = success
-        lastExecutionSeconds = executionSeconds
-        if let sharpe { lastSharpe = sharpe }
-        if let maxDrawdown { lastMaxDrawdown = maxDrawdown }
+        if let seconds = outcome.executionSeconds { lastExecutionSeconds = seconds }
+        if let sharpe = outcome.sharpe { lastSharpe = sharpe }
+        if let maxDrawdown = outcome.maxDrawdown { lastMaxDrawdown = maxDrawdown }
+    }
+
+    /// A loop restart (its iteration numbers start over): the success window is emptied,
+    /// so the rate covers the new run only and the alert waits for a full window again;
+    /// the totals keep counting.
+    public mutating func restart() {
+        // The capacity was valid when the state was made, so this cannot fail.
+        if let empty = try? RingBuffer<Bool>(capacity: successWindow) { window = empty }
+        windowSuccesses = 0
+        lastIteration = nil
     }
 
     private static func incremented(_ value: Int) -> Int {
         value == .max ? .max : value + 1
     }
+}
+
+/// The part of one outcome a hook can record; nil fields were refused (or not given).
+public struct LoopOutcome: Sendable, Equatable {
+    /// nil for a negative iteration: the outcome counts, the iteration gauge stays.
+    public var iteration: Int?
+    public var executionSeconds: Double?
+    public var sharpe: Double?
+    public var maxDrawdown: Double?
+    /// The iteration is before the last one recorded: a loop restart.
+    public var restart = false
+
+    public init() {}
 }

@@ -119,7 +119,7 @@ def log_events(path: Path) -> list[dict[str, Any]]:
 class Observer:
     """Where an alert can be seen: finmon's log and counter, Prometheus, Alertmanager."""
 
-    def __init__(self, monitoring: finmon.Monitoring, prometheus: PrometheusServer,
+    def __init__(self, monitoring: finmon.Runtime, prometheus: PrometheusServer,
                  alertmanager: AlertmanagerServer, log: Path, tag: str) -> None:
         self.monitoring = monitoring
         self.prometheus = prometheus
@@ -224,8 +224,8 @@ def test_fifty_iterations_with_every_fault_seen_everywhere(
         labels = {SANDBOX_LABEL: "true", label: "1"}
 
         def engine_ids() -> set[str]:
-            # The low-level list: containers.list() inspects each one, which fails with 404
-            # for a container the auto-cleanup removes between the list and the inspect.
+            # The low-level list: containers.list() inspects each container after listing,
+            # and one that auto-cleanup removes in between would make it raise NotFound.
             return {c["Id"] for c in client.api.containers(all=True, filters={"label": label})}
 
         orphans: list[Any] = []

@@ -107,8 +107,9 @@ def test_track_with_removal_on_an_unreachable_engine_logs_and_goes_on(
 
 
 @pytest.mark.parametrize("bad", ["", "-x", "a/b", "a b", "é", "x" * 129, "a\0b"])
-def test_invalid_container_ids_are_refused_and_change_nothing(collector: finmon.MetricsCollector, nowhere: str,
-                                                              bad: str) -> None:
+def test_invalid_container_ids_are_refused_and_change_nothing_when_strict(
+        collector: finmon.MetricsCollector, nowhere: str, bad: str) -> None:
+    collector.strict = True
     monitor = finmon.ContainerMonitor(collector, docker_host=nowhere)
     for call in (monitor.record_container_created, monitor.record_container_stats, monitor.remove_container):
         with pytest.raises(finmon.InvalidArgumentError):

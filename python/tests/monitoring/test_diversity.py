@@ -142,9 +142,10 @@ BAD_SAMPLES = [
 
 
 @pytest.mark.parametrize(("override", "message"), BAD_SAMPLES)
-def test_a_bad_sample_is_refused_and_changes_nothing(collector: finmon.MetricsCollector,
-                                                     monitor: finmon.DiversityMonitor,
-                                                     override: dict[str, float], message: str) -> None:
+def test_a_bad_sample_is_refused_and_changes_nothing_when_strict(collector: finmon.MetricsCollector,
+                                                                 monitor: finmon.DiversityMonitor,
+                                                                 override: dict[str, float], message: str) -> None:
+    collector.strict = True
     for iteration in range(1, 6):
         monitor.record_diversity(iteration, 0.05, 2, 10)
     monitor.record_champion_update(5, None, 1.0)
@@ -166,10 +167,10 @@ def test_a_bad_sample_is_refused_and_changes_nothing(collector: finmon.MetricsCo
     (6, 1.0, -math.inf, "sharpe ratio must be finite, got -inf"),
     (4, 1.0, 1.2, "iteration 4 is before the last recorded iteration 5"),
 ])
-def test_a_bad_champion_update_is_refused_and_changes_nothing(collector: finmon.MetricsCollector,
-                                                              monitor: finmon.DiversityMonitor,
-                                                              iteration: int, old: float | None, new: float,
-                                                              message: str) -> None:
+def test_a_bad_champion_update_is_refused_and_changes_nothing_when_strict(
+        collector: finmon.MetricsCollector, monitor: finmon.DiversityMonitor, iteration: int, old: float | None,
+        new: float, message: str) -> None:
+    collector.strict = True
     monitor.record_champion_update(5, None, 1.0)
     before = family_samples(collector, DIVERSITY_FAMILIES)
     with pytest.raises(finmon.InvalidArgumentError, match=message):
@@ -182,6 +183,8 @@ def test_bad_arguments_get_clear_errors(monitor: finmon.DiversityMonitor) -> Non
         monitor.check_diversity_collapse(window=0)
     with pytest.raises(finmon.InvalidArgumentError, match="threshold must be a number, got NaN"):
         monitor.check_diversity_collapse(threshold=math.nan)
+    assert monitor.calculate_staleness(-1, 0) == 0  # skipped and counted
+    monitor.collector.strict = True
     with pytest.raises(finmon.InvalidArgumentError, match="iteration must be >= 0"):
         monitor.calculate_staleness(-1, 0)
     with pytest.raises(TypeError, match="iteration must be an int, got float"):

@@ -131,6 +131,7 @@ def test_keyboard_interrupt_is_not_counted_as_a_strategy_failure(collector: finm
 
 
 def test_a_refused_record_does_not_hide_the_blocks_exception(collector: finmon.MetricsCollector) -> None:
+    collector.strict = True  # only a strict collector refuses a record
     collector.record_iteration(5, True, 0.1)
     with pytest.raises(ValueError, match="strategy input") as caught:
         with collector.iteration(4):
@@ -140,17 +141,19 @@ def test_a_refused_record_does_not_hide_the_blocks_exception(collector: finmon.M
     assert value(collector, "strategy_failure_total") == 0
 
 
-def test_bad_iteration_and_result_are_refused_before_the_block_ends(collector: finmon.MetricsCollector) -> None:
+def test_a_strict_collector_refuses_a_bad_iteration_or_result_when_the_block_ends(
+        collector: finmon.MetricsCollector) -> None:
+    collector.strict = True
     ran = False
     with pytest.raises(finmon.InvalidArgumentError, match="iteration must be >= 0, got -1"):
         with collector.iteration(-1):
             ran = True
-    assert not ran
-    with pytest.raises(finmon.InvalidArgumentError, match="sharpe must be finite, got nan"):
+    assert ran
+    with pytest.raises(finmon.InvalidArgumentError, match="sharpe ratio must be finite, got nan"):
         with collector.iteration(1) as it:
             it.result(sharpe=math.nan)
-    # The block raised, so the iteration was recorded as a failure, without a Sharpe ratio.
-    assert value(collector, "strategy_failure_total") == 1
+    # Refused, so nothing was recorded.
+    assert value(collector, "strategy_success_total") == 0 and value(collector, "strategy_failure_total") == 0
     assert value(collector, "strategy_sharpe_ratio") == 0
 
 
@@ -167,8 +170,9 @@ def test_bad_iteration_and_result_are_refused_before_the_block_ends(collector: f
     (dict(sharpe=-math.inf), "sharpe ratio must be finite, got -inf"),
     (dict(max_drawdown=math.nan), "max drawdown must be finite, got nan"),
 ])
-def test_bad_input_is_refused_and_changes_nothing(collector: finmon.MetricsCollector,
-                                                  arguments: dict[str, float], message: str) -> None:
+def test_bad_input_is_refused_and_changes_nothing_when_strict(collector: finmon.MetricsCollector,
+                                                              arguments: dict[str, float], message: str) -> None:
+    collector.strict = True
     collector.record_iteration(10, True, 0.2, sharpe=1.1, max_drawdown=-0.05)
     before = family_samples(collector)
     rate_before = collector.success_rate

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import faulthandler
 import json
+from datetime import datetime, timedelta
 import logging
 import math
 import os
@@ -218,11 +219,14 @@ def test_system_stats_context_manager_and_collector_stop(collector: finmon.Metri
     assert stats.memory_total_gb == pytest.approx(psutil.virtual_memory().total / 1024**3)
     assert 0 <= (stats.cpu_percent or 0) <= 100
     assert stats.disk_percent == pytest.approx(psutil.disk_usage("/").percent, abs=2)
-    assert stats.timestamp.tzinfo is not None
-    assert abs(stats.timestamp.timestamp() - time.time()) < 60
+    # The design types the timestamp as a str: ISO 8601, in UTC.
+    assert isinstance(stats.timestamp, str)
+    when = datetime.fromisoformat(stats.timestamp)
+    assert when.tzinfo is not None and when.utcoffset() == timedelta(0)
+    assert abs(when.timestamp() - time.time()) < 60
     line = json.loads(json.dumps(stats.to_dict()))
     assert line["memory_percent"] == stats.memory_percent
-    assert line["timestamp"] == stats.timestamp.isoformat()
+    assert line["timestamp"] == stats.timestamp
 
     monitor.start_monitoring(1)
     collector.stop()  # stops every library thread, the monitor's schedule included

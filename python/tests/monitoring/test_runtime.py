@@ -1,8 +1,12 @@
-"""finmon.start: one call wires everything from the config; disabled means no-op hooks."""
+"""finmon.start: one call into the library wires everything from the config and returns a
+finmon.Runtime; disabled means no-op hooks, `with runtime.iteration(i) as it` included."""
 
 from __future__ import annotations
 
 import json
+import logging
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,7 @@ monitoring:
   export: {{directory: {tmp_path}}}
 """)
     monitoring = finmon.start(config)
+    assert isinstance(monitoring, finmon.Runtime)
     try:
         assert monitoring.port and monitoring.containers is None
         assert monitoring.resources is not None and monitoring.alerts is not None
@@ -64,10 +69,17 @@ monitoring:
 def test_disabled_monitoring_makes_every_hook_a_no_op(tmp_path: Path) -> None:
     config = write_config(tmp_path, "monitoring:\n  enabled: false\n")
     with finmon.start(config) as monitoring:
-        assert monitoring.collector is None and not monitoring.enabled
+        assert monitoring.collector is None and not monitoring.enabled and monitoring.port is None
         monitoring.record_iteration(1, True, 0.1, sharpe=1.0)
         with monitoring.iteration(2):
             pass
+        # The README's own pattern: the handle exists and takes the result, recording nothing.
+        with monitoring.iteration(3) as it:
+            it.result(sharpe=1.3, max_drawdown=-0.12)
+        assert (it.iteration, it.sharpe, it.max_drawdown) == (3, 1.3, -0.12) and it.elapsed is not None
+        with monitoring.iteration(4) as it:
+            it.fail()
+        assert it.failed
         monitoring.record_diversity(1, 0.5, 1, 2)
         monitoring.record_champion_update(1, None, 2.0)
         monitoring.record_container_created("abc")
@@ -101,3 +113,49 @@ def test_configure_loop_validates(tmp_path: Path) -> None:
             collector.configure_loop(success_window=0)
         with pytest.raises(TypeError):
             collector.configure_loop(history_size="big")  # type: ignore[arg-type]
+
+
+def test_the_exporter_serves_the_configs_metrics_path_only(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "monitoring:\n  prometheus: {metrics_path: /loop/metrics}\n")
+    with finmon.start(config, port=0, final_export=False, enable_containers=False) as runtime:
+        assert runtime.port is not None
+        runtime.record_iteration(1, True, 0.1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/loop/metrics", timeout=10) as response:
+            assert "strategy_success_total 1.0" in response.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/metrics", timeout=10)
+        assert missing.value.code == 404
+        with urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/", timeout=10) as response:
+            assert "/loop/metrics" in response.read().decode()
+
+
+def test_keyword_arguments_override_the_file_and_are_checked_like_it(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "monitoring:\n  export: {directory: " + str(tmp_path) + "}\n")
+    with finmon.start(config, port=0, final_export=False, enable_containers=False, disk_path="/tmp") as runtime:
+        assert runtime.config.monitoring.prometheus.port == 0 and runtime.port
+        assert not runtime.config.monitoring.export.enabled
+        assert runtime.config.monitoring.resource_monitor.disk_path == "/tmp"
+        assert runtime.containers is None and runtime.resources is not None
+    assert not (tmp_path / "metrics_final.json").exists()
+    with pytest.raises(finmon.ConfigError, match="monitoring.prometheus.port"):
+        finmon.start(config, port=70000)
+
+
+def test_the_configs_warnings_reach_the_finmon_logger_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = write_config(tmp_path, "alerts:\n  enabled: false\nmonitoring:\n  loop: {success_window: 7}\n")
+    caplog.set_level(logging.WARNING, logger="finmon")
+    with finmon.start(config, port=0, final_export=False, enable_containers=False) as runtime:
+        assert runtime.config.monitoring.alerts.success_rate.window_iterations == 7
+        assert [w.key_path for w in runtime.config.warnings] == ["alerts.enabled", "monitoring.loop.success_window"]
+    messages = [r.getMessage() for r in caplog.records if "deprecated key" in r.getMessage()]
+    assert messages == [
+        f"{config}:2: alerts.enabled: deprecated key of the previous layout; it is now monitoring.alerts.enabled",
+        f"{config}:4: monitoring.loop.success_window: deprecated key of the previous layout; "
+        "it is now monitoring.alerts.success_rate.window_iterations",
+    ]
+
+
+def test_monitoring_is_a_deprecated_name_for_runtime() -> None:
+    with pytest.warns(DeprecationWarning, match="finmon.Runtime"):
+        alias = finmon.Monitoring
+    assert alias is finmon.Runtime

@@ -1,0 +1,93 @@
+import Synchronization
+
+/// The config-wired whole: one collector with its exporter, resource sampler, diversity
+/// and container monitors, alert evaluation and final record, started from a config in
+/// one call and stopped in one. What `finmon.start()` returns in Python and
+/// `finmon_runtime_start` in C.
+///
+/// ```swift
+/// let runtime = try Runtime.start(config: MonitoringConfig.load(path: "config/monitoring_config.yaml"))
+/// try runtime.collector?.loop.recordIteration(iteration: 1, success: true, executionSeconds: 0.8, sharpe: 1.2, maxDrawdown: nil)
+/// runtime.stop()   // joins every thread, writes metrics_final.json
+/// ```
+///
+/// With `monitoring.enabled: false` nothing starts and `collector` is nil.
+public final class Runtime: Sendable {
+    public let config: MonitoringConfig
+    /// nil when `monitoring.enabled` is false.
+    public let collector: MetricsCollector?
+    private let stopped = Atomic<Bool>(false)
+
+    private init(config: MonitoringConfig, collector: MetricsCollector?) {
+        self.config = config
+        self.collector = collector
+    }
+
+    /// Starts every part the config enables, in the order that lets each see the others:
+    /// the loop's windows, the final record, the exporter, the monitors, then the alerts.
+    /// A part that cannot start stops the ones already started, and its error is thrown.
+    public static func start(config: MonitoringConfig) throws -> Runtime {
+        guard config.bool("monitoring.enabled") else { return Runtime(config: config, collector: nil) }
+        let collector = try MetricsCollector()
+        do {
+            try wire(collector, config)
+        } catch {
+            collector.stop()
+            throw error
+        }
+        for warning in config.warnings {
+            collector.events.push(RuntimeEvent(level: .warning, message: warning.description))
+        }
+        return Runtime(config: config, collector: collector)
+    }
+
+    private static func wire(_ collector: MetricsCollector, _ config: MonitoringConfig) throws {
+        collector.hooks.isStrict = config.bool("monitoring.strict")
+        try collector.loop.configure(successWindow: config.int("monitoring.alerts.success_rate.window_iterations"))
+        try collector.diversity.configure(historySize: config.int("monitoring.diversity_monitor.history_size"))
+        if config.bool("monitoring.export.enabled") {
+            collector.finalExport.withLock {
+                $0 = FinalExport(
+                    directory: config.string("monitoring.export.directory") ?? ".",
+                    jsonFile: config.string("monitoring.export.final_metrics_path") ?? "metrics_final.json",
+                    prometheusFile: config.string("monitoring.export.prometheus_snapshot_path")
+                        ?? "prometheus_metrics_final.txt")
+            }
+        }
+        if config.bool("monitoring.prometheus.enabled") {
+            try collector.startExporter(
+                host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
+                port: config.int("monitoring.prometheus.port"),
+                retryInterval: config.double("monitoring.prometheus.retry_interval"),
+                metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics")
+        }
+        if config.bool("monitoring.resource_monitor.enabled") {
+            var sampler = collector.resources.configuration
+            sampler.diskPath = config.string("monitoring.resource_monitor.disk_path") ?? "/"
+            sampler.rssGrowthWindowSeconds = config.double("monitoring.resource_monitor.rss_growth_window")
+            try collector.resources.configure(sampler)
+            try collector.resources.start(intervalSeconds: config.double("monitoring.resource_monitor.collection_interval"))
+        }
+        if config.bool("monitoring.container_monitor.enabled") {
+            collector.containers.configure(try ContainerMonitorSettings.from(config: config))
+            try collector.containers.startPolling(
+                intervalSeconds: config.double("monitoring.container_monitor.stats_collection_interval"))
+        }
+        collector.alerts.configure(from: config)
+        if config.bool("monitoring.alerts.enabled") { try collector.alerts.start() }
+    }
+
+    /// The port the exporter serves; nil while it waits for a busy port, or when it is off.
+    public var port: Int? {
+        guard let collector, case .serving(let port) = collector.exporterStatus else { return nil }
+        return port
+    }
+
+    /// Joins every thread, then writes the final record (returning the write's error, if
+    /// any). Only the first call does anything.
+    @discardableResult
+    public func stop() -> AtomicFile.WriteError? {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+        return collector?.stop()
+    }
+}

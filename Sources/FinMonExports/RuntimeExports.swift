@@ -1,0 +1,103 @@
+import FinMonCore
+
+/// What a finmon_runtime handle holds: the runtime, and the handle its collector was
+/// given, freed with it.
+final class RuntimeHandle: Sendable {
+    let runtime: Runtime
+    let collectorToken: UInt64?
+
+    init(runtime: Runtime, collectorToken: UInt64?) {
+        self.runtime = runtime
+        self.collectorToken = collectorToken
+    }
+}
+
+@_cdecl("finmon_collector_set_strict")
+public func finmon_collector_set_strict(_ collector: OpaquePointer?, _ strict: Int32) -> Int32 {
+    abiCall {
+        try Handles.collector(collector).hooks.isStrict = strict != 0
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_collector_strict")
+public func finmon_collector_strict(_ collector: OpaquePointer?, _ strict: UnsafeMutablePointer<Int32>?) -> Int32 {
+    abiCall {
+        let object = try Handles.collector(collector)
+        guard let strict else { throw ABIError.null("strict") }
+        strict.pointee = object.hooks.isStrict ? 1 : 0
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_runtime_start")
+public func finmon_runtime_start(
+    _ configPath: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall {
+        guard let out else { throw ABIError.null("out") }
+        let path = try CInput.optionalString(configPath, "config_path")
+        var config = try path.map { path throws(ConfigError) in try MonitoringConfig.load(path: path) } ?? .defaults
+        if let text = try CInput.optionalString(overrides, "overrides") {
+            try config.apply(overrides: text, name: "overrides")
+        }
+        let runtime = try Runtime.start(config: config)
+        let token = runtime.collector.map { Handles.collectors.insert($0) }
+        out.pointee = Handles.pointer(Handles.runtimes.insert(RuntimeHandle(runtime: runtime, collectorToken: token)))
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_runtime_stop")
+public func finmon_runtime_stop(_ runtime: OpaquePointer?) -> Int32 {
+    abiCall {
+        if let error = try Handles.runtime(runtime).runtime.stop() {
+            throw ABIError(code: Status.io, message: "threads stopped, but the final record failed: \(error)")
+        }
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_runtime_free")
+public func finmon_runtime_free(_ runtime: OpaquePointer?) {
+    guard let runtime, let handle = Handles.runtimes.remove(Handles.raw(runtime)) else { return }
+    handle.runtime.stop()
+    if let token = handle.collectorToken, let collector = Handles.collectors.remove(token) {
+        Handles.release(collector)
+    }
+}
+
+@_cdecl("finmon_runtime_collector")
+public func finmon_runtime_collector(_ runtime: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    abiCall {
+        let handle = try Handles.runtime(runtime)
+        guard let out else { throw ABIError.null("out") }
+        out.pointee = handle.collectorToken.flatMap(Handles.pointer)
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_runtime_config")
+public func finmon_runtime_config(
+    _ runtime: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    abiCall {
+        let handle = try Handles.runtime(runtime)
+        guard let out else { throw ABIError.null("out") }
+        guard let text = CInput.ownedCString(handle.runtime.config.jsonString()) else {
+            throw ABIError(code: Status.internal, message: "out of memory")
+        }
+        out.pointee = text
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_runtime_port")
+public func finmon_runtime_port(_ runtime: OpaquePointer?, _ port: UnsafeMutablePointer<Int32>?) -> Int32 {
+    abiCall {
+        let handle = try Handles.runtime(runtime)
+        guard let port else { throw ABIError.null("port") }
+        port.pointee = Int32(clamping: handle.runtime.port ?? -1)
+        return Status.ok
+    }
+}
