@@ -232,6 +232,32 @@ struct AlertManagerFixture {
         #expect(alerts.currentSnapshot().recentDiversity == [0.2, 0.2, 0.2, 0.2, 0.2])
     }
 
+    @Test func theLeakForecastReadsTheResourceProvidersAndTheStuckLoopTheLoopMonitor() throws {
+        let fixture = try AlertManagerFixture {
+            $0.testSet("monitoring.alerts.loop_stuck.expected_iteration_time", 1)
+            $0.testSet("monitoring.alerts.loop_stuck.multiple", 5)
+        }
+        defer { fixture.close() }
+        let alerts = fixture.alerts
+        alerts.setProvider(.residentMemoryBytes) { 2e9 }
+        alerts.setProvider(.residentMemoryGrowth) { 2e6 }
+        alerts.setProvider(.memoryLimitBytes) { 8e9 }
+        let now = AlertTime.now()
+        let snapshot = alerts.currentSnapshot()
+        #expect(snapshot.residentMemoryBytes == 2e9 && snapshot.memoryLimitBytes == 8e9)
+        #expect(snapshot.residentMemoryGrowthBytesPerSecond == 2e6)
+        // The loop monitor counts from its creation; an evaluation 6 s on finds it stuck.
+        let later = AlertTime(monotonicSeconds: now.monotonicSeconds + 6, epochSeconds: now.epochSeconds + 6)
+        let fired = try alerts.evaluate(now: later)
+        #expect(fired.map(\.alertType) == [.memoryLeak, .loopStuck])
+        #expect(fired.first?.currentValue == 2e9 + 2e6 * 3600 && fired.first?.thresholdValue == 8e9)
+        // An iteration: the loop moves again.
+        try fixture.collector.loop.recordIteration(iteration: 1, success: true, executionSeconds: 0.1)
+        #expect(try alerts.evaluate().map { "\($0.alertType.rawValue) \($0.status.rawValue)" } == ["loop_stuck resolved"])
+        try alerts.inject(.secondsSinceLastIteration, 3600)
+        #expect(try alerts.check(.loopStuck)?.currentValue == 3600)
+    }
+
     @Test func forSecondsHoldsAnAlertPendingOnTheInjectedClock() throws {
         let fixture = try AlertManagerFixture { $0.testSet("monitoring.alerts.for_seconds.high_cpu", 30) }
         defer { fixture.close() }

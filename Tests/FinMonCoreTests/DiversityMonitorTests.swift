@@ -138,3 +138,22 @@ func diversityMonitorRefusesBadSamplesWithoutChangingAnyMetric(iteration: Int, d
     #expect(throws: DiversityInputError.invalidHistoryCapacity(0)) { try fixture.monitor.configure(historySize: 0) }
     #expect(fixture.monitor.historySize == 3)
 }
+
+@Test func diversityMonitorExportsTheCollapseWindowsHighestValue() throws {
+    let fixture = try DiversityFixture()
+    fixture.monitor.configure(collapseWindow: 3)
+    #expect(fixture.value("population_diversity_window_max")?.isNaN == true)  // no full window yet
+    for (iteration, diversity) in [0.5, 0.04, 0.06].enumerated() {
+        try fixture.monitor.recordDiversity(iteration: iteration, diversity: diversity, uniqueCount: 3, totalCount: 10)
+    }
+    #expect(fixture.value("population_diversity_window_max") == 0.5)
+    try fixture.monitor.recordDiversity(iteration: 3, diversity: 0.02, uniqueCount: 3, totalCount: 10)
+    #expect(fixture.value("population_diversity_window_max") == 0.06)  // the last three: 0.04, 0.06, 0.02
+    // A wider window than the values recorded: NaN again; a smaller history clamps the window.
+    fixture.monitor.configure(collapseWindow: 10)
+    #expect(fixture.value("population_diversity_window_max")?.isNaN == true)
+    try fixture.monitor.configure(historySize: 2)
+    try fixture.monitor.recordDiversity(iteration: 4, diversity: 0.3, uniqueCount: 3, totalCount: 10)
+    try fixture.monitor.recordDiversity(iteration: 5, diversity: 0.2, uniqueCount: 3, totalCount: 10)
+    #expect(fixture.value("population_diversity_window_max") == 0.3)
+}

@@ -108,3 +108,22 @@ func loopMonitorRefusesBadInputWithoutChangingAnyMetric(iteration: Int, seconds:
     // The registry keeps its totals across a reconfiguration.
     #expect(fixture.value("strategy_success_total") == 1)
 }
+
+@Test func loopMonitorExportsTheWindowFillAndTheLastIterationTime() throws {
+    let before = AlertTime.now()
+    let fixture = try LoopFixture(successWindow: 3)
+    // From the start: no outcome in the window, the time the monitor began.
+    #expect(fixture.value("strategy_success_window_iterations") == 0)
+    let started = try #require(fixture.value("loop_last_iteration_timestamp_seconds"))
+    #expect(started >= before.epochSeconds.rounded(.down) && started <= AlertTime.now().epochSeconds)
+    #expect(fixture.monitor.snapshot().lastIterationMonotonicSeconds >= before.monotonicSeconds)
+    for iteration in 1...4 {
+        try fixture.monitor.recordIteration(iteration: iteration, success: false, executionSeconds: 0.1)
+        #expect(fixture.value("strategy_success_window_iterations") == Double(min(iteration, 3)))
+    }
+    let recorded = try #require(fixture.value("loop_last_iteration_timestamp_seconds"))
+    #expect(recorded >= started)
+    // A restart empties the window (the rule waits for a full one again).
+    fixture.monitor.restart()
+    #expect(fixture.value("strategy_success_window_iterations") == 0)
+}

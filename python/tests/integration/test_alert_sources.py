@@ -247,10 +247,12 @@ def test_a_clean_stop_resolves_the_firing_alerts_at_alertmanager_at_once(
     path.write_text(config.to_text())
     runtime = finmon.start(path)
     try:
-        listed = alertmanager.wait_for(
+        alertmanager.wait_for(
             lambda: {a["labels"]["alertname"] for a in alertmanager.alerts(filter=[f'test="{tag}"'])}
             >= {"high_memory", "high_cpu"}, timeout=30, message="the firing alerts in Alertmanager")
-        assert listed
+        # Port 0: the instance label is the port the exporter picked, as Prometheus names it.
+        instances = {a["labels"]["instance"] for a in alertmanager.alerts(filter=[f'test="{tag}"'])}
+        assert instances == {f"127.0.0.1:{runtime.port}"}
     finally:
         with caplog.at_level(logging.INFO, logger="finmon"):
             runtime.stop()

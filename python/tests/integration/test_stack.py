@@ -128,8 +128,11 @@ def test_bad_settings_are_refused(field: str, value: Any) -> None:
 
 
 def test_module_examples() -> None:
-    result = doctest.testmod(stack)
-    assert result.attempted > 3 and result.failed == 0
+    from finmon import _prometheus_config
+
+    for module in (stack, _prometheus_config):
+        result = doctest.testmod(module)
+        assert result.attempted >= 2 and result.failed == 0, module.__name__
 
 
 # ---- python -m finmon.stack --------------------------------------------------------------
