@@ -13,6 +13,10 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "FlapBench",
+            dependencies: [.product(name: "FinMonCore", package: "finmon")]
+        ),
+        .executableTarget(
             name: "RegistryBench",
             dependencies: [
                 .product(name: "FinMonCore", package: "finmon"),
