@@ -216,12 +216,18 @@ import Testing
         #expect(notes.first?.message.hasPrefix("stop: could not resolve firing alert(s) high_memory at Alertmanager") == true)
     }
 
-    @Test func aCleanStopResolvesTheFiringAlertsAtAlertmanager() async throws {
+    /// An Alertmanager that accepts everything, and a manager delivering to it.
+    private func accepting() async throws -> (CannedHTTPServer, AlertManagerFixture) {
         let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
-        defer { server.stop() }
         let fixture = try AlertManagerFixture(policy: Self.quick) {
             $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
         }
+        return (server, fixture)
+    }
+
+    @Test func aCleanStopResolvesTheFiringAlertsAtAlertmanager() async throws {
+        let (server, fixture) = try await accepting()
+        defer { server.stop() }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
         try fixture.alerts.inject(.orphanedContainers, 5)
@@ -252,11 +258,8 @@ import Testing
     }
 
     @Test func aStopWithNothingFiringPostsNothing() async throws {
-        let server = try await CannedHTTPServer.tcp { _ in .http(body: "") }
+        let (server, fixture) = try await accepting()
         defer { server.stop() }
-        let fixture = try AlertManagerFixture(policy: Self.quick) {
-            $0.testSet("monitoring.alerts.alertmanager.url", .string(url(server)))
-        }
         defer { fixture.close() }
         try fixture.alerts.inject(.memoryPercent, 90)
         _ = try fixture.alerts.evaluate()

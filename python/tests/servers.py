@@ -33,6 +33,7 @@ wait for the alert to disappear from the list.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import http.client
 import json
 import os
@@ -45,7 +46,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -656,6 +658,18 @@ class PodmanService(ManagedServer):
         if ids:
             self.podman("rm", "--force", "--time", "0", *ids)
         return ids
+
+    @contextlib.contextmanager
+    def own_label(self, prefix: str) -> Iterator[str]:
+        """A label key only the caller's containers carry (``prefix-<random>``); every
+        container with it is removed when the block ends."""
+        key = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        try:
+            yield key
+        finally:
+            leftovers = self.podman("ps", "--all", "--quiet", "--filter", f"label={key}").stdout.split()
+            if leftovers:
+                self.podman("rm", "--force", "--time", "0", *leftovers)
 
     def close(self) -> None:
         """Remove this session's sandbox containers, stop, delete the socket folder."""

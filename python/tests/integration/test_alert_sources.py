@@ -129,14 +129,9 @@ def prometheus_sent(prometheus: str) -> float:
 def sandbox_label(podman: PodmanService) -> Iterator[str]:
     """A label key only this test's containers carry, and one exited container with it:
     an orphan for the loop's container monitor."""
-    key = f"finmon-sources-{uuid.uuid4().hex[:10]}"
-    try:
+    with podman.own_label("finmon-sources") as key:
         podman.podman("run", "--label", key, SANDBOX_IMAGE, "true")
         yield key
-    finally:
-        leftovers = podman.podman("ps", "--all", "--quiet", "--filter", f"label={key}").stdout.split()
-        if leftovers:
-            podman.podman("rm", "--force", "--time", "0", *leftovers)
 
 
 def test_each_alert_reaches_alertmanager_and_the_receiver_once_and_a_killed_loop_is_loop_down(

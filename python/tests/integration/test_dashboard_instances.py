@@ -67,6 +67,19 @@ def start_loop(port: int, seed: int, folder: Path) -> subprocess.Popen[str]:
         cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def run_two_loops(tmp_path: Path, ports: tuple[int, int]) -> None:
+    """Two example loops at once, seeds 3 and 7, each in a folder of its own; returns when
+    both have finished."""
+    loops = []
+    for index, (port, seed) in enumerate(zip(ports, (3, 7))):
+        folder = tmp_path / f"loop{index}"
+        folder.mkdir()
+        loops.append(start_loop(port, seed, folder))
+    for loop in loops:
+        output, _ = loop.communicate(timeout=300)
+        assert loop.returncode == 0, output[-3000:]
+
+
 def test_every_query_keeps_two_loops_apart(
         tmp_path: Path, prometheus_factory: Callable[..., PrometheusServer]) -> None:
     board = json.loads(DASHBOARD.read_text())
@@ -77,14 +90,7 @@ def test_every_query_keeps_two_loops_apart(
     prometheus = prometheus_factory([first, second], scrape_interval="1s", rule_files=[RULES])
     prometheus.wait_for(lambda: len(prometheus.targets()) == 2, timeout=30, message="both targets discovered")
     start = time.time()
-    loops = []
-    for index, (port, seed) in enumerate(zip(ports, (3, 7))):
-        folder = tmp_path / f"loop{index}"
-        folder.mkdir()
-        loops.append(start_loop(port, seed, folder))
-    for loop in loops:
-        output, _ = loop.communicate(timeout=300)
-        assert loop.returncode == 0, output[-3000:]
+    run_two_loops(tmp_path, ports)
     end = time.time() + 2
     prometheus.wait_for(lambda: {s["metric"]["instance"] for s in prometheus.query(
         f'count_over_time(loop_iteration[{math.ceil(end - start)}s]) >= 5')} == {first, second},
@@ -123,13 +129,7 @@ def test_the_values_differ_per_loop_so_the_comparison_means_something(
     instances = [f"127.0.0.1:{port}" for port in ports]
     prometheus = prometheus_factory(instances, scrape_interval="1s")
     prometheus.wait_for(lambda: len(prometheus.targets()) == 2, timeout=30, message="both targets discovered")
-    loops = []
-    for index, (port, seed) in enumerate(zip(ports, (3, 7))):
-        folder = tmp_path / f"loop{index}"
-        folder.mkdir()
-        loops.append(start_loop(port, seed, folder))
-    for loop in loops:
-        loop.communicate(timeout=300)
+    run_two_loops(tmp_path, ports)
     sharpe: dict[str, Any] = prometheus.wait_for(
         lambda: (found := {s["metric"]["instance"]: s["value"][1] for s in prometheus.query(
             'last_over_time(champion_sharpe_ratio{job="finmon"}[1m])')}) and len(found) == 2 and found,

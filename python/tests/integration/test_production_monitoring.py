@@ -197,13 +197,8 @@ def text_samples(path: Path) -> dict[Key, float]:
 @pytest.fixture
 def label(podman: PodmanService) -> Iterator[str]:
     """A label key only this test's sandboxes carry; every one is removed afterwards."""
-    key = f"finmon-prodsim-{uuid.uuid4().hex[:10]}"
-    try:
+    with podman.own_label("finmon-prodsim") as key:
         yield key
-    finally:
-        leftovers = podman.podman("ps", "--all", "--quiet", "--filter", f"label={key}").stdout.split()
-        if leftovers:
-            podman.podman("rm", "--force", "--time", "0", *leftovers)
 
 
 def test_fifty_iterations_with_every_fault_seen_everywhere(

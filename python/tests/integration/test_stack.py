@@ -6,6 +6,7 @@ SIGINT stops both and exits 0; a missing binary is skipped with a message."""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import json
 import os
@@ -156,6 +157,15 @@ def run_stack() -> Iterator[Any]:
             created.close()
 
 
+@contextlib.contextmanager
+def busy_port() -> Iterator[int]:
+    """A loopback port something listens on, for as long as the block runs."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield int(taken.getsockname()[1])
+
+
 def gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
 
@@ -262,10 +272,7 @@ def test_a_server_that_cannot_start_fails_the_stack_with_its_log(
         run_stack: Any, config_dir: Path) -> None:
     # The port is taken: Prometheus exits at start-up; the stack reports its log, stops
     # Alertmanager and exits 1.
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
+    with busy_port() as busy:
         stack_process = run_stack("--config", str(config_dir / "monitoring_config.yaml"),
                                   "--prometheus-port", str(busy), "--alertmanager-port", str(free_port()))
         assert stack_process.process.wait(timeout=60) == 1
@@ -313,10 +320,7 @@ def test_an_alert_reaches_the_stack_s_receiver_through_the_committed_alertmanage
 
 def test_a_busy_receiver_port_stops_the_stack_before_alertmanager_starts(
         run_stack: Any, config_dir: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
+    with busy_port() as busy:
         stack_process = run_stack("--config", str(config_dir / "monitoring_config.yaml"),
                                   "--prometheus-port", str(free_port()), "--alertmanager-port", str(free_port()),
                                   "--receiver-port", str(busy))
