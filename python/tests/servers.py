@@ -667,9 +667,13 @@ class PodmanService(ManagedServer):
         try:
             yield key
         finally:
-            leftovers = self.podman("ps", "--all", "--quiet", "--filter", f"label={key}").stdout.split()
-            if leftovers:
-                self.podman("rm", "--force", "--time", "0", *leftovers)
+            self.remove_labelled(key)
+
+    def remove_labelled(self, key: str) -> None:
+        """Force-remove every container carrying the label ``key`` (any value)."""
+        leftovers = self.podman("ps", "--all", "--quiet", "--filter", f"label={key}").stdout.split()
+        if leftovers:
+            self.podman("rm", "--force", "--time", "0", *leftovers)
 
     def close(self) -> None:
         """Remove this session's sandbox containers, stop, delete the socket folder."""

@@ -59,9 +59,7 @@ def sandboxes(client: Any, label: str, podman: PodmanService) -> Iterator[Callab
     try:
         yield start
     finally:
-        leftovers = podman.podman("ps", "--all", "--quiet", "--filter", f"label={label}").stdout.split()
-        if leftovers:
-            podman.podman("rm", "--force", "--time", "0", *leftovers)
+        podman.remove_labelled(label)
 
 
 def memory(collector: finmon.MetricsCollector, container_id: str) -> float | None:
