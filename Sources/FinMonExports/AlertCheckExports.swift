@@ -58,3 +58,13 @@ public func finmon_alerts_trigger(
         return Status.ok
     }
 }
+
+@_cdecl("finmon_alerts_interval")
+public func finmon_alerts_interval(_ collector: OpaquePointer?, _ intervalSeconds: UnsafeMutablePointer<Double>?) -> Int32 {
+    abiCall {
+        let object = try Handles.collector(collector)
+        guard let intervalSeconds else { throw ABIError.null("interval_seconds") }
+        intervalSeconds.pointee = object.alerts.intervalSeconds ?? 0
+        return Status.ok
+    }
+}

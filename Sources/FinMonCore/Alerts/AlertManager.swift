@@ -261,8 +261,7 @@ public final class AlertManager: Sendable {
         guard let config = configuration else { throw .notConfigured }
         guard config.bool("monitoring.alerts.enabled") else { return }
         guard let provider = loopProvider.withLock({ $0 }), let eventLoop = provider() else { return }
-        let seconds = min(max(config.double("monitoring.alerts.evaluation_interval"), 0.001), 86_400)
-        let interval = TimeAmount.nanoseconds(Int64(seconds * 1e9))
+        let interval = TimeAmount.nanoseconds(Int64(Self.interval(config) * 1e9))
         periodic.withLock { task in
             guard task == nil else { return }
             task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [weak self] _ in
@@ -283,6 +282,16 @@ public final class AlertManager: Sendable {
     }
 
     public var isRunning: Bool { periodic.withLock { $0 != nil } }
+
+    /// Seconds between the periodic evaluations, nil while they do not run.
+    public var intervalSeconds: Double? {
+        guard isRunning, let config = configuration else { return nil }
+        return Self.interval(config)
+    }
+
+    private static func interval(_ config: MonitoringConfig) -> Double {
+        min(max(config.double("monitoring.alerts.evaluation_interval"), 0.001), 86_400)
+    }
 
     /// The runtime is stopping its threads: periodic evaluation ends and deliveries in flight
     /// are abandoned (what they carried stays pending until the next `start` or event).

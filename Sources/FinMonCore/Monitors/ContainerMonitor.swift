@@ -128,6 +128,8 @@ public final class ContainerMonitor: Sendable {
         state.withLock { state in
             ContainerMonitorStatus(
                 endpoint: state.settings.endpoint.description, label: state.settings.label,
+                orphanThreshold: state.settings.orphanThreshold, autoCleanup: state.settings.autoCleanup,
+                requestTimeoutSeconds: state.settings.requestTimeoutSeconds,
                 trackedContainers: state.tracked.count, queriesInFlight: state.querying.count,
                 polling: state.polling != nil,
                 pollIntervalSeconds: state.polling.map { Double($0.interval.nanoseconds) / 1e9 },
