@@ -113,6 +113,16 @@ int finmon_collector_export_final(finmon_collector *collector, const char *direc
 int finmon_collector_configure_final_export(finmon_collector *collector, const char *directory,
                                             const char *json_file, const char *prometheus_file);
 
+/* Text of another metrics library (a prometheus_client registry's exposition) for the
+   exporter to serve on /metrics after finmon's own families: `text` (text_length bytes)
+   for Prometheus text 0.0.4 scrapes, `openmetrics` (openmetrics_length bytes, without its
+   "# EOF" line) for OpenMetrics scrapes. Both are copied; the exporter thread serves the
+   latest copy as is, so the caller renders it again when its values change. Replaces the
+   previous attachment; text and openmetrics both NULL detach it. Only the HTTP exporter
+   serves it: finmon_collector_exposition and the final record stay finmon's own. */
+int finmon_exporter_attach_exposition(finmon_collector *collector, const char *text, size_t text_length,
+                                      const char *openmetrics, size_t openmetrics_length);
+
 /* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
    the caller: free it with finmon_string_free. length may be NULL. */
 int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
@@ -276,14 +286,31 @@ int finmon_diversity_check_collapse(finmon_collector *collector, int window, dou
 int finmon_diversity_staleness(finmon_collector *collector, int64_t current_iteration,
                                int64_t last_update_iteration, int64_t *out);
 
-/* Population diversity of `rows` vectors of `cols` values each, row-major in `values`
-   (borrowed for the call, not copied). With y the per-dimension min-max-normalised values
-   (0 for a constant dimension):
+/* Population diversity of `rows` vectors of `cols` parameters each, row-major in `values`,
+   within the search space's bounds: parameter d ranges over lower[d]..upper[d] (`cols`
+   values each; all three arrays borrowed for the call, not copied). With
+   y = clamp((x - lower) / (upper - lower), 0, 1) (0 for a parameter with lower == upper):
        diversity = min(1, sqrt(4 / (N^2 * L) * sum_{i<j} ||y_i - y_j||^2))
-                 = 2 * sqrt(mean over dimensions of the population variance of y),
-   computed in O(N * L). 0 for identical vectors or N = 1, 1 at most. FINMON_E_INVALID_ARGUMENT
-   for rows or cols 0, a non-finite value, rows * cols overflowing. */
-int finmon_diversity_compute(const double *values, size_t rows, size_t cols, double *out);
+                 = 2 * sqrt(mean over parameters of the population variance of y),
+   computed in O(N * L). Scaled by the bounds, never by the population's own spread, so a
+   population converged within 1% of the space scores about 0.01. 0 for identical vectors
+   or N = 1, 1 at most. FINMON_E_INVALID_ARGUMENT for rows or cols 0, a non-finite value,
+   rows * cols overflowing, a bound that is not finite or lower[d] > upper[d]. */
+int finmon_diversity_compute(const double *values, size_t rows, size_t cols, const double *lower,
+                             const double *upper, double *out);
+
+/* The minimum (lower[d]) and maximum (upper[d]) of each parameter over `rows` vectors of
+   `cols` values, row-major in `values`: the bounds to freeze from a reference population
+   when the search space has none. lower and upper receive `cols` values each (untouched on
+   failure). Errors as finmon_diversity_compute. */
+int finmon_diversity_ranges(const double *values, size_t rows, size_t cols, double *lower, double *upper);
+
+/* Genotype diversity of `rows` strategies of `cols` non-numeric genes each, row-major in
+   `codes` (equal codes are equal genes): the mean normalised Hamming distance over all
+   pairs of distinct strategies, counted per position in O(N * L). 0 when all are equal or
+   N = 1, 1 when every two strategies differ at every position. FINMON_E_INVALID_ARGUMENT
+   for rows or cols 0 or rows * cols overflowing. */
+int finmon_diversity_genotype(const uint64_t *codes, size_t rows, size_t cols, double *out);
 
 /* Distinct fingerprints over all of them, compared as bytes: fingerprints[i] has
    lengths[i] bytes (NUL allowed; NULL only when its length is 0), borrowed for the call.

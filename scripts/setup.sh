@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for finmon's tests: Debian packages, Python packages and
-# the local podman image `finlab-sandbox:latest`. Fast when all is present:
+# the local podman image `finlab-sandbox:latest` (busybox and Debian's Python). Fast when all is present:
 # it only checks (dpkg-query, one python3 import, `podman image exists`).
 # Must run as root (apt-get, rootful podman).
 set -euo pipefail
@@ -16,6 +16,7 @@ die() { echo "error: $*" >&2; exit 1; }
 APT_PACKAGES=(
   prometheus prometheus-alertmanager podman runc busybox-static
   libyaml-dev zlib1g-dev uidmap slirp4netns netavark iptables
+  python3.11-minimal libpython3.11-stdlib
 )
 # pip name:import name
 PIP_PACKAGES=(
@@ -70,17 +71,44 @@ if ((${#to_install[@]})); then
 fi
 
 # --- podman image ----------------------------------------------------------
-# No registry is reachable: build a busybox-only rootfs and `podman import` it.
-if podman image exists "$IMAGE"; then
-  echo "ok: podman image $IMAGE present"
-else
-  echo "installing podman image $IMAGE (podman import of a busybox-static rootfs)"
+# No registry is reachable, so the sandbox image is a root filesystem assembled here and
+# `podman import`ed: busybox-static (sh, sleep, ... for the container tests) and Debian's
+# Python 3.11 (the files of its packages, their compiled modules, and every shared library
+# the interpreter and its extension modules link), enough to run the example's backtest
+# (python/examples/backtest.py, standard library only). The image's label
+# finmon.sandbox.version names the recipe; an image built by another recipe is rebuilt.
+SANDBOX_VERSION=2
+PYTHON_PACKAGES=(python3.11-minimal libpython3.11-minimal libpython3.11-stdlib)  # installed above
+
+image_version() {
+  podman image inspect --format '{{index .Config.Labels "finmon.sandbox.version"}}' "$IMAGE" 2>/dev/null || true
+}
+
+# Copy one file or symlink into the rootfs at the same path; a symlink's target too.
+copy_into_rootfs() {
+  local path=$1
+  [[ -e $rootfs$path || -L $rootfs$path ]] && return 0
+  mkdir -p "$rootfs$(dirname "$path")"
+  cp -a "$path" "$rootfs$path"
+  if [[ -L $path ]]; then copy_into_rootfs "$(readlink -f "$path")"; fi
+}
+
+# The shared libraries an ELF file needs (ldd's resolved paths), with the loader.
+linked_libraries() {
+  ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }'
+}
+
+build_sandbox_image() {
+  echo "installing podman image $IMAGE (busybox and Debian's Python, podman import)"
   busybox="$(dpkg-query -L busybox-static | grep -E '/bin/busybox$' | head -n1)"
   [[ -n $busybox && -x $busybox ]] || die "busybox-static binary not found"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   rootfs="$work/rootfs"
-  mkdir -p "$rootfs"/{bin,dev,etc,proc,sys,tmp,run}
+  mkdir -p "$rootfs"/{bin,dev,etc,proc,sys,tmp,run,usr/lib,usr/lib64}
+  # Merged /usr as on the host, so the absolute symlinks of the copied libraries resolve.
+  ln -s usr/lib "$rootfs/lib"
+  ln -s usr/lib64 "$rootfs/lib64"
   chmod 1777 "$rootfs/tmp"
   cp "$busybox" "$rootfs/bin/busybox"
   # One symlink per applet (sh, sleep, cat, yes, dd, head, ...).
@@ -88,12 +116,44 @@ else
     [[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
   done
   echo "root:x:0:0:root:/root:/bin/sh" >"$rootfs/etc/passwd"
-  echo "root:x:0:" >"$rootfs/etc/group"
+  echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >>"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+
+  local path elf
+  while read -r path; do
+    [[ -f $path || -L $path ]] && [[ ! -d $path ]] || continue
+    copy_into_rootfs "$path"
+    # Debian compiles the modules at install time; ship the bytecode so start-up is fast.
+    if [[ $path == *.py && -d $(dirname "$path")/__pycache__ ]]; then
+      for elf in "$(dirname "$path")/__pycache__/$(basename "$path" .py)".*.pyc; do
+        [[ -e $elf ]] && copy_into_rootfs "$elf"
+      done
+    fi
+  done < <(dpkg-query -L "${PYTHON_PACKAGES[@]}")
+  ln -sf python3.11 "$rootfs/usr/bin/python3"
+  while read -r elf; do
+    while read -r path; do copy_into_rootfs "$path"; done < <(linked_libraries "$elf")
+  done < <(find "$rootfs/usr/bin/python3.11" "$rootfs/usr/lib/python3.11/lib-dynload" -name 'python3.11' -o -name '*.so' \
+             | sed "s|^$rootfs||")
+
   tar -C "$rootfs" -cf "$work/rootfs.tar" .
+  # Imported under a build tag and tagged $IMAGE only once it works, so a failed build
+  # never leaves a labelled, broken image behind.
+  local candidate="finmon-sandbox-build:$$"
   podman import --quiet \
-    --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' \
-    "$work/rootfs.tar" "$IMAGE" >/dev/null || die "podman import failed"
-  podman run --rm --network none "$IMAGE" sh -c 'echo sandbox-ok' | grep -q sandbox-ok \
-    || die "podman cannot run $IMAGE (check $CONTAINERS_CONF)"
-  echo "ok: podman image $IMAGE built"
+    --change 'ENV PATH=/usr/bin:/bin' --change 'CMD ["/bin/sh"]' \
+    --change "LABEL finmon.sandbox.version=$SANDBOX_VERSION" \
+    "$work/rootfs.tar" "$candidate" >/dev/null || die "podman import failed"
+  podman run --rm --network none "$candidate" sh -c 'echo sandbox-ok' | grep -q sandbox-ok \
+    || die "podman cannot run $candidate (check $CONTAINERS_CONF)"
+  podman run --rm --network none "$candidate" python3 -I -c 'import json, math, random; print("python-ok")' \
+    | grep -q python-ok || die "Python does not run in $candidate"
+  podman tag "$candidate" "$IMAGE" && podman rmi "$candidate" >/dev/null || die "podman tag $IMAGE failed"
+  echo "ok: podman image $IMAGE built ($(du -sh "$rootfs" | cut -f1))"
+}
+
+if [[ "$(image_version)" == "$SANDBOX_VERSION" ]]; then
+  echo "ok: podman image $IMAGE present"
+else
+  build_sandbox_image
 fi

@@ -96,6 +96,32 @@ public func finmon_collector_exposition(
     }
 }
 
+@_cdecl("finmon_exporter_attach_exposition")
+public func finmon_exporter_attach_exposition(
+    _ collector: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ textLength: Int,
+    _ openMetrics: UnsafePointer<CChar>?, _ openMetricsLength: Int
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        guard text != nil || openMetrics != nil else {
+            monitoring.registry.attach(nil)
+            return Status.ok
+        }
+        let plain = try attachedBytes(text, textLength, "text")
+        let open = try attachedBytes(openMetrics, openMetricsLength, "openmetrics")
+        monitoring.registry.attach(AttachedExposition(text: plain, openMetrics: open))
+        return Status.ok
+    }
+}
+
+/// A copy of `length` caller bytes (size_t arrives as Int: past Int.max shows up negative).
+private func attachedBytes(_ pointer: UnsafePointer<CChar>?, _ length: Int, _ what: String) throws -> [UInt8] {
+    guard length >= 0 else { throw ABIError.argument("\(what)_length \(UInt(bitPattern: length)) is out of range") }
+    guard length > 0 else { return [] }
+    guard let pointer else { throw ABIError.null(what) }
+    return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(pointer), count: length))
+}
+
 @_cdecl("finmon_collector_sample_value")
 public func finmon_collector_sample_value(
     _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?,

@@ -117,21 +117,72 @@ public func finmon_diversity_staleness(
 
 @_cdecl("finmon_diversity_compute")
 public func finmon_diversity_compute(
-    _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int, _ out: UnsafeMutablePointer<Double>?
+    _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int,
+    _ lower: UnsafePointer<Double>?, _ upper: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
     abiCall {
         guard let out else { throw ABIError.null("out") }
-        // size_t arrives as Int: a value past Int.max shows up negative.
-        guard rows >= 0, cols >= 0 else { throw DiversityMathError.negativeShape(rows: rows, cols: cols) }
-        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
-        guard !overflow else { throw DiversityMathError.shapeOverflow(rows: rows, cols: cols) }
-        guard count == 0 || values != nil else { throw ABIError.null("values") }
+        let buffer = try diversityBuffer(values, rows: rows, cols: cols)
+        guard let lower else { throw ABIError.null("lower") }
+        guard let upper else { throw ABIError.null("upper") }
+        var bounds: [ParameterRange] = []
+        bounds.reserveCapacity(cols)
+        for column in 0..<cols {
+            bounds.append(try ParameterRange(lower: lower[column], upper: upper[column], column: column))
+        }
         // Borrowed, not copied: a NumPy array's data is read in place.
-        out.pointee = try DiversityMath.compute(
-            flat: UnsafeBufferPointer(start: count == 0 ? nil : values, count: count), rows: rows, cols: cols
-        )
+        out.pointee = try DiversityMath.compute(flat: buffer, rows: rows, cols: cols, bounds: bounds)
         return Status.ok
     }
+}
+
+@_cdecl("finmon_diversity_ranges")
+public func finmon_diversity_ranges(
+    _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int,
+    _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    abiCall {
+        guard let lower else { throw ABIError.null("lower") }
+        guard let upper else { throw ABIError.null("upper") }
+        let ranges = try DiversityMath.ranges(flat: try diversityBuffer(values, rows: rows, cols: cols),
+                                              rows: rows, cols: cols)
+        for (column, range) in ranges.enumerated() {
+            lower[column] = range.lower
+            upper[column] = range.upper
+        }
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_diversity_genotype")
+public func finmon_diversity_genotype(
+    _ codes: UnsafePointer<UInt64>?, _ rows: Int, _ cols: Int, _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    abiCall {
+        guard let out else { throw ABIError.null("out") }
+        let count = try diversityCount(rows: rows, cols: cols)
+        guard let codes else { throw ABIError.null("codes") }
+        out.pointee = try DiversityMath.genotype(flat: UnsafeBufferPointer(start: codes, count: count), rows: rows, cols: cols)
+        return Status.ok
+    }
+}
+
+/// rows * cols, checked before any caller array is read: size_t arrives as Int, so a value
+/// past Int.max shows up negative; an empty shape is refused, so `cols` bounds can be read.
+private func diversityCount(rows: Int, cols: Int) throws -> Int {
+    guard rows >= 0, cols >= 0 else { throw DiversityMathError.negativeShape(rows: rows, cols: cols) }
+    guard rows > 0 else { throw DiversityMathError.emptyPopulation }
+    guard cols > 0 else { throw DiversityMathError.noDimensions }
+    let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+    guard !overflow else { throw DiversityMathError.shapeOverflow(rows: rows, cols: cols) }
+    return count
+}
+
+/// The caller's `rows x cols` values as a buffer.
+private func diversityBuffer(_ values: UnsafePointer<Double>?, rows: Int, cols: Int) throws -> UnsafeBufferPointer<Double> {
+    let count = try diversityCount(rows: rows, cols: cols)
+    guard let values else { throw ABIError.null("values") }
+    return UnsafeBufferPointer(start: values, count: count)
 }
 
 @_cdecl("finmon_diversity_unique_fraction")

@@ -94,6 +94,9 @@ _declare(blocking, "finmon_exporter_start", c_int, [c_void_p, c_char_p, c_int, c
 _declare(blocking, "finmon_exporter_stop", c_int, [c_void_p])
 # int finmon_exporter_port(finmon_collector *collector, int *port);
 _declare(hot, "finmon_exporter_port", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_exporter_attach_exposition(finmon_collector *collector, const char *text, size_t text_length,
+#                                       const char *openmetrics, size_t openmetrics_length);
+_declare(hot, "finmon_exporter_attach_exposition", c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t])
 # int finmon_events_next(finmon_collector *collector, double timeout_seconds, char **out);
 _declare(blocking, "finmon_events_next", c_int, [c_void_p, c_double, POINTER(c_void_p)])
 # int finmon_events_close(finmon_collector *collector);
@@ -229,9 +232,16 @@ _declare(hot, "finmon_diversity_check_collapse", c_int, [c_void_p, c_int, c_doub
 # int finmon_diversity_staleness(finmon_collector *, int64_t current_iteration, int64_t last_update_iteration,
 #                                int64_t *out);
 _declare(hot, "finmon_diversity_staleness", c_int, [c_void_p, c_int64, c_int64, POINTER(c_int64)])
-# int finmon_diversity_compute(const double *values, size_t rows, size_t cols, double *out);
+# int finmon_diversity_compute(const double *values, size_t rows, size_t cols, const double *lower,
+#                              const double *upper, double *out);
 # Declared on `blocking`: O(rows * cols) work runs without the GIL.
-_declare(blocking, "finmon_diversity_compute", c_int, [c_void_p, c_size_t, c_size_t, POINTER(c_double)])
+_declare(blocking, "finmon_diversity_compute", c_int,
+         [c_void_p, c_size_t, c_size_t, POINTER(c_double), POINTER(c_double), POINTER(c_double)])
+# int finmon_diversity_ranges(const double *values, size_t rows, size_t cols, double *lower, double *upper);
+_declare(blocking, "finmon_diversity_ranges", c_int,
+         [c_void_p, c_size_t, c_size_t, POINTER(c_double), POINTER(c_double)])
+# int finmon_diversity_genotype(const uint64_t *codes, size_t rows, size_t cols, double *out);
+_declare(blocking, "finmon_diversity_genotype", c_int, [c_void_p, c_size_t, c_size_t, POINTER(c_double)])
 # int finmon_diversity_unique_fraction(const char *const *fingerprints, const size_t *lengths, size_t count,
 #                                      double *fraction, size_t *unique_count);
 _declare(hot, "finmon_diversity_unique_fraction", c_int,

@@ -22,13 +22,16 @@ import weakref
 from pathlib import Path
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from types import TracebackType
-from typing import Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, TypeVar
 
 from . import _args, _native
 from ._events import EventPump
 from .errors import InvalidHandleError
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
+
+if TYPE_CHECKING:
+    from .bridge import RegistryMirror
 
 __all__ = ["ALIASES", "CATALOG", "MetricsCollector"]
 
@@ -175,6 +178,7 @@ class MetricsCollector:
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
         self._final: tuple[str | os.PathLike[str] | None, str | None, str | None] = (None, None, None)
+        self._mirror: RegistryMirror | None = None
         self._ensure_pump()
         for attribute, name in CATALOG.items():
             setattr(self, attribute, self.metric(name))
@@ -241,6 +245,19 @@ class MetricsCollector:
         _native.check(_native.hot.finmon_collector_exposition(
             self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
         return _native.take_string(out, length.value)
+
+    # prometheus_client's custom-collector protocol (see finmon.bridge): a loop's existing
+    # registry serves finmon's families after ``REGISTRY.register(collector)``.
+
+    def collect(self) -> Iterator[Any]:
+        """finmon's families as prometheus_client ``Metric`` objects (but the ``process_*``
+        ones prometheus_client's ProcessCollector exports too)."""
+        from .bridge import ClientCollector
+        return ClientCollector(self).collect()
+
+    def describe(self) -> list[Any]:
+        """The families ``collect`` yields, for the registry's duplicate-name check."""
+        return list(self.collect())
 
     def configure_loop(self, success_window: int = 10, history_size: int = 1000) -> None:
         """Set the rolling success-rate window (iterations) and the diversity history size.
@@ -329,6 +346,8 @@ class MetricsCollector:
             handle, self._handle = self._handle, None
         if handle is None:
             return
+        if self._mirror is not None:
+            self._mirror._stopped.set()  # its thread ends; the attached text goes with the handle
         if self._owned:
             _native.hot.finmon_events_close(handle)
         if self._pump is not None:

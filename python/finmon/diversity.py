@@ -1,25 +1,47 @@
 """Population diversity for loops that have no measure of their own, computed in Swift.
 
-``compute(vectors)`` takes one numeric vector per strategy (its parameters or features)
-and returns the normalised mean pairwise distance, in [0, 1]. With N vectors of L values,
-each dimension min-max scaled to [0, 1] (a constant dimension contributes 0)::
+``compute(vectors, bounds=[(lo, hi), ...])`` takes one numeric vector per strategy (its
+parameters) and the search space's bounds of each parameter, and returns the normalised
+mean pairwise distance, in [0, 1]. With N vectors of L parameters, each parameter scaled
+by its bounds to y = clamp((x - lo) / (hi - lo), 0, 1) (0 where lo == hi)::
 
     diversity = min(1, sqrt(4 / (N**2 * L) * sum_{i<j} ||y_i - y_j||**2))
-              = 2 * sqrt(mean over dimensions of the population variance of y)
+              = 2 * sqrt(mean over parameters of the population variance of y)
 
-The second form (the moment-of-inertia identity) costs O(N * L) instead of O(N**2 * L).
-It is 0 when all vectors are equal (or N = 1) and 1 when every dimension has half the
-population at each end of its range.
+The second form costs O(N * L) instead of O(N**2 * L). It is 0 when all vectors are equal
+(or N = 1), 1 when every parameter has half the population at each bound, and about 0.01
+for a population converged within 1% of the space: parameters are scaled by the search
+space, never by the population's own spread (which would stretch any converged
+population back to full width). Rescaling a parameter together with its bounds does not
+change the score.
+
+Without ``bounds``:
+
+- ``reference=vectors``: the bounds are the per-parameter minimum and maximum of those
+  vectors (for example the first, random population), a stateless call;
+- neither: the ranges of the first population this process passed to ``compute`` without
+  bounds, frozen from then on (logged once on the ``finmon`` logger); ``reset()`` forgets
+  them, e.g. before a new run in the same process. A parameter constant in that first
+  population contributes nothing from then on, so prefer ``bounds``.
+
+``genotype(genotypes)`` is the measure for strategies whose parameters are not numbers:
+the mean normalised Hamming distance between pairs (the fraction of positions at which two
+strategies differ), from any hashable values per position, O(N * L).
 
 ``unique_fraction(fingerprints)`` is distinct fingerprints over all of them (0 for none);
 ``unique_count`` is the distinct count, the ``unique_count`` of ``record_diversity``.
 
 Example:
     >>> from finmon import diversity
-    >>> diversity.compute([[0.0, 0.0], [1.0, 1.0]])
+    >>> bounds = [(0.0, 100.0), (0.0, 1.0)]
+    >>> diversity.compute([[0.0, 0.0], [100.0, 1.0]], bounds=bounds)
     1.0
-    >>> diversity.compute([[3.0, 1.0], [3.0, 1.0], [3.0, 1.0]])
+    >>> round(diversity.compute([[50.0, 0.5], [50.5, 0.505]], bounds=bounds), 6)
+    0.005
+    >>> diversity.compute([[3.0, 1.0], [3.0, 1.0], [3.0, 1.0]], bounds=bounds)
     0.0
+    >>> round(diversity.genotype([("rsi", "long"), ("macd", "long"), ("rsi", "short")]), 4)
+    0.6667
     >>> diversity.unique_fraction(["a1", "b2", "a1", "c3"])
     0.75
     >>> diversity.unique_count(["a1", "b2", "a1", "c3"])
@@ -29,42 +51,127 @@ Example:
 from __future__ import annotations
 
 import ctypes
+import logging
 import sys
+import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from ctypes import c_char_p, c_double, c_size_t
 from typing import Any, Union
 
 from . import _native
 from .errors import InvalidArgumentError
 
-__all__ = ["compute", "unique_count", "unique_fraction"]
+__all__ = ["Bounds", "compute", "genotype", "ranges", "reset", "unique_count", "unique_fraction"]
 
 #: A population: a sequence of equal-length numeric sequences, or a 2-D NumPy array.
 Vectors = Union[Sequence[Sequence[float]], Any]
+#: One (lower, upper) pair per parameter: the search space.
+Bounds = Sequence[tuple[float, float]]
+
+_log = logging.getLogger("finmon")
+_frozen_lock = threading.Lock()
+_frozen: list[tuple[float, float]] | None = None
 
 
-def compute(vectors: Vectors) -> float:
-    """Diversity of a population in [0, 1]; see the module documentation for the formula.
+def compute(vectors: Vectors, bounds: Bounds | None = None, *, reference: Vectors | None = None) -> float:
+    """Diversity of a population in [0, 1] within ``bounds`` (one ``(lo, hi)`` per
+    parameter); see the module documentation for the formula and the fallbacks without
+    bounds.
 
     A C-contiguous float64 NumPy array is read in place (no copy); any other array is
     converted once, and a list of lists is packed into one buffer.
 
     Raises:
         InvalidArgumentError (a ValueError): an empty population, zero-length or ragged
-            vectors, NaN or infinite values, an array that is not 2-D.
+            vectors, NaN or infinite values, an array that is not 2-D, bounds of the wrong
+            count, a bound that is not finite or has lo > hi, both ``bounds`` and
+            ``reference``.
         TypeError: a value that is not a number.
 
     Example:
         >>> import numpy as np
         >>> from finmon import diversity
-        >>> round(diversity.compute(np.array([[0.0], [0.5], [1.0]])), 6)
+        >>> round(diversity.compute(np.array([[0.0], [0.5], [1.0]]), bounds=[(0, 1)]), 6)
         0.816497
+        >>> round(diversity.compute([[2.0], [3.0]], reference=[[0.0], [10.0]]), 6)
+        0.1
     """
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(vectors, numpy.ndarray):
-        return _compute_array(numpy, vectors)
-    return _compute_sequences(vectors)
+    if bounds is not None and reference is not None:
+        raise InvalidArgumentError("pass bounds or reference, not both", -1)
+    address, rows, cols, keep = _pack(vectors)
+    if bounds is None:
+        bounds = ranges(reference) if reference is not None else _frozen_bounds(address, rows, cols)
+    lower, upper = _bound_arrays(bounds, rows, cols)
+    out = c_double()
+    _native.check(_native.blocking.finmon_diversity_compute(address, rows, cols, lower, upper, ctypes.byref(out)))
+    del keep  # the packed buffer stays alive until the call returned
+    return out.value
+
+
+def ranges(vectors: Vectors) -> list[tuple[float, float]]:
+    """The minimum and maximum of each parameter over ``vectors``: bounds to freeze from a
+    reference population. Errors as :func:`compute`.
+
+    Example:
+        >>> from finmon import diversity
+        >>> diversity.ranges([[1.0, 5.0], [3.0, 4.0]])
+        [(1.0, 3.0), (4.0, 5.0)]
+    """
+    address, rows, cols, keep = _pack(vectors)
+    return _ranges(address, rows, cols, keep)
+
+
+def reset() -> None:
+    """Forget the frozen ranges of :func:`compute` without bounds (a new run starts).
+
+    Example:
+        >>> from finmon import diversity
+        >>> diversity.reset()
+    """
+    global _frozen
+    with _frozen_lock:
+        _frozen = None
+
+
+def genotype(genotypes: Iterable[Sequence[Hashable]]) -> float:
+    """Mean normalised Hamming distance between pairs of strategies, in [0, 1]: 0 when all
+    are equal, 1 when every two differ at every position. Each genotype is a sequence of
+    hashable genes (names, tuples, numbers compared exactly), all of the same length.
+
+    Raises:
+        InvalidArgumentError (a ValueError): no genotypes, zero-length or ragged genotypes.
+        TypeError: a genotype that is not a sequence, or an unhashable gene.
+
+    Example:
+        >>> from finmon import diversity
+        >>> diversity.genotype([("rsi", 14), ("rsi", 14)])
+        0.0
+        >>> diversity.genotype([("rsi", 14), ("macd", 26)])
+        1.0
+    """
+    if isinstance(genotypes, (str, bytes)):
+        raise TypeError("genotypes must be a collection of sequences, not a single string")
+    codes = array("Q")
+    numbering: list[dict[Hashable, int]] = []
+    rows = 0
+    for index, genes in enumerate(genotypes):
+        if isinstance(genes, (str, bytes)) or not hasattr(genes, "__len__"):
+            raise TypeError(f"genotype {index} is a {type(genes).__name__}, not a sequence of genes")
+        if index == 0:
+            numbering = [{} for _ in genes]
+        elif len(genes) != len(numbering):
+            raise InvalidArgumentError(
+                f"genotype {index} has {len(genes)} genes, expected {len(numbering)} like genotype 0", -1)
+        # Equal genes get equal codes per position: exact, no hash collisions.
+        for position, gene in enumerate(genes):
+            seen = numbering[position]
+            codes.append(seen.setdefault(gene, len(seen)))
+        rows += 1
+    out = c_double()
+    address = codes.buffer_info()[0] if codes else None
+    _native.check(_native.blocking.finmon_diversity_genotype(address, rows, len(numbering), ctypes.byref(out)))
+    return out.value
 
 
 def unique_fraction(fingerprints: Iterable[str | bytes]) -> float:
@@ -94,13 +201,16 @@ def unique_count(fingerprints: Iterable[str | bytes]) -> int:
 # ---- internals ---------------------------------------------------------------------
 
 
-def _call(address: int | None, rows: int, cols: int) -> float:
-    out = c_double()
-    _native.check(_native.blocking.finmon_diversity_compute(address, rows, cols, ctypes.byref(out)))
-    return out.value
+def _pack(vectors: Vectors) -> tuple[int | None, int, int, object]:
+    """(address, rows, cols, owner): the population as one row-major float64 buffer, and
+    the object that keeps it alive during the native call."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(vectors, numpy.ndarray):
+        return _pack_array(numpy, vectors)
+    return _pack_sequences(vectors)
 
 
-def _compute_array(numpy: Any, vectors: Any) -> float:
+def _pack_array(numpy: Any, vectors: Any) -> tuple[int | None, int, int, object]:
     if vectors.ndim != 2:
         raise InvalidArgumentError(
             f"vectors must be a 2-D array (one row per strategy), got shape {vectors.shape}", -1)
@@ -110,11 +220,10 @@ def _compute_array(numpy: Any, vectors: Any) -> float:
         except (TypeError, ValueError) as error:
             raise TypeError(f"vectors must hold numbers: {error}") from None
     rows, cols = vectors.shape
-    # Borrowed for the call: `vectors` stays referenced until _call returns.
-    return _call(vectors.ctypes.data if vectors.size else None, rows, cols)
+    return (vectors.ctypes.data if vectors.size else None), rows, cols, vectors
 
 
-def _compute_sequences(vectors: Vectors) -> float:
+def _pack_sequences(vectors: Vectors) -> tuple[int | None, int, int, object]:
     if isinstance(vectors, (str, bytes)) or not isinstance(vectors, Sequence):
         raise TypeError(f"vectors must be a sequence of numeric sequences or a 2-D array, "
                         f"got {type(vectors).__name__}")
@@ -135,7 +244,44 @@ def _compute_sequences(vectors: Vectors) -> float:
             flat.extend(vector)
         except TypeError as error:
             raise TypeError(f"vector {index} must hold numbers: {error}") from None
-    return _call(flat.buffer_info()[0] if flat else None, rows, cols)
+    return (flat.buffer_info()[0] if flat else None), rows, cols, flat
+
+
+def _ranges(address: int | None, rows: int, cols: int, keep: object) -> list[tuple[float, float]]:
+    lower, upper = (c_double * max(cols, 1))(), (c_double * max(cols, 1))()
+    _native.check(_native.blocking.finmon_diversity_ranges(address, rows, cols, lower, upper))
+    del keep
+    return list(zip(lower[:cols], upper[:cols]))
+
+
+def _frozen_bounds(address: int | None, rows: int, cols: int) -> list[tuple[float, float]]:
+    global _frozen
+    with _frozen_lock:
+        if _frozen is None:
+            _frozen = _ranges(address, rows, cols, None)
+            _log.info("finmon.diversity: no bounds given; scaling by the ranges of this first population "
+                      "(%d strategies), frozen until diversity.reset(). Pass bounds= for the search space.", rows)
+        frozen = _frozen
+    if len(frozen) != cols and rows > 0 and cols > 0:
+        raise InvalidArgumentError(
+            f"vectors have {cols} parameters but the frozen ranges (first population without bounds) have "
+            f"{len(frozen)}; pass bounds=, or call diversity.reset() for a new population", -1)
+    return frozen
+
+
+def _bound_arrays(bounds: Bounds, rows: int, cols: int) -> tuple[ctypes.Array[c_double], ctypes.Array[c_double]]:
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Iterable):
+        raise TypeError(f"bounds must be a sequence of (lo, hi) pairs, got {type(bounds).__name__}")
+    pairs = list(bounds)
+    if len(pairs) != cols and rows > 0 and cols > 0:  # an empty population is the library's error
+        raise InvalidArgumentError(f"bounds has {len(pairs)} (lo, hi) pairs, expected one per parameter ({cols})", -1)
+    lower, upper = (c_double * max(cols, 1))(), (c_double * max(cols, 1))()
+    for index, pair in enumerate(pairs[:cols]):
+        try:
+            lower[index], upper[index] = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"bounds[{index}] must be a (lo, hi) pair of numbers, got {pair!r}") from None
+    return lower, upper
 
 
 def _unique(fingerprints: Iterable[str | bytes]) -> tuple[float, int]:

@@ -41,7 +41,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case metricsPath:
             let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
-            let body = TextExposition.render(registry, format: format)
+            let body = TextExposition.render(registry, format: format, includeAttached: true)
             if Gzip.accepted(by: request.headers.first(name: "Accept-Encoding")), let zipped = Gzip.compress(body) {
                 send(.ok, contentType: format.contentType, body: zipped, request: request, context: context,
                      extra: [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])

@@ -18,6 +18,7 @@ public final class MetricsRegistry: Sendable {
     /// Collectors run just before every exposition, to refresh values read on demand.
     private let collectors = Mutex<[@Sendable () -> Void]>([])
     private let droppedFamily = Mutex<MetricFamily?>(nil)
+    private let attached = Mutex<AttachedExposition?>(nil)
 
     public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) {
         self.maxSeriesPerFamily = max(1, maxSeriesPerFamily)
@@ -97,6 +98,14 @@ public final class MetricsRegistry: Sendable {
     public func addCollector(_ collect: @escaping @Sendable () -> Void) {
         collectors.withLock { $0.append(collect) }
     }
+
+    /// Text of another metrics library for the exporter to serve after these families
+    /// (nil: none); replaces the previous one.
+    public func attach(_ exposition: AttachedExposition?) {
+        attached.withLock { $0 = exposition }
+    }
+
+    public var attachedExposition: AttachedExposition? { attached.withLock { $0 } }
 
     /// Runs the on-demand collectors; the exposition and the JSON export call it first.
     public func collect() {

@@ -1,13 +1,19 @@
 /// Renders a registry in the Prometheus text format 0.0.4 or OpenMetrics 1.0.0.
 public enum TextExposition {
     /// `collectFirst: false` when the caller already ran the registry's collectors for a
-    /// snapshot that must agree with other output made from the same collection.
-    public static func render(_ registry: MetricsRegistry, format: ExpositionFormat, collectFirst: Bool = true) -> [UInt8] {
+    /// snapshot that must agree with other output made from the same collection;
+    /// `includeAttached: true` (the HTTP exporter) appends the registry's attached text.
+    public static func render(
+        _ registry: MetricsRegistry, format: ExpositionFormat, collectFirst: Bool = true, includeAttached: Bool = false
+    ) -> [UInt8] {
         if collectFirst { registry.collect() }
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         for family in registry.sortedFamilies() {
             render(family, format: format, into: &out)
+        }
+        if includeAttached, let attached = registry.attachedExposition {
+            out.append(contentsOf: attached.bytes(for: format))
         }
         if format == .openMetrics { append("# EOF\n", to: &out) }
         return out

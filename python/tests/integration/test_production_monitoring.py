@@ -1,6 +1,6 @@
 """A production-like run: the example loop's evolution for 50 iterations under
-``finmon.start`` with every monitor on, each generation backtested inside a real podman
-sandbox container, and faults injected in phases. Every fault must show up everywhere
+``finmon.start`` with every monitor on, its backtests run by the example's DockerExecutor
+in real podman sandbox containers, and faults injected in phases. Every fault must show up everywhere
 an operator would look: finmon's JSON alert log, ``alerts_triggered_total`` on
 /metrics, Prometheus's own evaluation of the rules rendered from the same config, and
 Alertmanager (from finmon and from Prometheus). At the end the final record agrees with
@@ -8,11 +8,13 @@ the last scrape.
 
 Phases (iteration numbers):
   1-8    normal: mutation on, each sandbox tracked and removed;
-  9-14   orphans: in 9, 11 and 13 the sandbox is killed and left behind (still tracked,
-         never cleaned up) -> orphaned_containers; high_memory fires throughout from the
-         lowered threshold and the machine's real memory use;
-  15-40  collapse: mutation off -> diversity_collapse and champion_staleness;
-  41-50  failures: every sandbox crashes -> low_success_rate.
+  9-14   orphans: in 9, 11 and 13 the sandbox is left behind after it exited (still
+         tracked, never cleaned up) -> orphaned_containers; high_memory fires throughout
+         from the lowered threshold and the machine's real memory use;
+  15-40  collapse: mutation off -> diversity_collapse and champion_staleness (the
+         converged population needs no new backtests, so no sandbox runs);
+  41-50  failures: mutation on again and every sandbox crashes (its program exits 3), so
+         no generation advances -> low_success_rate.
 At each phase's end the loop (its on_iteration hook) waits, with deadlines, until the
 alert is seen in all four places; the fault's condition holds meanwhile.
 
@@ -28,10 +30,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import random
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,7 +48,8 @@ import finmon
 from finmon.config import render_rules
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-EXAMPLE = REPO_ROOT / "python" / "examples" / "autonomous_loop.py"
+EXAMPLES = REPO_ROOT / "python" / "examples"
+EXAMPLE = EXAMPLES / "autonomous_loop.py"
 
 ITERATIONS = 50
 ORPHAN_ITERATIONS = (9, 11, 13)
@@ -62,6 +65,8 @@ Key = tuple[str, tuple[tuple[str, str], ...]]
 
 
 def load_example() -> ModuleType:
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))  # the example's sibling modules
     spec = importlib.util.spec_from_file_location("autonomous_loop", EXAMPLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -221,43 +226,51 @@ def test_fifty_iterations_with_every_fault_seen_everywhere(
         prometheus.wait_for(lambda: any(t["health"] == "up" for t in prometheus.targets()), timeout=30,
                             message="the finmon target scraped")
         observer = Observer(monitoring, prometheus, alertmanager, tmp_path / "alerts.jsonl", tag)
-        labels = {SANDBOX_LABEL: "true", label: "1"}
 
         def engine_ids() -> set[str]:
-            # The low-level list: containers.list() inspects each container after listing,
-            # and one that auto-cleanup removes in between would make it raise NotFound.
-            return {c["Id"] for c in client.api.containers(all=True, filters={"label": label})}
+            # Ids only: containers.list() inspects each one and fails on one removed meanwhile.
+            return {c["Id"] for c in client.api.containers(all=True, quiet=True, filters={"label": label})}
 
-        orphans: list[Any] = []
-        sandboxed: list[int] = []
+        class PhasedExecutor(example.DockerExecutor):  # type: ignore[name-defined,misc]
+            """The example's executor, with the phases' faults."""
 
-        @contextmanager
-        def sandbox(iteration: int, evolution: Any) -> Iterator[None]:
-            """One generation's backtests inside a real sandbox container."""
-            if iteration >= COLLAPSE_FROM:
-                evolution.mutation = False
-            sandboxed.append(iteration)
-            if iteration in ORPHAN_ITERATIONS:
-                container = client.containers.run(SANDBOX_IMAGE, ["sleep", "30"], labels=labels, detach=True)
-                monitoring.record_container_created(container.id)
-                orphans.append(container)
-                yield
-                # The sandbox is killed and the loop never cleans it up.
-                container.kill()
-                container.wait(timeout=30)
-                return
-            container = client.containers.run(SANDBOX_IMAGE, ["sh", "-c", "sleep 0.2"], labels=labels, detach=True)
-            with monitoring.track(container):
-                if iteration >= FAILURES_FROM:
-                    raise example.SandboxCrash("sandbox crashed")
-                yield
-                assert container.wait(timeout=30)["StatusCode"] == 0
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.iteration = 1  # set by on_iteration for the next one
+                self.orphans: list[Any] = []
+                self.sandboxed: list[int] = []
+
+            def backtest(self, strategies: Any, seed: int, days: int = 2520, fault: str | None = None) -> Any:
+                return super().backtest(strategies, seed, days, "crash" if self.iteration >= FAILURES_FROM else fault)
+
+            def run_sandbox(self, request: dict[str, Any]) -> Any:
+                self.sandboxed.append(self.iteration)
+                return super().run_sandbox(request)
+
+            def cleanup(self, container: Any) -> None:
+                if self.iteration in ORPHAN_ITERATIONS:
+                    self.orphans.append(container)  # left behind, still tracked: the loop lost it
+                    return
+                super().cleanup(container)
+
+        # One sandbox per generation (12 strategies, 10 offspring), labelled for the monitor.
+        executor = PhasedExecutor(client, monitoring, label=label, extra_labels={SANDBOX_LABEL: "true"},
+                                  strategies_per_sandbox=20, timeout=30)
+        orphans = executor.orphans
+        args = example.parse_args(["--iterations", str(ITERATIONS), "--population", "12", "--seed", "3",
+                                   "--port", "0", "--iteration-delay", "0.1"])
+        population = example.PopulationManager(args.population, random.Random(args.seed), monitoring)
 
         reports: list[Any] = []
         cleanup_before_release: dict[str, float] = {}
 
         def on_iteration(report: Any) -> None:
             reports.append(report)
+            executor.iteration = report.iteration + 1
+            if report.iteration + 1 == COLLAPSE_FROM:
+                population.mutation_scale = 0.0
+            elif report.iteration + 1 == FAILURES_FROM:
+                population.mutation_scale = 0.2  # new strategies again, so sandboxes run (and crash)
             if report.iteration == ORPHAN_ITERATIONS[-1]:
                 assert report.failed is None
                 wait_for(lambda: set(c.id for c in orphans) <= engine_ids(), timeout=10,
@@ -286,16 +299,15 @@ def test_fifty_iterations_with_every_fault_seen_everywhere(
             elif report.iteration == ITERATIONS:
                 observer.wait_everywhere("low_success_rate")
 
-        args = example.parse_args(["--iterations", str(ITERATIONS), "--population", "12", "--seed", "3",
-                                   "--port", "0", "--iteration-delay", "0.1"])
         assert monitoring.collector is not None
-        evolution = example.run(args, monitoring.collector, monitoring.port, on_iteration, sandbox=sandbox)
+        example.run(args, monitoring, executor, on_iteration, population=population)
 
         # The run went as planned.
         assert [r.iteration for r in reports] == list(range(1, ITERATIONS + 1))
-        assert sandboxed == list(range(1, ITERATIONS + 1))
-        assert evolution.mutation is False
-        assert all(r.failed for r in reports[FAILURES_FROM - 1:])
+        assert set(range(1, COLLAPSE_FROM)) <= set(executor.sandboxed)
+        assert set(range(FAILURES_FROM, ITERATIONS + 1)) <= set(executor.sandboxed)
+        assert len(orphans) == len(ORPHAN_ITERATIONS)
+        assert all(r.failed and "exited with status 3" in r.failed for r in reports[FAILURES_FROM - 1:])
         assert not any(r.failed for r in reports[:FAILURES_FROM - 1])
         assert set(observer.seen) == set(FAULTS)
         # Diversity collapsed only once mutation was off. (With a threshold of 5 the
@@ -312,7 +324,7 @@ def test_fifty_iterations_with_every_fault_seen_everywhere(
         assert metrics[("container_cleanup_failure_total", ())] == cleanup_before_release["failure"] + len(orphans)
         assert wait_for(lambda: samples(observer.port)[("orphaned_containers", ())] == 0, timeout=10,
                         message="orphaned_containers back to 0")
-        # Every sandbox the loop tracked was removed by track().
+        # Every other sandbox was removed by the executor.
         assert wait_for(lambda: not engine_ids(), timeout=20, message="no sandbox left in the engine")
         assert metrics[("active_containers", ())] == 0
 

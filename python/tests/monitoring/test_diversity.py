@@ -42,17 +42,46 @@ def family_samples(collector: finmon.MetricsCollector, names: tuple[str, ...]) -
             for sample in family.samples]
 
 
-def pairwise_reference(vectors: np.ndarray) -> float:
-    """The formula of DiversityMath's documentation, the straightforward O(N^2) way."""
-    lo, hi = vectors.min(axis=0), vectors.max(axis=0)
+def pairwise_reference(vectors: np.ndarray, bounds: np.ndarray | None = None) -> float:
+    """The formula of DiversityMath's documentation, the straightforward O(N^2) way: scale by
+    the bounds (one (lo, hi) row per parameter; the population's own ranges when None),
+    clamp into [0, 1], sum over pairs."""
+    if bounds is None:
+        bounds = np.stack([vectors.min(axis=0), vectors.max(axis=0)], axis=1)
+    lo, hi = bounds[:, 0], bounds[:, 1]
     span = hi - lo
-    scaled = np.where(span > 0, (vectors - lo) / np.where(span > 0, span, 1.0), 0.0)
+    scaled = np.where(span > 0, np.clip((vectors - lo) / np.where(span > 0, span, 1.0), 0, 1), 0.0)
     n, length = scaled.shape
     total = 0.0
     for i in range(n):
         for j in range(i + 1, n):
             total += float(np.sum((scaled[i] - scaled[j]) ** 2))
     return min(1.0, math.sqrt(4.0 * total / (n * n * length)))
+
+
+#: The example loop's search space: fast and slow windows, threshold, stop loss.
+SEARCH_SPACE = [(2.0, 50.0), (10.0, 200.0), (0.0, 0.05), (0.02, 0.30)]
+
+
+def converged_population(rng: np.random.Generator, width: float, size: int = 20) -> np.ndarray:
+    """``size`` strategies within ``width`` (a fraction of each parameter's range) of one point."""
+    bounds = np.array(SEARCH_SPACE)
+    span = bounds[:, 1] - bounds[:, 0]
+    centre = bounds[:, 0] + rng.uniform(0.2, 0.8, size=len(span)) * span
+    return np.asarray(centre + rng.uniform(-width, width, size=(size, len(span))) * span)
+
+
+def random_population(rng: np.random.Generator, size: int = 20) -> np.ndarray:
+    bounds = np.array(SEARCH_SPACE)
+    return np.asarray(rng.uniform(bounds[:, 0], bounds[:, 1], size=(size, len(bounds))))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_frozen_ranges() -> Iterator[None]:
+    """compute() without bounds freezes the first population's ranges for the process."""
+    diversity.reset()
+    yield
+    diversity.reset()
 
 
 # ---- DiversityMonitor --------------------------------------------------------------
@@ -208,16 +237,94 @@ def test_compute_matches_the_pairwise_reference(seed: int) -> None:
         vectors[:, 0] = 7.25  # a constant parameter contributes nothing
     if seed % 4 == 1:
         vectors = np.round(vectors)  # duplicates
-    assert abs(diversity.compute(vectors) - pairwise_reference(vectors)) <= 1e-9
-    assert abs(diversity.compute(vectors.tolist()) - pairwise_reference(vectors)) <= 1e-9
+    # Bounds wider than the values, and (every other seed) narrower: clamped.
+    lo, hi = vectors.min(axis=0), vectors.max(axis=0)
+    margin = (hi - lo) * (0.5 if seed % 2 else -0.25)
+    bounds = np.stack([lo - margin, hi + margin], axis=1)
+    expected = pairwise_reference(vectors, bounds)
+    assert abs(diversity.compute(vectors, bounds=bounds) - expected) <= 1e-9
+    assert abs(diversity.compute(vectors.tolist(), bounds=bounds.tolist()) - expected) <= 1e-9
+    # reference=: the ranges of another population, here the vectors themselves.
+    assert abs(diversity.compute(vectors, reference=vectors) - pairwise_reference(vectors)) <= 1e-9
 
 
 def test_compute_known_values() -> None:
-    assert diversity.compute([[1.0, 2.0, 3.0]]) == 0.0
-    assert diversity.compute([[1.0, 2.0]] * 5) == 0.0
-    assert diversity.compute([[0.0, 0.0], [1.0, 1.0]]) == pytest.approx(1.0, abs=1e-15)
-    assert diversity.compute([[0, 10], [1, 20], [0, 10], [1, 20]]) == pytest.approx(1.0, abs=1e-15)
-    assert diversity.compute([[0.0], [0.5], [1.0]]) == pytest.approx(math.sqrt(2 / 3), abs=1e-12)
+    unit = [(0.0, 1.0), (0.0, 1.0)]
+    assert diversity.compute([[1.0, 2.0, 3.0]], bounds=[(0, 5)] * 3) == 0.0
+    assert diversity.compute([[1.0, 2.0]] * 5, bounds=[(0, 5)] * 2) == 0.0
+    assert diversity.compute([[0.0, 0.0], [1.0, 1.0]], bounds=unit) == pytest.approx(1.0, abs=1e-15)
+    assert diversity.compute([[0, 10], [1, 20], [0, 10], [1, 20]], bounds=[(0, 1), (10, 20)]) == pytest.approx(1.0)
+    assert diversity.compute([[0.0], [0.5], [1.0]], bounds=[(0, 1)]) == pytest.approx(math.sqrt(2 / 3), abs=1e-12)
+    # The same two points in a space ten times wider are ten times less diverse.
+    assert diversity.compute([[0.0], [1.0]], bounds=[(0, 10)]) == pytest.approx(0.1, abs=1e-15)
+
+
+def test_a_population_converged_within_one_percent_of_a_point_scores_at_most_005() -> None:
+    rng = np.random.default_rng(11)
+    spread = random_population(rng)
+    for width in (0.01, 0.001):
+        converged = converged_population(rng, width)
+        score = diversity.compute(converged, bounds=SEARCH_SPACE)
+        assert score <= 0.05, (width, score)
+        # The reference fallback sees it too, against the first (random) population.
+        assert diversity.compute(converged, reference=spread) <= 0.05
+        # What scaling by the population's own spread reported before: it looked diverse.
+        assert pairwise_reference(converged) > 0.4
+    assert diversity.compute(spread, bounds=SEARCH_SPACE) > 0.4
+
+
+def test_the_score_does_not_change_when_parameters_are_rescaled_with_their_bounds() -> None:
+    rng = np.random.default_rng(12)
+    bounds = np.array(SEARCH_SPACE)
+    for population in (random_population(rng), converged_population(rng, 0.01)):
+        base = diversity.compute(population, bounds=bounds)
+        # Powers of two are exact in binary floating point: the very same score.
+        factors = np.array([4.0, 0.5, 1024.0, 0.125])
+        assert diversity.compute(population * factors, bounds=bounds * factors[:, None]) == base
+        # Any change of units and origin (e.g. days -> hours, fractions -> basis points).
+        scale, shift = np.array([24.0, 24.0, 1e4, 100.0]), np.array([0.0, -3.0, 5.0, 1.0])
+        moved_bounds = bounds * scale[:, None] + shift[:, None]
+        assert diversity.compute(population * scale + shift, bounds=moved_bounds) == pytest.approx(base, abs=1e-12)
+
+
+def test_without_bounds_the_first_population_s_ranges_are_frozen(caplog: pytest.LogCaptureFixture) -> None:
+    rng = np.random.default_rng(13)
+    first, converged = random_population(rng), converged_population(rng, 0.01)
+    with caplog.at_level("INFO", logger="finmon"):
+        assert diversity.compute(first) == pytest.approx(pairwise_reference(first), abs=1e-9)
+    assert "frozen until diversity.reset()" in caplog.text
+    # Later populations are scaled by the first one's ranges, so convergence shows.
+    assert diversity.compute(converged) <= 0.05
+    assert diversity.compute(converged) == diversity.compute(converged, reference=first)
+    with pytest.raises(finmon.InvalidArgumentError, match="frozen ranges .* have 4"):
+        diversity.compute([[1.0, 2.0], [3.0, 4.0]])
+    diversity.reset()
+    # A new run: the converged population is now its own first population.
+    assert diversity.compute(converged) > 0.4
+
+
+def test_ranges_are_the_minimum_and_maximum_of_each_parameter() -> None:
+    assert diversity.ranges([[1.0, 5.0], [3.0, 4.0], [2.0, 6.0]]) == [(1.0, 3.0), (4.0, 6.0)]
+    assert diversity.ranges(np.array([[1.0, 2.0]])) == [(1.0, 1.0), (2.0, 2.0)]
+
+
+@pytest.mark.parametrize(("bounds", "error", "message"), [
+    ([(0, 1)], finmon.InvalidArgumentError, r"bounds has 1 \(lo, hi\) pairs, expected one per parameter \(2\)"),
+    ([(0, 1), (2, 1)], finmon.InvalidArgumentError, r"bounds of parameter 1 are \(2.0, 1.0\); need finite lower <= upper"),
+    ([(0, 1), (math.nan, 1)], finmon.InvalidArgumentError, "bounds of parameter 1"),
+    ([(0, 1), (0, math.inf)], finmon.InvalidArgumentError, "need finite"),
+    ([(0, 1), (0, 1, 2)], TypeError, r"bounds\[1\] must be a \(lo, hi\) pair"),
+    ([(0, 1), ("a", "b")], TypeError, r"bounds\[1\] must be a \(lo, hi\) pair"),
+    (3, TypeError, "bounds must be a sequence of"),
+])
+def test_bad_bounds_are_refused(bounds: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        diversity.compute([[0.5, 0.5], [0.2, 0.1]], bounds=bounds)  # type: ignore[arg-type]
+
+
+def test_bounds_and_reference_together_are_refused() -> None:
+    with pytest.raises(finmon.InvalidArgumentError, match="bounds or reference, not both"):
+        diversity.compute([[1.0]], bounds=[(0, 1)], reference=[[0.0], [1.0]])
 
 
 def test_compute_reads_a_contiguous_float64_array_without_copying(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,20 +335,22 @@ def test_compute_reads_a_contiguous_float64_array_without_copying(monkeypatch: p
         raise AssertionError("a C-contiguous float64 array must not be converted")
 
     monkeypatch.setattr(np, "ascontiguousarray", no_copy)
-    assert abs(diversity.compute(vectors) - pairwise_reference(vectors)) <= 1e-9
+    bounds = [(0.0, 1.0)] * 6
+    assert abs(diversity.compute(vectors, bounds=bounds) - pairwise_reference(vectors, np.array(bounds))) <= 1e-9
 
 
 def test_compute_converts_other_arrays() -> None:
     base = np.random.default_rng(2).uniform(-5, 5, size=(30, 8))
-    expected = pairwise_reference(base)
+    bounds = np.array([(-5.0, 5.0)] * 8)
+    expected = pairwise_reference(base, bounds)
     for variant in (np.asfortranarray(base), base.T.copy().T, base.astype(">f8")):
-        assert abs(diversity.compute(variant) - expected) <= 1e-9
+        assert abs(diversity.compute(variant, bounds=bounds) - expected) <= 1e-9
     single = base.astype(np.float32)
-    assert abs(diversity.compute(single) - pairwise_reference(single.astype(np.float64))) <= 1e-9
+    assert abs(diversity.compute(single, bounds=bounds) - pairwise_reference(single.astype(np.float64), bounds)) <= 1e-9
     strided = np.zeros((30, 16))
     strided[:, ::2] = base
-    assert abs(diversity.compute(strided[:, ::2]) - expected) <= 1e-9
-    assert diversity.compute(np.array([[1, 2], [3, 4]])) == pytest.approx(1.0)
+    assert abs(diversity.compute(strided[:, ::2], bounds=bounds) - expected) <= 1e-9
+    assert diversity.compute(np.array([[1, 2], [3, 4]]), bounds=[(1, 3), (2, 4)]) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(("vectors", "error", "message"), [
@@ -260,6 +369,49 @@ def test_compute_converts_other_arrays() -> None:
 def test_compute_refuses_bad_populations(vectors: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         diversity.compute(vectors)
+    with pytest.raises(error, match=message):
+        diversity.compute([[0.5]], reference=vectors)
+
+
+# ---- finmon.diversity.genotype -----------------------------------------------------
+
+
+def pairwise_hamming(genotypes: list[tuple[object, ...]]) -> float:
+    """Mean normalised Hamming distance over pairs i < j, the obvious way."""
+    n = len(genotypes)
+    if n < 2:
+        return 0.0
+    total = sum(sum(a != b for a, b in zip(genotypes[i], genotypes[j])) / len(genotypes[i])
+                for i in range(n) for j in range(i + 1, n))
+    return total / (n * (n - 1) / 2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_genotype_matches_pairwise_hamming(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    kinds = ["rsi", "macd", "bollinger", "momentum"]
+    genotypes = [(kinds[int(rng.integers(len(kinds)))], int(rng.integers(3)), ("long", "short")[int(rng.integers(2))],
+                  float(rng.integers(2)) / 2)
+                 for _ in range(int(rng.integers(1, 40)))]
+    assert diversity.genotype(genotypes) == pytest.approx(pairwise_hamming(genotypes), abs=1e-12)
+
+
+def test_genotype_known_values_and_errors() -> None:
+    assert diversity.genotype([("rsi", 14)] * 5) == 0.0
+    assert diversity.genotype([("rsi", 14), ("macd", 26), ("bb", 20)]) == 1.0
+    assert diversity.genotype(iter([["a"], ["b"], ["a"], ["b"]])) == pytest.approx(4 / 6)
+    # Genes compare as Python's == does: 1 and 1.0 are one gene, (1, 2) a gene too.
+    assert diversity.genotype([(1, (1, 2)), (1.0, (1, 2))]) == 0.0
+    with pytest.raises(finmon.InvalidArgumentError, match="population is empty"):
+        diversity.genotype([])
+    with pytest.raises(finmon.InvalidArgumentError, match="no components"):
+        diversity.genotype([(), ()])
+    with pytest.raises(finmon.InvalidArgumentError, match="genotype 1 has 1 genes, expected 2"):
+        diversity.genotype([("a", "b"), ("a",)])
+    with pytest.raises(TypeError, match="genotype 0 is a str"):
+        diversity.genotype(["ab", "cd"])
+    with pytest.raises(TypeError, match="unhashable"):
+        diversity.genotype([([1],)])
 
 
 # ---- finmon.diversity.unique_fraction ----------------------------------------------
@@ -304,15 +456,36 @@ def test_the_abi_refuses_bad_buffers_without_crashing() -> None:
 
     out = ctypes.c_double(-1.0)
     compute = _native.blocking.finmon_diversity_compute
-    assert compute(None, 3, 2, ctypes.byref(out)) == -2
+    lower = (ctypes.c_double * 2)(0.0, 0.0)
+    upper = (ctypes.c_double * 2)(1.0, 1.0)
+    assert compute(None, 3, 2, lower, upper, ctypes.byref(out)) == -2
     assert "values is NULL" in _native.last_error()
-    assert compute(None, 2**62, 4, ctypes.byref(out)) == -1
+    assert compute(None, 2**62, 4, lower, upper, ctypes.byref(out)) == -1
     assert "overflows" in _native.last_error()
-    assert compute(None, 2**64 - 1, 1, ctypes.byref(out)) == -1
+    assert compute(None, 2**64 - 1, 1, lower, upper, ctypes.byref(out)) == -1
     assert "rows and cols must be >= 0" in _native.last_error()
+    assert compute(None, 0, 2**40, None, None, ctypes.byref(out)) == -1  # no bound is read
+    assert "population is empty" in _native.last_error()
     values = (ctypes.c_double * 2)(1.0, 2.0)
-    assert compute(values, 2, 1, None) == -2
+    assert compute(values, 2, 1, lower, upper, None) == -2
+    assert compute(values, 2, 1, None, upper, ctypes.byref(out)) == -2
+    assert "lower is NULL" in _native.last_error()
+    upper[0] = -1.0
+    assert compute(values, 2, 1, lower, upper, ctypes.byref(out)) == -1
+    assert "bounds of parameter 0" in _native.last_error()
     assert out.value == -1.0  # out-parameters are untouched on failure
+
+    ranges = _native.blocking.finmon_diversity_ranges
+    assert ranges(values, 2, 1, lower, None) == -2
+    assert ranges(values, 0, 1, lower, upper) == -1
+    assert ranges(values, 2, 1, lower, upper) == 0 and (lower[0], upper[0]) == (1.0, 2.0)
+
+    genotype = _native.blocking.finmon_diversity_genotype
+    codes = (ctypes.c_uint64 * 4)(1, 2, 1, 3)
+    assert genotype(None, 2, 2, ctypes.byref(out)) == -2
+    assert genotype(codes, 2, 0, ctypes.byref(out)) == -1
+    assert genotype(codes, 2, 2, None) == -2
+    assert genotype(codes, 2, 2, ctypes.byref(out)) == 0 and out.value == 0.5
 
     unique = _native.hot.finmon_diversity_unique_fraction
     assert unique(None, None, 0, ctypes.byref(out), None) == 0 and out.value == 0.0
