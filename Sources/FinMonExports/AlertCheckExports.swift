@@ -22,11 +22,7 @@ public func finmon_alerts_check(
             out.pointee = nil
             return Status.ok
         }
-        guard let text = CInput.ownedCString(event.jsonLine()) else {
-            throw ABIError(code: Status.internal, message: "out of memory")
-        }
-        out.pointee = text
-        return Status.ok
+        return try CInput.give(event.jsonLine(), to: out)
     }
 }
 

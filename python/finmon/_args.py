@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
 from numbers import Real
+from typing import Protocol
 
 from .errors import InvalidArgumentError
 
@@ -34,14 +34,19 @@ def int64(value: object, what: str) -> int:
     return number
 
 
-def hook_int64(value: object, what: str, strict: Callable[[], bool]) -> int:
+class _Strictness(Protocol):
+    @property
+    def strict(self) -> bool: ...
+
+
+def hook_int64(value: object, what: str, collector: _Strictness | None) -> int:
     """``int64`` for a loop hook's argument: an integer beyond 64 bits is taken as the
-    nearest 64-bit one (the library then skips and counts it, or sees a restart) unless
-    ``strict()``, which raises as ``int64`` does. Types are checked either way."""
+    nearest 64-bit one (the library then skips and counts it, or sees a restart) unless the
+    collector is strict, which raises as ``int64`` does. Types are checked either way."""
     try:
         return int64(value, what)
     except InvalidArgumentError:
-        if strict():
+        if collector is not None and collector.strict:
             raise
         return _INT64_MAX if operator.index(value) > 0 else _INT64_MIN  # type: ignore[arg-type]
 

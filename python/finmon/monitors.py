@@ -66,7 +66,7 @@ class DiversityMonitor:
         self.collapse_threshold = collapse_threshold if collapse_threshold is not None else _default("threshold")
 
     def _int(self, value: object, what: str) -> int:
-        return _args.hook_int64(value, what, self.collector._is_strict)
+        return _args.hook_int64(value, what, self.collector)
 
     def record_diversity(self, iteration: int, diversity: float, unique_count: int, total_count: int) -> None:
         """Record the population's diversity at ``iteration``.

@@ -21,60 +21,9 @@ from finmon import dashboard, stack
 from finmon._promql import duration
 from finmon.testing import FakeEngine
 
-#: The design's "Configuration Example", exactly as printed.
-DESIGN_CONFIG = """\
-monitoring:
-  enabled: true
-  prometheus:
-    port: 8000
-    metrics_path: "/metrics"
-    scrape_interval: 5  # seconds
-
-  resource_monitor:
-    enabled: true
-    collection_interval: 5  # seconds
-
-  diversity_monitor:
-    enabled: true
-    diversity_collapse_threshold: 0.1
-    diversity_collapse_window: 5
-
-  container_monitor:
-    enabled: true
-    stats_collection_interval: 10  # seconds
-
-  alerts:
-    enabled: true
-    evaluation_interval: 10  # seconds
-
-    memory_threshold_percent: 80.0
-    cpu_threshold_percent: 90.0
-
-    diversity_collapse:
-      threshold: 0.1
-      window: 5
-
-    champion_staleness:
-      threshold_iterations: 20
-
-    success_rate:
-      threshold_percent: 20.0
-      window_iterations: 10
-
-    orphaned_containers:
-      threshold: 3
-      auto_cleanup: true
-
-  export:
-    final_metrics_path: "metrics_final.json"
-    prometheus_snapshot_path: "prometheus_metrics_final.txt"
-    retention_days: 30
-
-grafana:
-  dashboard_path: "config/grafana_dashboard.json"
-  datasource_url: "http://localhost:9090"  # Prometheus URL
-  refresh_interval: "5s"
-"""
+#: The design's "Configuration Example", exactly as printed (a fixture the Swift tests read too).
+DESIGN_CONFIG = (Path(__file__).resolve().parents[3] / "Tests" / "FinMonCoreTests" / "Fixtures"
+                 / "design_config.yaml").read_text()
 
 #: The design's values, by key path (what the verbatim file must put in effect).
 DESIGN = {

@@ -330,3 +330,16 @@ def test_a_missing_config_file_is_an_error(run_stack: Any, tmp_path: Path) -> No
     stack_process = run_stack("--config", str(tmp_path / "nope.yaml"))
     assert stack_process.process.wait(timeout=60) == 2
     assert any("nope.yaml not found" in line for line in stack_process.rest())
+
+
+def test_prometheus_listens_where_the_dashboard_reads_it(run_stack: Any, config_dir: Path) -> None:
+    """Without --prometheus-port, Prometheus serves at grafana.datasource_url's host and port."""
+    port = free_port()
+    config = config_dir / "monitoring_config.yaml"
+    config.write_text(config.read_text().replace('datasource_url: "http://localhost:9090"',
+                                                 f'datasource_url: "http://127.0.0.1:{port}"'))
+    stack_process = run_stack("--config", str(config), "--alertmanager-port", str(free_port()))
+    stack_process.wait_for_line(r"^finmon stack: running")
+    prometheus, _ = stack_process.servers()["Prometheus"]
+    assert prometheus == f"http://127.0.0.1:{port}"
+    assert http_json(f"{prometheus}/api/v1/status/flags")["data"]["web.listen-address"] == f"127.0.0.1:{port}"
