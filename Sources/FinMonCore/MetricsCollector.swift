@@ -1,17 +1,22 @@
-import Dispatch
 import NIOCore
-import NIOPosix
 import Synchronization
 
-/// The runtime behind one collector: the registry and catalog, the event queue the host
-/// drains, and the threads (one NIO event loop) that serve and sample.
+/// The runtime behind one collector: the registry and catalog, the monitors, the event
+/// queue the host drains, and the threads (one NIO event loop) that serve and sample.
 ///
-/// Threads exist only while something needs them: `startExporter` creates them, `stop`
-/// joins them, and a later start creates them again.
+/// Threads exist only while something needs them: `startExporter` or a monitor's start
+/// creates them, `stop` joins them, and a later start creates them again. Every monitor
+/// reaches them through `threads` (see `EventLoopJob`).
+///
+///     let collector = try MetricsCollector()
+///     try collector.startExporter(port: 8000)
+///     try collector.resources.start(intervalSeconds: 5)
+///     collector.stop()                       // joins every thread
 public final class MetricsCollector: Sendable {
     public let registry: MetricsRegistry
     public let catalog: MetricsCatalog
     public let events: EventQueue
+    public let threads: CollectorThreads
     public let loop: LoopMonitor
     public let diversity: DiversityMonitor
     /// Alert rules, the alert log and delivery; configured with `alerts.configure(from:)`.
@@ -20,14 +25,6 @@ public final class MetricsCollector: Sendable {
     public let resources: ResourceMonitor
     /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
     public let hooks: HookGuard
-
-    private struct Threads {
-        let group: MultiThreadedEventLoopGroup
-        /// Blocking work (file reads under /proc, statvfs) runs here, never on the loop.
-        let pool: NIOThreadPool
-        let exporter: MetricsExporter
-    }
-    private let threads = Mutex<Threads?>(nil)
 
     /// When the collector was created: the run's start in the final record.
     public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
@@ -38,26 +35,22 @@ public final class MetricsCollector: Sendable {
         registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily)
         catalog = try MetricsCatalog(registry: registry)
         events = EventQueue()
+        threads = CollectorThreads(registry: registry, events: events)
         loop = try LoopMonitor(catalog: catalog)
         diversity = try DiversityMonitor(catalog: catalog)
-        resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
-        alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity)
-        containers = try ContainerMonitor(catalog: catalog, events: events)
+        resources = try ResourceMonitor(catalog: catalog, registry: registry, events: events, threads: threads)
+        alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity, threads: threads)
+        containers = try ContainerMonitor(catalog: catalog, events: events, threads: threads)
         hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
-        resources.useThreads { [weak self] in self.map { ($0.eventLoop, $0.threadPool) } }
-        alerts.attach { [weak self] in self?.eventLoop }
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
         alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
         alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
     }
 
     /// The event loop, created on first use.
-    public var eventLoop: EventLoop { ensureThreads().group.next() }
+    public var eventLoop: any EventLoop { threads.eventLoop }
 
-    public var exporter: MetricsExporter { ensureThreads().exporter }
-
-    /// The pool for blocking reads, started on first use.
-    public var threadPool: NIOThreadPool { ensureThreads().pool }
+    public var exporter: MetricsExporter { threads.exporter }
 
     /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
@@ -71,11 +64,11 @@ public final class MetricsCollector: Sendable {
 
     /// The exporter's status, without starting threads for a collector that has none.
     public var exporterStatus: MetricsExporter.Status {
-        threads.withLock { $0 }?.exporter.status ?? .stopped
+        threads.runningExporter?.status ?? .stopped
     }
 
     public func stopExporter() {
-        threads.withLock { $0 }?.exporter.stop()
+        threads.runningExporter?.stop()
     }
 
     /// Writes metrics_final.json and the Prometheus text snapshot now.
@@ -94,24 +87,7 @@ public final class MetricsCollector: Sendable {
         alerts.shutDown()
         containers.stop()
         resources.stop()
-        let current = threads.withLock { threads -> Threads? in
-            defer { threads = nil }
-            return threads
-        }
-        if let current {
-            current.exporter.stop()
-            if Self.inForkedChild.load(ordering: .relaxed) {
-                // libdispatch does not survive a fork once the parent used it, and NIO's
-                // synchronous shutdown waits on a Dispatch queue: it would never return. The
-                // loop thread still ends; only the completion callback is never delivered.
-                let queue = DispatchQueue(label: "finmon.shutdown")
-                current.pool.shutdownGracefully(queue: queue) { _ in }
-                current.group.shutdownGracefully(queue: queue) { _ in }
-            } else {
-                try? current.pool.syncShutdownGracefully()
-                try? current.group.syncShutdownGracefully()
-            }
-        }
+        threads.shutDown()
         guard let export = finalExport.withLock({ $0 }) else { return nil }
         do {
             try exportFinal(to: export)
@@ -124,11 +100,8 @@ public final class MetricsCollector: Sendable {
 
     /// Called once in a forked child, before anything else touches the library.
     public static func markForkedChild() {
-        inForkedChild.store(true, ordering: .relaxed)
+        CollectorThreads.markForkedChild()
     }
-
-    /// Set in a forked child (see `forgetThreadsAfterFork`), for the rest of its life.
-    private static let inForkedChild = Atomic<Bool>(false)
 
     /// In a forked child the parent's threads do not exist: shutting them down would wait
     /// forever. Drop them without a word (they are leaked, once) so the child can start anew.
@@ -137,42 +110,6 @@ public final class MetricsCollector: Sendable {
         alerts.forgetThreadsAfterFork()
         containers.forgetThreadsAfterFork()
         resources.forgetThreadsAfterFork()
-        let orphaned = threads.withLock { threads -> Threads? in
-            defer { threads = nil }
-            return threads
-        }
-        if let orphaned {
-            orphaned.exporter.abandon()
-            _ = Unmanaged.passRetained(orphaned.group)
-            _ = Unmanaged.passRetained(orphaned.pool)
-        }
-    }
-
-    private func ensureThreads() -> Threads {
-        threads.withLock { threads in
-            if let threads { return threads }
-            let created = makeThreads()
-            threads = created
-            return created
-        }
-    }
-
-    private func makeThreads() -> Threads {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
-        return Threads(group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
-    }
-}
-
-extension MetricsCollector: EventLoopSource {
-    /// Runs `body` under the threads lock, so `stop()` cannot shut the loop down while
-    /// `body` schedules on it.
-    public func withEventLoop<Value: Sendable>(_ body: (any EventLoop) -> Value) -> Value {
-        threads.withLock { threads in
-            let current = threads ?? makeThreads()
-            threads = current
-            return body(current.group.next())
-        }
+        threads.forgetAfterFork()
     }
 }

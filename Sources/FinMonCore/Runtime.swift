@@ -71,7 +71,7 @@ public final class Runtime: Sendable {
         if config.bool("monitoring.container_monitor.enabled") {
             collector.containers.configure(try ContainerMonitorSettings.from(config: config))
             try collector.containers.startPolling(
-                intervalSeconds: config.double("monitoring.container_monitor.stats_collection_interval"), on: collector)
+                intervalSeconds: config.double("monitoring.container_monitor.stats_collection_interval"))
         }
         collector.alerts.configure(from: config)
         if config.bool("monitoring.alerts.enabled") { try collector.alerts.start() }

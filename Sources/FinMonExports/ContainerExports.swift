@@ -58,7 +58,7 @@ public func finmon_containers_scan_orphans(
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let out else { throw ABIError.null("out") }
-        let ids = try monitoring.containers.scanOrphans(on: monitoring)
+        let ids = try monitoring.containers.scanOrphans()
         out.pointee = CInput.ownedCString("[" + ids.map(JSONText.quoted).joined(separator: ",") + "]")
         return Status.ok
     }
@@ -69,7 +69,7 @@ public func finmon_containers_cleanup_orphans(_ collector: OpaquePointer?, _ rem
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let removed else { throw ABIError.null("removed") }
-        removed.pointee = Int64(try monitoring.containers.cleanupOrphans(on: monitoring))
+        removed.pointee = Int64(try monitoring.containers.cleanupOrphans())
         return Status.ok
     }
 }
@@ -78,7 +78,7 @@ public func finmon_containers_cleanup_orphans(_ collector: OpaquePointer?, _ rem
 public func finmon_containers_start_polling(_ collector: OpaquePointer?, _ intervalSeconds: Double) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        try monitoring.containers.startPolling(intervalSeconds: intervalSeconds, on: monitoring)
+        try monitoring.containers.startPolling(intervalSeconds: intervalSeconds)
         return Status.ok
     }
 }
@@ -132,7 +132,7 @@ public func finmon_containers_remove(
     abiCall {
         let monitoring = try Handles.collector(collector)
         let id = try CInput.string(containerID, "container_id")
-        let wasRemoved = try monitoring.containers.removeContainer(id: id, on: monitoring)
+        let wasRemoved = try monitoring.containers.removeContainer(id: id)
         removed?.pointee = wasRemoved ? 1 : 0
         return Status.ok
     }

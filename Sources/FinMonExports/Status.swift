@@ -55,7 +55,7 @@ extension Status {
         case is AlertManagerError: return state
         case let containers as ContainerMonitorError: return code(forContainers: containers)
         case let docker as DockerError: return code(forDocker: docker)
-        case let resources as ResourceMonitorError: return resources == .noThreads ? state : invalidArgument
+        case is ResourceMonitorError: return invalidArgument
         default: return `internal`
         }
     }

@@ -20,9 +20,7 @@ struct AlertManagerFixture {
             // The same manager as the runtime's, but with a quicker delivery policy.
             let manager = AlertManager(
                 catalog: collector.catalog, events: collector.events, loop: collector.loop,
-                diversity: collector.diversity, policy: policy)
-            let runtime = collector
-            manager.attach { [weak runtime] in runtime?.eventLoop }
+                diversity: collector.diversity, threads: collector.threads, policy: policy)
             alertsOverride = manager
         } else {
             alertsOverride = nil

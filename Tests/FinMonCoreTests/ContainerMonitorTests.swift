@@ -97,10 +97,10 @@ private final class EngineDouble: Sendable {
         var monitor: ContainerMonitor { collector.containers }
         var catalog: MetricsCatalog { collector.catalog }
 
-        func memory(_ id: String) -> Double? { catalog.containerMemoryUsageBytes.existingSeries([id])?.value }
-        func cpu(_ id: String) -> Double? { catalog.containerCPUUsagePercent.existingSeries([id])?.value }
+        func memory(_ id: String) -> Double? { catalog.containerMemoryUsageBytes.existing([id])?.value }
+        func cpu(_ id: String) -> Double? { catalog.containerCPUUsagePercent.existing([id])?.value }
         var errors: Double { (try? catalog.collectionErrorsTotal.labels(["docker"]).value) ?? -1 }
-        func value(_ family: MetricFamily) -> Double { family.existingSeries([])?.value ?? -1 }
+        func value<Kind>(_ metric: Metric<Kind>) -> Double { metric.value }
 
         func stop() {
             collector.stop()
@@ -135,13 +135,13 @@ private final class EngineDouble: Sendable {
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
         }
 
-        try f.monitor.recordCreated(id: Self.running, on: f.collector)
+        try f.monitor.recordCreated(id: Self.running)
         #expect(f.value(f.catalog.activeContainers) == 1)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
         #expect(f.cpu(Self.running) == nil)  // one sample: no CPU baseline yet
 
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.recordStats(id: Self.running, on: f.collector)
+        try f.monitor.recordStats(id: Self.running)
         // (2920100747 - 2316156793) / (330669065994 - 328738355079) * 2 CPUs * 100
         let expected = 603_943_954.0 / 1_930_710_915.0 * 2 * 100
         #expect(Deadline.wait(seconds: 10) { f.cpu(Self.running).map { abs($0 - expected) < 1e-9 } == true })
@@ -155,8 +155,8 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue {
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond]
         }
-        try f.monitor.recordCreated(id: Self.running, on: f.collector)
-        try f.monitor.recordCreated(id: "other", on: f.collector)
+        try f.monitor.recordCreated(id: Self.running)
+        try f.monitor.recordCreated(id: "other")
         #expect(f.value(f.catalog.activeContainers) == 2)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) != nil })
 
@@ -180,7 +180,7 @@ private final class EngineDouble: Sendable {
             $0.mode = .slow
             $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst]
         }
-        try f.monitor.recordStats(id: Self.running, on: f.collector)
+        try f.monitor.recordStats(id: Self.running)
         #expect(await f.engine.server.waitUntil { $0.received.count == 1 })
         try f.monitor.recordCleanup(id: Self.running, success: true)
         #expect(f.monitor.status().queriesInFlight == 1)
@@ -194,7 +194,7 @@ private final class EngineDouble: Sendable {
     @Test func aContainerTheEngineNoLongerKnowsIsDropped() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        try f.monitor.recordCreated(id: "gone", on: f.collector)
+        try f.monitor.recordCreated(id: "gone")
         #expect(Deadline.wait(seconds: 10) { f.monitor.trackedIDs.isEmpty })
         #expect(f.value(f.catalog.activeContainers) == 0)
         #expect(f.errors == 0)
@@ -205,7 +205,7 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.stats[Self.exited] = [PodmanFixtures.statsExited] }
-        try f.monitor.recordCreated(id: Self.exited, on: f.collector)
+        try f.monitor.recordCreated(id: Self.exited)
         #expect(Deadline.wait(seconds: 10) { f.engine.count("GET /v1.41/containers/") == 1 })
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
         #expect(f.memory(Self.exited) == nil)
@@ -217,13 +217,13 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.stats[Self.running] = [PodmanFixtures.statsRunningFirst] }
-        try f.monitor.recordStats(id: Self.running, on: f.collector)
+        try f.monitor.recordStats(id: Self.running)
         #expect(Deadline.wait(seconds: 10) { f.memory(Self.running) == 417_792 })
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
 
         f.engine.routes.withLockedValue { $0.mode = .failing }
         for round in 1...3 {
-            try f.monitor.recordStats(id: Self.running, on: f.collector)
+            try f.monitor.recordStats(id: Self.running)
             #expect(Deadline.wait(seconds: 10) { f.errors == Double(round) })
             #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
         }
@@ -239,7 +239,7 @@ private final class EngineDouble: Sendable {
         #expect(warnings.first?.json.map { (try? JSONParser.parse($0))?["collector"] == .string("docker") } == true)
 
         f.engine.routes.withLockedValue { $0.mode = .normal }
-        try f.monitor.recordStats(id: Self.running, on: f.collector)
+        try f.monitor.recordStats(id: Self.running)
         #expect(Deadline.wait(seconds: 10) { !f.monitor.status().engineFailing })
         let recovered = drainEvents(f.collector)
         #expect(recovered.map(\.level) == [.info])
@@ -250,9 +250,9 @@ private final class EngineDouble: Sendable {
         let f = try await fixture(timeout: 0.2)
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
-        try f.monitor.recordCreated(id: Self.running, on: f.collector)
+        try f.monitor.recordCreated(id: Self.running)
         // Coalesced with the query in flight: still one request.
-        try f.monitor.recordStats(id: Self.running, on: f.collector)
+        try f.monitor.recordStats(id: Self.running)
         #expect(f.value(f.catalog.activeContainers) == 1)
         #expect(Deadline.wait(seconds: 10) { f.errors == 1 })
         #expect(f.engine.count("GET") == 1)
@@ -264,7 +264,7 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
         for index in 0..<(ContainerMonitor.maxQueriesInFlight + 10) {
-            try f.monitor.recordStats(id: "c\(index)", on: f.collector)
+            try f.monitor.recordStats(id: "c\(index)")
         }
         let status = f.monitor.status()
         #expect(status.queriesInFlight == ContainerMonitor.maxQueriesInFlight)
@@ -275,10 +275,10 @@ private final class EngineDouble: Sendable {
     func invalidContainerIDsAreRefusedAndChangeNothing(id: String) async throws {
         let f = try await fixture()
         defer { f.stop() }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCreated(id: id, on: f.collector) }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordStats(id: id, on: f.collector) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCreated(id: id) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.recordStats(id: id) }
         #expect(throws: ContainerMonitorError.self) { try f.monitor.recordCleanup(id: id, success: true) }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.removeContainer(id: id, on: f.collector) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.removeContainer(id: id) }
         #expect(f.monitor.trackedIDs.isEmpty)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
     }
@@ -293,7 +293,7 @@ private final class EngineDouble: Sendable {
     @Test func scanFindsTheLabelledExitedContainer() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        #expect(try f.monitor.scanOrphans(on: f.collector) == [Self.exited])
+        #expect(try f.monitor.scanOrphans() == [Self.exited])
         #expect(f.value(f.catalog.orphanedContainers) == 1)
         #expect(f.monitor.status().orphanedContainers == 1)
         // The label filter went to the engine as JSON; status is filtered locally.
@@ -305,7 +305,7 @@ private final class EngineDouble: Sendable {
     func labelValuesAreMatchedToo(label: String, orphans: Int) async throws {
         let f = try await fixture(label: label)
         defer { f.stop() }
-        #expect(try f.monitor.scanOrphans(on: f.collector).count == orphans)
+        #expect(try f.monitor.scanOrphans().count == orphans)
     }
 
     @Test func cleanupRemovesOrphansCountsAndForgetsTrackedOnes() async throws {
@@ -313,9 +313,9 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         let short = String(Self.exited.prefix(12))
         f.engine.routes.withLockedValue { $0.stats[short] = [PodmanFixtures.statsExited] }
-        try f.monitor.recordCreated(id: short, on: f.collector)
+        try f.monitor.recordCreated(id: short)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        #expect(try f.monitor.cleanupOrphans(on: f.collector) == 1)
+        #expect(try f.monitor.cleanupOrphans() == 1)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 1)
         #expect(f.value(f.catalog.orphanedContainers) == 0)
         #expect(f.monitor.trackedIDs.isEmpty)
@@ -331,7 +331,7 @@ private final class EngineDouble: Sendable {
             $0.list = list
             $0.deletes = [Self.running: "500 Internal Server Error", Self.exited: "404 Not Found"]
         }
-        #expect(try f.monitor.cleanupOrphans(on: f.collector) == 0)
+        #expect(try f.monitor.cleanupOrphans() == 0)
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
         #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
         #expect(f.value(f.catalog.orphanedContainers) == 1)  // the refused one is still there
@@ -342,9 +342,9 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .failing }
         #expect(throws: ContainerMonitorError.docker(.engine(status: 500, message: "engine broke"))) {
-            try f.monitor.scanOrphans(on: f.collector)
+            try f.monitor.scanOrphans()
         }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans(on: f.collector) }
+        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans() }
         #expect(f.errors == 2)
         #expect(drainEvents(f.collector).count == 1)
     }
@@ -355,13 +355,13 @@ private final class EngineDouble: Sendable {
         collector.containers.configure(
             try ContainerMonitorSettings(endpoint: .unix(path: CannedHTTPServer.uniqueSocketPath())))
         #expect {
-            try collector.containers.scanOrphans(on: collector)
+            try collector.containers.scanOrphans()
         } throws: { error in
             guard case .docker(.transport(.connectFailed))? = error as? ContainerMonitorError else { return false }
             return true
         }
-        #expect(throws: ContainerMonitorError.self) { try collector.containers.removeContainer(id: "abc", on: collector) }
-        #expect(collector.catalog.containerCleanupFailureTotal.existingSeries([])?.value == 1)
+        #expect(throws: ContainerMonitorError.self) { try collector.containers.removeContainer(id: "abc") }
+        #expect(collector.catalog.containerCleanupFailureTotal.value == 1)
         #expect(collector.containers.status().errors == 2)
     }
 
@@ -372,13 +372,13 @@ private final class EngineDouble: Sendable {
             $0.deletes = ["gone": "404 Not Found", "stuck": "409 Conflict"]
             $0.stats["c1"] = [PodmanFixtures.statsRunningFirst]
         }
-        try f.monitor.recordCreated(id: "c1", on: f.collector)
+        try f.monitor.recordCreated(id: "c1")
         #expect(Deadline.wait(seconds: 10) { f.memory("c1") != nil })
-        #expect(try f.monitor.removeContainer(id: "c1", on: f.collector))
+        #expect(try f.monitor.removeContainer(id: "c1"))
         #expect(f.memory("c1") == nil)
-        #expect(try f.monitor.removeContainer(id: "gone", on: f.collector) == false)
+        #expect(try f.monitor.removeContainer(id: "gone") == false)
         #expect(throws: ContainerMonitorError.docker(.engine(status: 409, message: "refused"))) {
-            try f.monitor.removeContainer(id: "stuck", on: f.collector)
+            try f.monitor.removeContainer(id: "stuck")
         }
         #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 2)
         #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
@@ -391,7 +391,7 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         let outcome = try await f.collector.eventLoop.submit { () -> String in
             do {
-                _ = try f.monitor.scanOrphans(on: f.collector)
+                _ = try f.monitor.scanOrphans()
                 return "returned"
             } catch {
                 return "\(error)"
@@ -408,9 +408,9 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue {
             for id in ["p1", "p2", "p3"] { $0.stats[id] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond] }
         }
-        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id, on: f.collector) }
+        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id) }
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 0.05)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
         let status = f.monitor.status()
         #expect(status.polling)
@@ -418,7 +418,7 @@ private final class EngineDouble: Sendable {
         #expect(status.lastCycleContainers == 3)
         let cycle = try #require(status.lastCycleSeconds)
         #expect(cycle > 0)
-        #expect((f.catalog.containerStatsCycleSeconds.existingSeries([])?.value ?? 0) > 0)
+        #expect(f.catalog.containerStatsCycleSeconds.value > 0)
         for id in ["p1", "p2", "p3"] { #expect(f.cpu(id) != nil) }
         #expect(f.value(f.catalog.orphanedContainers) == 1)
         #expect(f.monitor.status().autoRemoved == 0)  // 1 orphan < threshold 3
@@ -438,7 +438,7 @@ private final class EngineDouble: Sendable {
         defer { f.stop() }
         for _ in 0..<20 {
             let before = f.monitor.status().cyclesCompleted
-            try f.monitor.startPolling(intervalSeconds: 3_600, on: f.collector)
+            try f.monitor.startPolling(intervalSeconds: 3_600)
             #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == before + 1 })
         }
         #expect(f.monitor.status().pollIntervalSeconds == 3_600)
@@ -456,8 +456,8 @@ private final class EngineDouble: Sendable {
             $0.stats[Self.running] = [PodmanFixtures.statsExited]
         }
         // The running fixture container is now dead, but tracked: the loop's, not removed.
-        try f.monitor.recordCreated(id: Self.running, on: f.collector)
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
+        try f.monitor.recordCreated(id: Self.running)
+        try f.monitor.startPolling(intervalSeconds: 0.05)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().autoRemoved >= 1 })
         #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") >= 1)
         #expect(f.engine.count("DELETE /v1.41/containers/\(Self.running)") == 0)
@@ -467,7 +467,7 @@ private final class EngineDouble: Sendable {
     @Test func autoCleanupOffOnlyCounts() async throws {
         let f = try await fixture(threshold: 1, autoCleanup: false)
         defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 0.05)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
         #expect(f.engine.count("DELETE") == 0)
         #expect(f.value(f.catalog.orphanedContainers) == 1)
@@ -477,9 +477,9 @@ private final class EngineDouble: Sendable {
         let f = try await fixture()
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .hangUp }
-        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id, on: f.collector) }
+        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id) }
         #expect(Deadline.wait(seconds: 10) { f.errors == 2 && f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 0.05)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 3 })
         f.monitor.stopPolling()
         let status = f.monitor.status()
@@ -497,12 +497,12 @@ private final class EngineDouble: Sendable {
         f.engine.routes.withLockedValue { routes in
             for id in ids { routes.stats[id] = [PodmanFixtures.statsRunningFirst] }
         }
-        for id in ids { try f.monitor.recordCreated(id: id, on: f.collector) }
+        for id in ids { try f.monitor.recordCreated(id: id) }
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 && f.memory("s39") != nil })
         let before = f.engine.count("GET /v1.41/containers/s")
         // The list still answers; every stats query hangs until its timeout.
         f.engine.routes.withLockedValue { $0.statsMode = .silent }
-        try f.monitor.startPolling(intervalSeconds: 60, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 60)
         #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == 1 })
         // The first window timed out; the other containers were not asked.
         #expect(f.engine.count("GET /v1.41/containers/s") == before + ContainerMonitor.statsWindow)
@@ -518,8 +518,8 @@ private final class EngineDouble: Sendable {
         let f = try await fixture(timeout: 5)
         defer { f.stop() }
         f.engine.routes.withLockedValue { $0.mode = .silent }
-        try f.monitor.recordCreated(id: "late", on: f.collector)
-        try f.monitor.startPolling(intervalSeconds: 0.05, on: f.collector)
+        try f.monitor.recordCreated(id: "late")
+        try f.monitor.startPolling(intervalSeconds: 0.05)
         #expect(await f.engine.server.waitUntil { $0.received.count >= 2 })
         f.collector.stop()
         let status = f.monitor.status()
@@ -529,7 +529,7 @@ private final class EngineDouble: Sendable {
         #expect(f.monitor.trackedIDs == ["late"])
         // The runtime starts again on the next use.
         f.engine.routes.withLockedValue { $0.mode = .normal; $0.stats["late"] = [PodmanFixtures.statsRunningFirst] }
-        try f.monitor.recordStats(id: "late", on: f.collector)
+        try f.monitor.recordStats(id: "late")
         #expect(Deadline.wait(seconds: 10) { f.memory("late") == 417_792 })
     }
 
@@ -538,7 +538,7 @@ private final class EngineDouble: Sendable {
         let collector = try MetricsCollector()
         defer { collector.stop() }
         #expect(throws: ContainerMonitorError.self) {
-            try collector.containers.startPolling(intervalSeconds: interval, on: collector)
+            try collector.containers.startPolling(intervalSeconds: interval)
         }
         #expect(!collector.containers.status().polling)
     }
@@ -546,7 +546,7 @@ private final class EngineDouble: Sendable {
     @Test func forgettingThreadsAfterForkResetsTheSchedule() async throws {
         let f = try await fixture()
         defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 30, on: f.collector)
+        try f.monitor.startPolling(intervalSeconds: 30)
         f.monitor.forgetThreadsAfterFork()
         #expect(!f.monitor.status().polling)
     }

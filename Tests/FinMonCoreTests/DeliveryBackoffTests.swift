@@ -11,20 +11,15 @@ import Testing
         #expect(backoff.delay(afterFailures: 0) == 1)
     }
 
-    @Test func failuresPostponeAttemptsAndTheFirstOneIsReported() {
+    @Test func failuresPostponeAttemptsAndASuccessEndsTheWait() {
         var backoff = DeliveryBackoff(policy: policy)
-        #expect(!backoff.isDown && backoff.allowsAttempt(at: 0))
-        let first = backoff.recordFailure(at: 100)
-        #expect(first)
-        #expect(backoff.isDown && backoff.retryAtSeconds == 101)
+        #expect(backoff.consecutiveFailures == 0 && backoff.allowsAttempt(at: 0))
+        backoff.recordFailure(at: 100)
+        #expect(backoff.consecutiveFailures == 1 && backoff.retryAtSeconds == 101)
         #expect(!backoff.allowsAttempt(at: 100.5) && backoff.allowsAttempt(at: 101))
-        let second = backoff.recordFailure(at: 101)
-        #expect(!second)
+        backoff.recordFailure(at: 101)
         #expect(backoff.retryAtSeconds == 103 && backoff.consecutiveFailures == 2)
-        let recovered = backoff.recordSuccess()
-        #expect(recovered)
-        #expect(!backoff.isDown && backoff.allowsAttempt(at: 0))
-        let again = backoff.recordSuccess()
-        #expect(!again)
+        backoff.recordSuccess()
+        #expect(backoff.consecutiveFailures == 0 && backoff.allowsAttempt(at: 0))
     }
 }

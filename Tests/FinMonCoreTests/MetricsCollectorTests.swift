@@ -5,7 +5,9 @@ import Testing
 @Suite(.serialized) struct MetricsCollectorTests {
     @Test func aNewMonitoringHasTheCatalogAndNoThreadsToStop() throws {
         let collector = try MetricsCollector()
-        #expect(collector.registry.family(named: "system_memory_usage_bytes") === collector.catalog.systemMemoryUsageBytes)
+        #expect(
+            collector.registry.family(named: "system_memory_usage_bytes")?.existingSeries([])
+                === collector.catalog.systemMemoryUsageBytes.series)
         #expect(collector.events.count == 0)
         collector.stop()  // nothing started: nothing to join
         collector.stopExporter()
@@ -14,13 +16,13 @@ import Testing
     @Test func maxSeriesPerFamilyReachesTheRegistry() throws {
         let collector = try MetricsCollector(maxSeriesPerFamily: 5)
         #expect(collector.registry.maxSeriesPerFamily == 5)
-        #expect(collector.catalog.containerMemoryUsageBytes.maxSeries == 5)
+        #expect(collector.catalog.containerMemoryUsageBytes.family.maxSeries == 5)
     }
 
     @Test func startsStopsAndStartsTheExporterAgain() throws {
         let collector = try MetricsCollector()
         defer { collector.stop() }
-        try collector.catalog.loopIteration.labels([]).set(12)
+        collector.catalog.loopIteration.set(12)
         let first = try #require(try collector.startExporter(port: 0))
         let firstExporter = collector.exporter
         #expect(firstExporter.status == .serving(port: first))

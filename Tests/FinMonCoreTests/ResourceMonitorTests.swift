@@ -10,31 +10,19 @@ private final class Rig {
     let registry = MetricsRegistry()
     let catalog: MetricsCatalog
     let events = EventQueue()
+    let threads: CollectorThreads
     let monitor: ResourceMonitor
-    private var threads: (MultiThreadedEventLoopGroup, NIOThreadPool)?
 
     init(configuration: SystemSampler.Configuration? = nil) throws {
         catalog = try MetricsCatalog(registry: registry)
-        monitor = try ResourceMonitor(catalog: catalog, registry: registry, events: events)
+        threads = CollectorThreads(registry: registry, events: events)
+        monitor = try ResourceMonitor(catalog: catalog, registry: registry, events: events, threads: threads)
         if let configuration { try monitor.configure(configuration) }
-    }
-
-    func withThreads() -> Rig {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        threads = (group, pool)
-        monitor.useThreads { (group.next(), pool) }
-        return self
     }
 
     func close() {
         monitor.stop()
-        if let (group, pool) = threads {
-            try? pool.syncShutdownGracefully()
-            try? group.syncShutdownGracefully()
-        }
-        threads = nil
+        threads.shutDown()
     }
 
     func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
@@ -101,7 +89,7 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
 
         // No CPU baseline on the first sample; the second has one, and a flat RSS.
         #expect(sample.cpuPercent == nil)
-        try rig.catalog.systemCPUUsagePercent.labels([]).set(-1)
+        rig.catalog.systemCPUUsagePercent.set(-1)
         let second = rig.monitor.sampleNow()
         #expect(second.cpuPercent == 0)
         #expect(rig.value("system_cpu_usage_percent") == 0)
@@ -206,9 +194,9 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
     }
 
     @Test func startSamplesOnTheLoopUntilStopped() throws {
-        let rig = try Rig(configuration: fixture(ProcFixture.root("real"))).withThreads()
+        let rig = try Rig(configuration: fixture(ProcFixture.root("real")))
         defer { rig.close() }
-        try rig.catalog.systemCPUUsagePercent.labels([]).set(-1)
+        rig.catalog.systemCPUUsagePercent.set(-1)
         try rig.monitor.start(intervalSeconds: 0.02)
         #expect(rig.monitor.isRunning)
         #expect(rig.monitor.intervalSeconds == 0.02)
@@ -230,7 +218,7 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
     @Test func stopReturnsWhileAReadHangsAndItsResultIsDropped() throws {
         let root = try temporaryRealRoot(meminfo: false)
         try root.fifo("meminfo")  // open(2) blocks until a writer comes
-        let rig = try Rig(configuration: fixture(root.path, cgroupRoot: ProcFixture.root("real") + "/cgroup")).withThreads()
+        let rig = try Rig(configuration: fixture(root.path, cgroupRoot: ProcFixture.root("real") + "/cgroup"))
         defer { rig.close() }
         try rig.monitor.start(intervalSeconds: 0.02)
         #expect(Deadline.wait(seconds: 10) { rig.monitor.isReading })
@@ -254,7 +242,7 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
     @Test func reconfiguringDropsAReadInFlightAndFreesTheSampler() throws {
         let root = try temporaryRealRoot(meminfo: false)
         try root.fifo("meminfo")
-        let rig = try Rig(configuration: fixture(root.path, cgroupRoot: ProcFixture.root("real") + "/cgroup")).withThreads()
+        let rig = try Rig(configuration: fixture(root.path, cgroupRoot: ProcFixture.root("real") + "/cgroup"))
         defer { rig.close() }
         try rig.monitor.start(intervalSeconds: 0.02)
         #expect(Deadline.wait(seconds: 10) { rig.monitor.isReading })
@@ -288,8 +276,6 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
     @Test func badIntervalsAndConfigurationsAreRefusedAndChangeNothing() throws {
         let rig = try Rig(configuration: fixture(ProcFixture.root("real")))
         defer { rig.close() }
-        #expect(throws: ResourceMonitorError.noThreads) { try rig.monitor.start(intervalSeconds: 1) }
-        _ = rig.withThreads()
         for interval in [0, -1, 0.001, .nan, .infinity, 1e9] {
             #expect(throws: ResourceMonitorError.self) {
                 try rig.monitor.start(intervalSeconds: interval)
@@ -315,7 +301,6 @@ private func temporaryRealRoot(meminfo: Bool = true) throws -> TempProcRoot {
         try rig.monitor.configure(numeric)
         #expect(rig.monitor.configuration.pid == "1")
         #expect(ResourceMonitorError.invalidInterval(0).description.contains("0.01"))
-        #expect(ResourceMonitorError.noThreads.description.contains("event loop"))
         #expect(ResourceMonitorError.invalidConfiguration("x").description == "x")
     }
 

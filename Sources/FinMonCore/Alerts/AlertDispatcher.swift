@@ -9,8 +9,9 @@ import Synchronization
 /// A failed delivery is kept and retried with exponential backoff; the first failure of
 /// an outage and the recovery are logged once each. Firing alerts are re-posted to
 /// Alertmanager every resend interval (it resolves alerts that stop being posted).
-/// Every request, timer and answer belongs to a generation: `stop` starts a new one, so a
-/// late answer or timer from before it changes nothing and schedules nothing.
+/// Every request, timer and answer belongs to a generation of the delivery job
+/// (`EventLoopJob`): `stop` and `configure` start a new one, so a late answer or timer
+/// from before changes nothing and schedules nothing.
 final class AlertDispatcher: Sendable {
     enum Receiver: String, Sendable, CaseIterable {
         case alertmanager
@@ -34,12 +35,12 @@ final class AlertDispatcher: Sendable {
         var queue: WebhookOutbox
         var alertmanagerBackoff: DeliveryBackoff
         var webhookBackoff: DeliveryBackoff
+        /// A receiver is "down" from its first failed delivery to the next success: one
+        /// warning when it goes down, one line when it is back.
+        var down = WarningLatch<Receiver>()
         var webhookDropped = 0
         var droppingNoticeGiven = false
-        var generation: UInt64 = 0
-        /// The loop of the current generation, fetched on the first kick after a stop.
-        var loop: (any EventLoop)?
-        var timer: Scheduled<Void>?
+        /// When the delivery job's timer fires (monotonic seconds); nil without a timer.
         var timerDeadline: Double?
 
         init(policy: AlertDeliveryPolicy) {
@@ -73,18 +74,16 @@ final class AlertDispatcher: Sendable {
     }
 
     private let state: Mutex<State>
-    private let loopProvider = Mutex<(@Sendable () -> (any EventLoop)?)?>(nil)
-    private let notifications: MetricFamily
+    /// Sends and the retry/re-send timer run on the library's loop through this job.
+    private let delivery: EventLoopJob
+    private let notifications: LabeledMetric<Counter>
     private let events: EventQueue
 
-    init(catalog: MetricsCatalog, events: EventQueue, policy: AlertDeliveryPolicy = .default) {
+    init(catalog: MetricsCatalog, events: EventQueue, threads: any EventLoopSource, policy: AlertDeliveryPolicy = .default) {
         state = Mutex(State(policy: policy))
+        delivery = EventLoopJob(threads: threads)
         notifications = catalog.alertNotificationsTotal
         self.events = events
-    }
-
-    func attach(eventLoop provider: @escaping @Sendable () -> (any EventLoop)?) {
-        loopProvider.withLock { $0 = provider }
     }
 
     /// Sets the receivers and starts afresh: nothing pending from before is kept.
@@ -108,23 +107,21 @@ final class AlertDispatcher: Sendable {
         }
         let alertmanager = target(alertmanagerURL, .alertmanager)
         let webhook = target(webhookURL, .webhook)
-        let timer = state.withLock { state -> Scheduled<Void>? in
-            let timer = state.timer
+        state.withLock { state in
+            // A new generation under the lock: nothing of the old one acts on the new state.
+            delivery.stop()
             var fresh = State(policy: policy)
-            fresh.generation = state.generation &+ 1
             fresh.alertmanager = alertmanager
             fresh.webhook = webhook
             fresh.labels = AlertmanagerPayload.defaultLabels(configured: labels)
             fresh.resendIntervalSeconds = resendIntervalSeconds.isFinite && resendIntervalSeconds > 0
                 ? resendIntervalSeconds : 60
             state = fresh
-            return timer
         }
-        timer?.cancel()
         // Zero series for the configured receivers, so rate() and absent() work from the start.
         for receiver in [alertmanager.map { _ in Receiver.alertmanager }, webhook.map { _ in .webhook }].compactMap({ $0 }) {
             for result in ["success", "failure", "dropped"] {
-                _ = try? notifications.labels([receiver.rawValue, result])
+                _ = notifications.child([receiver.rawValue, result])
             }
         }
         for notice in notices { events.push(notice) }
@@ -159,48 +156,36 @@ final class AlertDispatcher: Sendable {
     /// Starts sending what is pending (and the re-send timer of firing alerts), on the
     /// event loop. Returns at once.
     func kick() {
-        let (needed, known, generation) = state.withLock { state in
+        let needed = state.withLock { state in
             // Firing alerts count: after a stop their re-send timer has to be set again.
-            let pending = state.outbox.hasChanges || state.outbox.hasFiring || state.queue.hasWork
-            return (state.hasTargets && pending, state.loop, state.generation)
+            state.hasTargets && (state.outbox.hasChanges || state.outbox.hasFiring || state.queue.hasWork)
         }
         guard needed else { return }
-        var loop = known
-        if loop == nil {
-            guard let fetched = loopProvider.withLock({ $0 })?() else { return }
-            loop = state.withLock { state in
-                guard state.generation == generation else { return nil }
-                if state.loop == nil { state.loop = fetched }
-                return state.loop
-            }
-        }
-        loop?.execute { self.pump(generation) }
+        delivery.execute(in: delivery.generation) { generation, loop in self.pump(generation, on: loop) }
     }
 
     /// Abandons timers and requests in flight (their answers are ignored; what they carried
     /// stays pending and goes out on the next kick). Prompt: waits for nothing.
     func stop() {
-        let timer = state.withLock { state -> Scheduled<Void>? in
-            abandon(&state)
+        state.withLock { state in
+            delivery.stop()
+            releaseInFlight(&state)
         }
-        timer?.cancel()
     }
 
     /// `stop` for a forked child, where the parent's loop does not run: nothing is
     /// cancelled on it, the references are only dropped.
     func forgetAfterFork() {
-        _ = state.withLock { abandon(&$0) }
+        state.withLock { state in
+            delivery.forgetAfterFork()
+            releaseInFlight(&state)
+        }
     }
 
-    private func abandon(_ state: inout State) -> Scheduled<Void>? {
-        let timer = state.timer
-        state.generation &+= 1
+    private func releaseInFlight(_ state: inout State) {
         state.outbox.releaseInFlight()
         state.queue.releaseInFlight()
-        state.timer = nil
         state.timerDeadline = nil
-        state.loop = nil
-        return timer
     }
 
     var status: AlertDeliveryStatus {
@@ -209,20 +194,20 @@ final class AlertDispatcher: Sendable {
                 alertmanagerURL: state.alertmanager?.url,
                 alertmanagerPending: state.alertmanager == nil ? 0 : state.outbox.pendingCount,
                 alertmanagerInSync: !state.outbox.hasChanges,
-                alertmanagerDown: state.alertmanagerBackoff.isDown,
+                alertmanagerDown: state.down.isFailing(.alertmanager),
                 webhookURL: state.webhook?.url,
                 webhookPending: state.queue.pending.count,
-                webhookDown: state.webhookBackoff.isDown,
+                webhookDown: state.down.isFailing(.webhook),
                 webhookDropped: state.webhookDropped)
         }
     }
 
     // MARK: - On the event loop
 
-    private func pump(_ generation: UInt64) {
+    private func pump(_ generation: Generation, on loop: any EventLoop) {
         let now = AlertTime.now()
-        let (sends, loop) = state.withLock { state -> ([Send], (any EventLoop)?) in
-            guard state.generation == generation, let loop = state.loop else { return ([], nil) }
+        let sends = state.withLock { state -> [Send] in
+            guard delivery.isCurrent(generation) else { return [] }
             var sends: [Send] = []
             if let target = state.alertmanager, state.alertmanagerBackoff.allowsAttempt(at: now.monotonicSeconds),
                state.outbox.isDue(at: now.monotonicSeconds, resendIntervalSeconds: state.resendIntervalSeconds) {
@@ -239,20 +224,19 @@ final class AlertDispatcher: Sendable {
                let event = state.queue.takeNext() {
                 sends.append(.webhook(target, body: event.jsonLine()))
             }
-            reschedule(&state, now: now.monotonicSeconds, loop: loop, generation: generation)
-            return (sends, loop)
+            reschedule(&state, now: now.monotonicSeconds, generation: generation)
+            return sends
         }
-        guard let loop else { return }
         for send in sends { perform(send, on: loop, generation: generation) }
     }
 
     /// Keeps one timer for the earliest moment something becomes due: a retry after
     /// backoff, or the re-post of firing alerts.
-    private func reschedule(_ state: inout State, now: Double, loop: any EventLoop, generation: UInt64) {
+    private func reschedule(_ state: inout State, now: Double, generation: Generation) {
         var wake: Double?
         func consider(_ time: Double) { wake = min(wake ?? time, time) }
         if state.alertmanager != nil && !state.outbox.isInFlight {
-            let retryAt = state.alertmanagerBackoff.isDown ? state.alertmanagerBackoff.retryAtSeconds : 0
+            let retryAt = state.alertmanagerBackoff.retryAtSeconds
             if state.outbox.hasChanges { consider(max(retryAt, now)) }
             if let due = state.outbox.resendDue(resendIntervalSeconds: state.resendIntervalSeconds) {
                 consider(max(due, retryAt))
@@ -262,27 +246,27 @@ final class AlertDispatcher: Sendable {
             consider(max(state.webhookBackoff.retryAtSeconds, now))
         }
         if wake == state.timerDeadline { return }
-        state.timer?.cancel()
-        state.timer = nil
         state.timerDeadline = wake
-        guard let wake else { return }
+        guard let wake else {
+            delivery.cancelTimer()
+            return
+        }
         let nanoseconds = Int64((max(wake - now, 0) * 1e9).rounded(.up).clamped(to: 0...1e15))
-        state.timer = loop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] in
-            self?.timerFired(generation)
+        delivery.schedule(in: .nanoseconds(nanoseconds), in: generation) { [weak self] generation, loop in
+            self?.timerFired(generation, on: loop)
         }
     }
 
-    private func timerFired(_ generation: UInt64) {
+    private func timerFired(_ generation: Generation, on loop: any EventLoop) {
         let current = state.withLock { state -> Bool in
-            guard state.generation == generation else { return false }
-            state.timer = nil
+            guard delivery.isCurrent(generation) else { return false }
             state.timerDeadline = nil
             return true
         }
-        if current { pump(generation) }
+        if current { pump(generation, on: loop) }
     }
 
-    private func perform(_ send: Send, on loop: any EventLoop, generation: UInt64) {
+    private func perform(_ send: Send, on loop: any EventLoop, generation: Generation) {
         let (target, body): (Target, String)
         switch send {
         case .alertmanager(let t, _, let b): (target, body) = (t, b)
@@ -295,7 +279,7 @@ final class AlertDispatcher: Sendable {
         // Answers are read only for their status and an error excerpt: a small cap suffices.
         let client = HTTPClient(eventLoopGroup: loop, maxBodyBytes: 64 * 1024)
         client.execute(request, timeout: .nanoseconds(Int64(timeout * 1e9))).whenComplete { result in
-            self.finish(send, outcome: Self.outcome(of: result), generation: generation)
+            self.finish(send, outcome: Self.outcome(of: result), generation: generation, on: loop)
         }
     }
 
@@ -315,14 +299,14 @@ final class AlertDispatcher: Sendable {
         }
     }
 
-    private func finish(_ send: Send, outcome: Outcome, generation: UInt64) {
+    private func finish(_ send: Send, outcome: Outcome, generation: Generation, on loop: any EventLoop) {
         let now = AlertTime.now().monotonicSeconds
         let receiver = send.receiver
         let sent: Int
         if case .alertmanager(_, let count, _) = send { sent = count } else { sent = 1 }
         // A stale generation's answer changes and counts nothing: what it carried is pending again.
         let (current, notice) = state.withLock { state -> (Bool, RuntimeEvent?) in
-            guard state.generation == generation else { return (false, nil) }
+            guard delivery.isCurrent(generation) else { return (false, nil) }
             let url = (receiver == .alertmanager ? state.alertmanager?.url : state.webhook?.url) ?? ""
             let name = receiver == .alertmanager ? "Alertmanager" : "webhook"
             var notice: RuntimeEvent?
@@ -333,8 +317,12 @@ final class AlertDispatcher: Sendable {
                 } else {
                     state.queue.removeInFlight()
                 }
-                let recovered = receiver == .alertmanager
-                    ? state.alertmanagerBackoff.recordSuccess() : state.webhookBackoff.recordSuccess()
+                if receiver == .alertmanager {
+                    state.alertmanagerBackoff.recordSuccess()
+                } else {
+                    state.webhookBackoff.recordSuccess()
+                }
+                let recovered = state.down.recordSuccess(receiver)
                 if receiver == .webhook { state.droppingNoticeGiven = false }
                 if case .rejected(let reason) = outcome {
                     notice = RuntimeEvent(
@@ -343,15 +331,14 @@ final class AlertDispatcher: Sendable {
                     notice = RuntimeEvent(level: .info, message: "\(name) \(url) is reachable again; alert delivery resumed")
                 }
             case .failed(let reason):
-                let first: Bool
                 if receiver == .alertmanager {
                     state.outbox.releaseInFlight()
-                    first = state.alertmanagerBackoff.recordFailure(at: now)
+                    state.alertmanagerBackoff.recordFailure(at: now)
                 } else {
                     state.queue.releaseInFlight()
-                    first = state.webhookBackoff.recordFailure(at: now)
+                    state.webhookBackoff.recordFailure(at: now)
                 }
-                if first {
+                if state.down.recordFailure(receiver) {
                     notice = RuntimeEvent(
                         level: .warning,
                         message: "\(name) \(url) unreachable: \(reason); alerts are kept (and in the alert log) "
@@ -366,11 +353,11 @@ final class AlertDispatcher: Sendable {
         case .rejected, .failed: count(receiver, "failure", sent)
         }
         if let notice { events.push(notice) }
-        pump(generation)
+        pump(generation, on: loop)
     }
 
     private func count(_ receiver: Receiver, _ result: String, _ amount: Int) {
-        try? notifications.labels([receiver.rawValue, result]).inc(Double(amount))
+        notifications.child([receiver.rawValue, result]).inc(by: amount)
     }
 }
 

@@ -27,26 +27,28 @@ public final class AlertManager: Sendable {
         var config: MonitoringConfig?
         var engine = AlertEngine(rules: [])
         var log: AlertLogSink?
-        /// Set after a failed log write, so an unwritable log is reported once, not per event.
-        var logFailing = false
+        /// Keyed by the log's path: an unwritable log is reported once, not per event.
+        var logLatch = WarningLatch<String>()
         var injected: [AlertInput: Double] = [:]
         var providers: [AlertInput: Provider] = [:]
     }
 
     private let core = Mutex(Core())
-    private let periodic = Mutex<RepeatedTask?>(nil)
-    private let loopProvider = Mutex<(@Sendable () -> (any EventLoop)?)?>(nil)
+    /// Periodic evaluation on the library's loop (deliveries have the dispatcher's job).
+    private let evaluation: EventLoopJob
     private let dispatcher: AlertDispatcher
     private let policy: AlertDeliveryPolicy
     private let events: EventQueue
     private let loop: LoopMonitor
     private let diversity: DiversityMonitor
-    private let triggered: MetricFamily
-    private let active: MetricFamily
+    private let triggered: LabeledMetric<Counter>
+    private let active: LabeledMetric<Gauge>
 
+    /// Periodic evaluation and deliveries run on `threads`' loop, asked for lazily, so
+    /// threads exist only once something needs them.
     public init(
         catalog: MetricsCatalog, events: EventQueue, loop: LoopMonitor, diversity: DiversityMonitor,
-        policy: AlertDeliveryPolicy = .default
+        threads: any EventLoopSource, policy: AlertDeliveryPolicy = .default
     ) {
         self.events = events
         self.loop = loop
@@ -54,14 +56,8 @@ public final class AlertManager: Sendable {
         self.policy = policy
         triggered = catalog.alertsTriggeredTotal
         active = catalog.alertActive
-        dispatcher = AlertDispatcher(catalog: catalog, events: events, policy: policy)
-    }
-
-    /// Where periodic evaluation and deliveries run; the runtime passes its `eventLoop`.
-    /// Asked lazily, so threads exist only once something needs them.
-    public func attach(eventLoop provider: @escaping @Sendable () -> (any EventLoop)?) {
-        loopProvider.withLock { $0 = provider }
-        dispatcher.attach(eventLoop: provider)
+        evaluation = EventLoopJob(threads: threads)
+        dispatcher = AlertDispatcher(catalog: catalog, events: events, threads: threads, policy: policy)
     }
 
     // MARK: - Configuration
@@ -78,11 +74,11 @@ public final class AlertManager: Sendable {
             core.config = config
             core.engine = AlertEngine(config: config)
             core.log = config.string("monitoring.alerts.log_file").map { AlertLogSink(path: Self.absolutePath($0)) }
-            core.logFailing = false
+            core.logLatch = WarningLatch()
             for type in AlertType.allCases {
                 // Every type shows 0 from the start, so dashboards and absent() see the series.
-                try? active.labels([type.rawValue]).set(0)
-                _ = try? triggered.labels([type.rawValue])
+                active.child([type.rawValue]).set(0)
+                _ = triggered.child([type.rawValue])
             }
         }
         let enabled = config.bool("monitoring.alerts.enabled")
@@ -209,10 +205,10 @@ public final class AlertManager: Sendable {
         for event in happened {
             switch event.status {
             case .firing:
-                try? triggered.labels([event.alertType.rawValue]).inc()
-                try? active.labels([event.alertType.rawValue]).set(1)
+                triggered.child([event.alertType.rawValue]).inc()
+                active.child([event.alertType.rawValue]).set(1)
             case .resolved:
-                try? active.labels([event.alertType.rawValue]).set(0)
+                active.child([event.alertType.rawValue]).set(0)
             }
             events.push(RuntimeEvent(
                 level: Self.level(of: event), logger: "finmon.alerts", message: event.message, json: event.jsonLine()))
@@ -224,13 +220,11 @@ public final class AlertManager: Sendable {
         guard let log = core.log else { return }
         do {
             try log.append(happened)
-            if core.logFailing {
-                core.logFailing = false
+            if core.logLatch.recordSuccess(log.path) {
                 events.push(RuntimeEvent(level: .info, message: "alert log \(log.path) is writable again"))
             }
         } catch {
-            if !core.logFailing {
-                core.logFailing = true
+            if core.logLatch.recordFailure(log.path) {
                 events.push(RuntimeEvent(
                     level: .error,
                     message: "\(error); alerts still reach logging and the receivers, and are written again once it works"))
@@ -260,11 +254,9 @@ public final class AlertManager: Sendable {
     public func start() throws(AlertManagerError) {
         guard let config = configuration else { throw .notConfigured }
         guard config.bool("monitoring.alerts.enabled") else { return }
-        guard let provider = loopProvider.withLock({ $0 }), let eventLoop = provider() else { return }
-        let interval = TimeAmount.nanoseconds(Int64(Self.interval(config) * 1e9))
-        periodic.withLock { task in
-            guard task == nil else { return }
-            task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [weak self] _ in
+        if !evaluation.isRunning {
+            evaluation.start(every: .nanoseconds(Int64(Self.interval(config) * 1e9))) { [weak self] _, _ in
+                // Only notConfigured can be thrown, and start() checked it.
                 _ = try? self?.evaluate()
             }
         }
@@ -274,14 +266,10 @@ public final class AlertManager: Sendable {
 
     /// Stops periodic evaluation; deliveries under way go on. Returns at once.
     public func stop() {
-        let task = periodic.withLock { task -> RepeatedTask? in
-            defer { task = nil }
-            return task
-        }
-        task?.cancel()
+        evaluation.stop()
     }
 
-    public var isRunning: Bool { periodic.withLock { $0 != nil } }
+    public var isRunning: Bool { evaluation.isRunning }
 
     /// Seconds between the periodic evaluations, nil while they do not run.
     public var intervalSeconds: Double? {
@@ -302,7 +290,7 @@ public final class AlertManager: Sendable {
 
     /// In a forked child: the parent's loop is gone, so nothing is cancelled on it.
     public func forgetThreadsAfterFork() {
-        periodic.withLock { $0 = nil }
+        evaluation.forgetAfterFork()
         dispatcher.forgetAfterFork()
     }
 

@@ -1,5 +1,6 @@
 /// One receiver's retry schedule: after `n` consecutive failures the next attempt waits
-/// `min(base * 2^(n-1), cap)` seconds. Times are monotonic seconds.
+/// `min(base * 2^(n-1), cap)` seconds. Times are monotonic seconds. Whether the receiver
+/// is "down" (worth one warning) is the dispatcher's `WarningLatch`, not kept here.
 struct DeliveryBackoff: Sendable, Equatable {
     let baseSeconds: Double
     let capSeconds: Double
@@ -10,9 +11,6 @@ struct DeliveryBackoff: Sendable, Equatable {
         baseSeconds = policy.backoffBaseSeconds
         capSeconds = policy.backoffCapSeconds
     }
-
-    /// True from the first failure until the next success: the receiver is "down".
-    var isDown: Bool { consecutiveFailures > 0 }
 
     func allowsAttempt(at now: Double) -> Bool {
         now >= retryAtSeconds
@@ -30,21 +28,15 @@ struct DeliveryBackoff: Sendable, Equatable {
         return min(delay, capSeconds)
     }
 
-    /// Returns true for the first failure of an outage (the one worth a log line).
-    @discardableResult
-    mutating func recordFailure(at now: Double) -> Bool {
+    /// Postpones the next attempt by the delay the failures so far call for.
+    mutating func recordFailure(at now: Double) {
         consecutiveFailures = consecutiveFailures == Int.max ? Int.max : consecutiveFailures + 1
         retryAtSeconds = now + delay(afterFailures: consecutiveFailures)
-        return consecutiveFailures == 1
     }
 
-    /// Returns true when this success ends an outage.
-    @discardableResult
-    mutating func recordSuccess() -> Bool {
-        defer {
-            consecutiveFailures = 0
-            retryAtSeconds = 0
-        }
-        return consecutiveFailures > 0
+    /// The next attempt may go at once.
+    mutating func recordSuccess() {
+        consecutiveFailures = 0
+        retryAtSeconds = 0
     }
 }

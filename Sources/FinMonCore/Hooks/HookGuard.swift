@@ -26,12 +26,12 @@ public final class HookGuard: Sendable {
         var unwarned: Int
     }
 
-    private let counter: MetricFamily
+    private let counter: LabeledMetric<Counter>
     private let events: EventQueue
     private let strict = Atomic<Bool>(false)
     private let latches = Mutex<[String: Latch]>([:])
 
-    public init(counter: MetricFamily, events: EventQueue) {
+    public init(counter: LabeledMetric<Counter>, events: EventQueue) {
         self.counter = counter
         self.events = events
     }
@@ -46,7 +46,7 @@ public final class HookGuard: Sendable {
     public func skipped(_ rejections: [HookRejection], by hook: String, now: Double = AlertTime.now().monotonicSeconds) {
         for rejection in rejections {
             // Label values are the hook's and reason's names: always valid, never too long.
-            try? counter.labels([hook, rejection.reason]).inc()
+            counter.child([hook, rejection.reason]).inc()
             guard let unwarned = dueWarning(key: "\(hook)/\(rejection.reason)", now: now) else { continue }
             let since = unwarned > 0 ? " (\(unwarned) more since the last warning)" : ""
             events.push(RuntimeEvent(

@@ -79,8 +79,8 @@ extension MetricsCollector {
     public func recordContainer(_ hook: ContainerHook, id: String) throws(ContainerMonitorError) {
         do {
             switch hook {
-            case .created: try containers.recordCreated(id: id, on: self)
-            case .stats: try containers.recordStats(id: id, on: self)
+            case .created: try containers.recordCreated(id: id)
+            case .stats: try containers.recordStats(id: id)
             case .cleanup(let success): try containers.recordCleanup(id: id, success: success)
             }
         } catch {

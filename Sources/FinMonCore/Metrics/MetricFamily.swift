@@ -82,6 +82,13 @@ public final class MetricFamily: Sendable {
         guard values.count == labelNames.count else {
             throw .labelMismatch(metric: name, expected: labelNames, got: ["\(values.count) values"])
         }
+        return removeIfPresent(values)
+    }
+
+    /// `remove` without the checks (a wrong count of values finds nothing). For labeled
+    /// families only: on an unlabeled one, `[]` would remove its one series.
+    @discardableResult
+    func removeIfPresent(_ values: [String]) -> Series? {
         let removed = state.withLock { state -> Series? in
             guard let removed = state.series.removeValue(forKey: values) else { return nil }
             state.sorted = nil

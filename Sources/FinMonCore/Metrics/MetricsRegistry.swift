@@ -17,15 +17,16 @@ public final class MetricsRegistry: Sendable {
     private let state = Mutex(State())
     /// Collectors run just before every exposition, to refresh values read on demand.
     private let collectors = Mutex<[@Sendable () -> Void]>([])
-    private let droppedFamily = Mutex<MetricFamily?>(nil)
+    private let droppedFamily = Mutex<LabeledMetric<Counter>?>(nil)
     private let attached = Mutex<AttachedExposition?>(nil)
 
     public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) {
         self.maxSeriesPerFamily = max(1, maxSeriesPerFamily)
-        let dropped = try? register(
+        // Cannot fail: a fixed, valid definition in an empty registry.
+        let dropped = try? LabeledMetric<Counter>(register(
             .counter, name: Self.droppedSeriesName,
             help: "Series not created because their family reached its series limit.",
-            labelNames: ["family"])
+            labelNames: ["family"]))
         droppedFamily.withLock { $0 = dropped }
     }
 
@@ -146,6 +147,7 @@ public final class MetricsRegistry: Sendable {
 
     private func countDrop(of family: String) {
         guard family != Self.droppedSeriesName, let dropped = droppedFamily.withLock({ $0 }) else { return }
-        try? dropped.labels([family]).inc()
+        // A registered family's name is a valid label value.
+        dropped.child([family]).inc()
     }
 }

@@ -2,6 +2,10 @@ import Synchronization
 
 /// One time series: a family's label values and the value behind them.
 ///
+/// Its `set`/`inc`/`dec`/`observe` check the family's type at run time, for callers that
+/// name a family at run time (the C ABI). Code that knows the type holds a typed handle
+/// (`Metric<Gauge>`, ...) whose writes cannot fail.
+///
 /// Counter and gauge values live in an atomic bit pattern, so a set or an increment from
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
@@ -78,9 +82,14 @@ public final class Series: Sendable {
 
     public func observe(_ sample: Double) throws(MetricsError) {
         guard type == .histogram else { throw .wrongType(metric: familyName, type: type, operation: "observe") }
-        guard !sample.isNaN else {
+        guard record(sample) else {
             throw .invalidValue(metric: familyName, reason: "a histogram cannot observe NaN")
         }
+    }
+
+    /// Counts a histogram sample into its bucket; false (nothing recorded) for NaN.
+    func record(_ sample: Double) -> Bool {
+        guard !sample.isNaN else { return false }
         // Buckets are few (tens); a linear scan beats a binary search at this size.
         var index = upperBounds.count - 1
         for (i, bound) in upperBounds.enumerated() where sample <= bound {
@@ -88,10 +97,11 @@ public final class Series: Sendable {
             break
         }
         histogram.withLock { $0.record(sample, bucket: index) }
+        return true
     }
 
-    /// Stores a value the library collected itself (process CPU seconds, say), bypassing the
-    /// counter's monotonic check: the source is the kernel, not the caller.
+    /// Stores a value without a type check: a gauge's set through a typed handle, or a
+    /// counter the library read itself (process CPU seconds: the source is the kernel).
     func store(_ newValue: Double) {
         bits.store(newValue.bitPattern, ordering: .relaxed)
     }
@@ -126,7 +136,7 @@ public final class Series: Sendable {
         }
     }
 
-    private func add(_ amount: Double) {
+    func add(_ amount: Double) {
         var old = bits.load(ordering: .relaxed)
         while true {
             let new = (Double(bitPattern: old) + amount).bitPattern

@@ -58,12 +58,7 @@ public final class DiversityMonitor: Sendable {
     }
 
     private let inner: Mutex<Inner>
-    private let populationDiversity: Series
-    private let uniqueStrategyCount: Series
-    private let populationSize: Series
-    private let championStaleness: Series
-    private let championUpdatesTotal: Series
-    private let championSharpeRatio: Series
+    private let metrics: MetricsCatalog
 
     /// A monitor keeping `DiversityState.defaultHistoryCapacity` samples; change it with
     /// `configure(historySize:)`.
@@ -76,17 +71,12 @@ public final class DiversityMonitor: Sendable {
             // Unreachable with the default size; mapped so the runtime's init keeps one error type.
             throw .invalidValue(metric: catalog.populationDiversity.name, reason: error.description)
         }
-        try self.init(catalog: catalog, state: initial)
+        self.init(catalog: catalog, state: initial)
     }
 
-    private init(catalog: MetricsCatalog, state: DiversityState) throws(MetricsError) {
+    private init(catalog: MetricsCatalog, state: DiversityState) {
         inner = Mutex(Inner(diversity: state))
-        populationDiversity = try catalog.populationDiversity.labels([])
-        uniqueStrategyCount = try catalog.uniqueStrategyCount.labels([])
-        populationSize = try catalog.populationSize.labels([])
-        championStaleness = try catalog.championStalenessIterations.labels([])
-        championUpdatesTotal = try catalog.championUpdatesTotal.labels([])
-        championSharpeRatio = try catalog.championSharpeRatio.labels([])
+        metrics = catalog
     }
 
     /// Sets how many diversity samples are kept. With a new size the state starts over
@@ -134,10 +124,9 @@ public final class DiversityMonitor: Sendable {
         if record.restart, let iteration = record.iteration { inner.restart(at: iteration) }
         inner.diversity.record(record)
         if let iteration = record.iteration { inner.note(iteration) }
-        // Gauges cannot refuse a set; the `try?` only satisfies the signature.
-        if let diversity = record.diversity { try? populationDiversity.set(diversity) }
-        if let unique = record.uniqueCount { try? uniqueStrategyCount.set(Double(unique)) }
-        if let total = record.totalCount { try? populationSize.set(Double(total)) }
+        if let diversity = record.diversity { metrics.populationDiversity.set(diversity) }
+        if let unique = record.uniqueCount { metrics.uniqueStrategyCount.set(Double(unique)) }
+        if let total = record.totalCount { metrics.populationSize.set(Double(total)) }
         publishStaleness(inner)
     }
 
@@ -173,8 +162,8 @@ public final class DiversityMonitor: Sendable {
         if record.restart, let iteration = record.iteration { inner.restart(at: iteration) }
         inner.diversity.record(record)
         if let iteration = record.iteration { inner.note(iteration) }
-        try? championUpdatesTotal.inc()
-        if let sharpe = record.newSharpe { try? championSharpeRatio.set(sharpe) }
+        metrics.championUpdatesTotal.inc()
+        if let sharpe = record.newSharpe { metrics.championSharpeRatio.set(sharpe) }
         publishStaleness(inner)
     }
 
@@ -210,7 +199,7 @@ public final class DiversityMonitor: Sendable {
         let staleness = DiversityState.calculateStaleness(
             currentIteration: currentIteration, lastUpdateIteration: lastUpdateIteration
         )
-        inner.withLock { _ in try? championStaleness.set(Double(staleness)) }
+        inner.withLock { _ in metrics.championStalenessIterations.set(Double(staleness)) }
         return staleness
     }
 
@@ -244,6 +233,6 @@ public final class DiversityMonitor: Sendable {
 
     /// Called under the lock, so the gauge shows the staleness of the state just written.
     private func publishStaleness(_ inner: Inner) {
-        if let staleness = inner.staleness { try? championStaleness.set(Double(staleness)) }
+        if let staleness = inner.staleness { metrics.championStalenessIterations.set(Double(staleness)) }
     }
 }

@@ -26,13 +26,7 @@ public struct LoopSnapshot: Sendable, Equatable {
 /// `LoopState` for the rules) changes neither the state nor any metric.
 public final class LoopMonitor: Sendable {
     private let state: Mutex<LoopState>
-    private let executionTime: Series
-    private let successTotal: Series
-    private let failureTotal: Series
-    private let successRateGauge: Series
-    private let sharpeRatio: Series
-    private let maxDrawdown: Series
-    private let loopIteration: Series
+    private let metrics: MetricsCatalog
 
     /// A monitor with the default window (`LoopState.defaultSuccessWindow`); change it with
     /// `configure(successWindow:)`.
@@ -45,18 +39,12 @@ public final class LoopMonitor: Sendable {
             // Unreachable with the default window; mapped so the runtime's init keeps one error type.
             throw .invalidValue(metric: catalog.strategySuccessRate.name, reason: error.description)
         }
-        try self.init(catalog: catalog, state: initial)
+        self.init(catalog: catalog, state: initial)
     }
 
-    private init(catalog: MetricsCatalog, state initial: LoopState) throws(MetricsError) {
+    private init(catalog: MetricsCatalog, state initial: LoopState) {
         state = Mutex(initial)
-        executionTime = try catalog.executionTimeSeconds.labels([])
-        successTotal = try catalog.strategySuccessTotal.labels([])
-        failureTotal = try catalog.strategyFailureTotal.labels([])
-        successRateGauge = try catalog.strategySuccessRate.labels([])
-        sharpeRatio = try catalog.strategySharpeRatio.labels([])
-        maxDrawdown = try catalog.strategyMaxDrawdown.labels([])
-        loopIteration = try catalog.loopIteration.labels([])
+        metrics = catalog
     }
 
     /// Sets the success-rate window. With a new size the rolling state starts over (the
@@ -117,12 +105,12 @@ public final class LoopMonitor: Sendable {
         current.record(outcome, success: success)
         // The writes cannot fail: the families' types are fixed by the catalog and the
         // values were checked (finite, not NaN).
-        if let seconds = outcome.executionSeconds { try? executionTime.observe(seconds) }
-        try? (success ? successTotal : failureTotal).inc()
-        if let rate = current.successRateSoFar { try? successRateGauge.set(rate) }
-        if let sharpe = outcome.sharpe { try? sharpeRatio.set(sharpe) }
-        if let maxDrawdown = outcome.maxDrawdown { try? self.maxDrawdown.set(maxDrawdown) }
-        if let iteration = outcome.iteration { try? loopIteration.set(Double(iteration)) }
+        if let seconds = outcome.executionSeconds { metrics.executionTimeSeconds.observe(seconds) }
+        (success ? metrics.strategySuccessTotal : metrics.strategyFailureTotal).inc()
+        if let rate = current.successRateSoFar { metrics.strategySuccessRate.set(rate) }
+        if let sharpe = outcome.sharpe { metrics.strategySharpeRatio.set(sharpe) }
+        if let maxDrawdown = outcome.maxDrawdown { metrics.strategyMaxDrawdown.set(maxDrawdown) }
+        if let iteration = outcome.iteration { metrics.loopIteration.set(Double(iteration)) }
     }
 
     /// Success fraction over the full window, nil until it is full (the alert's reading).

@@ -31,23 +31,15 @@ public final class ResourceMonitor: Sendable {
     /// The Python logger the monitor's own messages go to.
     public static let logger = "finmon"
 
-    /// Hands out the runtime's event loop and thread pool, starting them if needed; nil
-    /// once the runtime is gone.
-    public typealias ThreadProvider = @Sendable () -> (loop: any EventLoop, pool: NIOThreadPool)?
-
     private struct State {
         var configuration: SystemSampler.Configuration
         var sampler: SystemSampler
-        /// Bumped when the configuration changes: a read started under the old one is dropped.
-        var samplerEpoch: UInt64 = 0
+        /// Moves on when the configuration changes: a read started under the old one is dropped.
+        var samplerEpoch = Generation()
         /// The sampler is out for a read (a tick's or `sampleNow`'s).
         var samplerBusy = false
         var busySince = 0.0
         var stallWarned = false
-        /// Bumped by every start and stop: a tick of an older schedule does nothing.
-        var generation: UInt64 = 0
-        var task: RepeatedTask?
-        var intervalSeconds: Double?
         var latch = WarningLatch<SystemCollector>()
         var failuresSinceWarning: [SystemCollector: UInt64] = [:]
         var last: SystemSample?
@@ -56,30 +48,20 @@ public final class ResourceMonitor: Sendable {
     }
 
     private let state: Mutex<State>
-    private let threads = Mutex<ThreadProvider?>(nil)
+    /// The sampling schedule; its generation tells a tick of a stopped schedule to do nothing.
+    private let job: EventLoopJob
+    private let threads: CollectorThreads
     private let events: EventQueue
-
-    private let memoryUsage: Series
-    private let memoryTotal: Series
-    private let memoryLimit: Series
-    private let cpuPercent: Series
-    private let diskUsage: Series
-    private let diskTotal: Series
-    private let diskPercent: Series
-    private let processCPU: Series
-    private let processResident: Series
-    private let processVirtual: Series
-    private let processOpenFDs: Series
-    private let processMaxFDs: Series
-    private let processStart: Series
-    private let processGrowth: Series
-    private let collectionErrors: [SystemCollector: Series]
+    private let metrics: MetricsCatalog
+    private let collectionErrors: [SystemCollector: Metric<Counter>]
 
     /// A stopped monitor with the default configuration (/proc, /sys/fs/cgroup, disk "/",
     /// a 300 s growth window). The error counter's series start at 0 for every source, so
     /// `rate()` sees the first failure. Registers the exposition-time process collector.
     /// - Throws: `MetricsError` if a catalog family is not the unlabeled metric expected.
-    public init(catalog: MetricsCatalog, registry: MetricsRegistry, events: EventQueue) throws(MetricsError) {
+    public init(
+        catalog: MetricsCatalog, registry: MetricsRegistry, events: EventQueue, threads: CollectorThreads
+    ) throws(MetricsError) {
         let configuration = SystemSampler.Configuration()
         let sampler: SystemSampler
         do {
@@ -90,31 +72,15 @@ public final class ResourceMonitor: Sendable {
         }
         state = Mutex(State(configuration: configuration, sampler: sampler))
         self.events = events
-        memoryUsage = try catalog.systemMemoryUsageBytes.labels([])
-        memoryTotal = try catalog.systemMemoryTotalBytes.labels([])
-        memoryLimit = try catalog.systemMemoryLimitBytes.labels([])
-        cpuPercent = try catalog.systemCPUUsagePercent.labels([])
-        diskUsage = try catalog.systemDiskUsageBytes.labels([])
-        diskTotal = try catalog.systemDiskTotalBytes.labels([])
-        diskPercent = try catalog.systemDiskUsagePercent.labels([])
-        processCPU = try catalog.processCPUSecondsTotal.labels([])
-        processResident = try catalog.processResidentMemoryBytes.labels([])
-        processVirtual = try catalog.processVirtualMemoryBytes.labels([])
-        processOpenFDs = try catalog.processOpenFDs.labels([])
-        processMaxFDs = try catalog.processMaxFDs.labels([])
-        processStart = try catalog.processStartTimeSeconds.labels([])
-        processGrowth = try catalog.processResidentMemoryGrowthBytesPerSecond.labels([])
-        var errors: [SystemCollector: Series] = [:]
+        self.threads = threads
+        job = EventLoopJob(threads: threads)
+        metrics = catalog
+        var errors: [SystemCollector: Metric<Counter>] = [:]
         for collector in SystemCollector.allCases {
             errors[collector] = try catalog.collectionErrorsTotal.labels([collector.rawValue])
         }
         collectionErrors = errors
         registry.addCollector { [weak self] in self?.refreshProcessMetrics() }
-    }
-
-    /// Where `start` gets its event loop and thread pool; the runtime sets it once.
-    public func useThreads(_ provider: @escaping ThreadProvider) {
-        threads.withLock { $0 = provider }
     }
 
     public var configuration: SystemSampler.Configuration { state.withLock { $0.configuration } }
@@ -137,7 +103,7 @@ public final class ResourceMonitor: Sendable {
             guard state.configuration != configuration else { return }
             state.configuration = configuration
             state.sampler = sampler
-            state.samplerEpoch &+= 1
+            state.samplerEpoch.advance()
             state.samplerBusy = false
             state.stallWarned = false
             state.bootTimeSeconds = nil
@@ -146,46 +112,25 @@ public final class ResourceMonitor: Sendable {
 
     /// Samples now and then every `intervalSeconds` until `stop()`. Starting a running
     /// monitor reschedules it with the new interval.
-    /// - Throws: `.invalidInterval` outside `intervalRange` (NaN included), `.noThreads`.
+    /// - Throws: `.invalidInterval` outside `intervalRange` (NaN included).
     public func start(intervalSeconds: Double) throws(ResourceMonitorError) {
         guard Self.intervalRange.contains(intervalSeconds) else { throw .invalidInterval(intervalSeconds) }
-        guard let provider = threads.withLock({ $0 }), let (loop, pool) = provider() else { throw .noThreads }
-        let (previous, generation) = state.withLock { state -> (RepeatedTask?, UInt64) in
-            state.generation &+= 1
-            state.intervalSeconds = intervalSeconds
-            defer { state.task = nil }
-            return (state.task, state.generation)
-        }
-        previous?.cancel()
-        let delay = TimeAmount.nanoseconds(Int64(intervalSeconds * 1_000_000_000))
-        let task = loop.scheduleRepeatedTask(initialDelay: .zero, delay: delay) { [weak self] _ in
+        let pool = threads.threadPool
+        job.start(every: .nanoseconds(Int64(intervalSeconds * 1_000_000_000))) { [weak self] generation, _ in
             self?.tick(generation: generation, pool: pool)
         }
-        let kept = state.withLock { state -> Bool in
-            guard state.generation == generation else { return false }
-            state.task = task
-            return true
-        }
-        // A stop or another start came in between: this schedule is already obsolete.
-        if !kept { task.cancel() }
     }
 
     /// Cancels the schedule and returns without waiting: a read in flight finishes on the
     /// pool by itself and its result is dropped. Metrics keep their last values.
     public func stop() {
-        let task = state.withLock { state -> RepeatedTask? in
-            state.generation &+= 1
-            state.intervalSeconds = nil
-            defer { state.task = nil }
-            return state.task
-        }
-        task?.cancel()
+        job.stop()
     }
 
-    public var isRunning: Bool { state.withLock { $0.intervalSeconds != nil } }
+    public var isRunning: Bool { job.isRunning }
 
     /// The interval of the running schedule, nil while stopped.
-    public var intervalSeconds: Double? { state.withLock { $0.intervalSeconds } }
+    public var intervalSeconds: Double? { job.interval.map { Double($0.nanoseconds) / 1e9 } }
 
     /// A read is out (a tick's or `sampleNow`'s), for tests.
     var isReading: Bool { state.withLock { $0.samplerBusy } }
@@ -201,7 +146,7 @@ public final class ResourceMonitor: Sendable {
     @discardableResult
     public func sampleNow() -> SystemSample {
         let now = SystemSampler.clock(CLOCK_MONOTONIC)
-        let (copy, epoch, owned) = state.withLock { state -> (SystemSampler, UInt64, Bool) in
+        let (copy, epoch, owned) = state.withLock { state -> (SystemSampler, Generation, Bool) in
             if state.samplerBusy { return (state.sampler, state.samplerEpoch, false) }
             state.samplerBusy = true
             state.busySince = now
@@ -216,10 +161,8 @@ public final class ResourceMonitor: Sendable {
     /// In a forked child the loop and pool of the parent do not exist: forget the schedule
     /// (cancelling would talk to a loop that is gone) and any read that was out.
     public func forgetThreadsAfterFork() {
+        job.forgetAfterFork()
         state.withLock { state in
-            state.generation &+= 1
-            state.task = nil
-            state.intervalSeconds = nil
             state.samplerBusy = false
             state.stallWarned = false
         }
@@ -227,10 +170,10 @@ public final class ResourceMonitor: Sendable {
 
     // MARK: - Ticks
 
-    private func tick(generation: UInt64, pool: NIOThreadPool) {
+    private func tick(generation: Generation, pool: NIOThreadPool) {
         let now = SystemSampler.clock(CLOCK_MONOTONIC)
-        let checkout = state.withLock { state -> (SystemSampler, UInt64)? in
-            guard state.generation == generation else { return nil }
+        let checkout = state.withLock { state -> (SystemSampler, Generation)? in
+            guard job.isCurrent(generation) else { return nil }
             guard !state.samplerBusy else {
                 noteStall(&state, now: now)
                 return nil
@@ -255,7 +198,7 @@ public final class ResourceMonitor: Sendable {
     /// One warning when a read has been out longer than an interval: the cause (a hung
     /// mount) lies outside finmon, and without it the metrics would go stale in silence.
     private func noteStall(_ state: inout State, now: Double) {
-        guard !state.stallWarned, let interval = state.intervalSeconds, now - state.busySince > interval else { return }
+        guard !state.stallWarned, let interval = intervalSeconds, now - state.busySince > interval else { return }
         state.stallWarned = true
         let seconds = SampleFormatter.format((now - state.busySince).rounded())
         events.push(RuntimeEvent(
@@ -265,7 +208,7 @@ public final class ResourceMonitor: Sendable {
             json: "{\"stalled_seconds\":\(JSONText.number(now - state.busySince))}"))
     }
 
-    private func checkIn(_ sampler: SystemSampler?, epoch: UInt64) {
+    private func checkIn(_ sampler: SystemSampler?, epoch: Generation) {
         state.withLock { state in
             guard epoch == state.samplerEpoch else { return }
             if let sampler { state.sampler = sampler }
@@ -275,7 +218,7 @@ public final class ResourceMonitor: Sendable {
 
     /// Checks the sampler back in (when it was checked out) and applies the sample, unless
     /// it belongs to an old configuration or, for a tick, to a schedule since stopped.
-    private func finish(_ sample: SystemSample, sampler: SystemSampler?, epoch: UInt64, generation: UInt64?) {
+    private func finish(_ sample: SystemSample, sampler: SystemSampler?, epoch: Generation, generation: Generation?) {
         state.withLock { state in
             guard epoch == state.samplerEpoch else { return }
             if let sampler {
@@ -288,7 +231,7 @@ public final class ResourceMonitor: Sendable {
                         message: "The stalled resource sample returned; sampling resumes"))
                 }
             }
-            if let generation, generation != state.generation { return }
+            if let generation, !job.isCurrent(generation) { return }
             account(sample.errors, succeeded: sample.succeeded, state: &state)
             // A read that started earlier but returned later must not overwrite a newer one.
             if let last = state.last, last.monotonicTime > sample.monotonicTime { return }
@@ -300,34 +243,34 @@ public final class ResourceMonitor: Sendable {
     // MARK: - Metrics
 
     private func publish(_ sample: SystemSample) {
-        if let percent = sample.cpuPercent { try? cpuPercent.set(percent) }
+        if let percent = sample.cpuPercent { metrics.systemCPUUsagePercent.set(percent) }
         if let memory = sample.memory {
-            try? memoryUsage.set(Double(memory.used))
-            try? memoryTotal.set(Double(memory.total))
-            if let limit = sample.memoryLimitBytes { try? memoryLimit.set(Double(limit)) }
+            metrics.systemMemoryUsageBytes.set(Double(memory.used))
+            metrics.systemMemoryTotalBytes.set(Double(memory.total))
+            if let limit = sample.memoryLimitBytes { metrics.systemMemoryLimitBytes.set(Double(limit)) }
         }
         if let disk = sample.disk {
-            try? diskUsage.set(Double(disk.used))
-            try? diskTotal.set(Double(disk.total))
-            try? diskPercent.set(disk.percent)
+            metrics.systemDiskUsageBytes.set(Double(disk.used))
+            metrics.systemDiskTotalBytes.set(Double(disk.total))
+            metrics.systemDiskUsagePercent.set(disk.percent)
         }
         if let process = sample.process { publishProcess(process) }
-        if let growth = sample.rssGrowthBytesPerSecond { try? processGrowth.set(growth) }
+        if let growth = sample.rssGrowthBytesPerSecond { metrics.processResidentMemoryGrowthBytesPerSecond.set(growth) }
     }
 
     private func publishProcess(_ process: ProcessStats) {
         // The kernel's own counter, stored as read: it is not an increment of ours.
-        processCPU.store(process.cpuSecondsTotal)
-        try? processResident.set(Double(process.residentBytes))
-        try? processVirtual.set(Double(process.virtualBytes))
-        try? processOpenFDs.set(Double(process.openFDs))
-        try? processMaxFDs.set(process.maxFDs.map { Double($0) } ?? .infinity)
-        try? processStart.set(process.startTimeSeconds)
+        metrics.processCPUSecondsTotal.store(process.cpuSecondsTotal)
+        metrics.processResidentMemoryBytes.set(Double(process.residentBytes))
+        metrics.processVirtualMemoryBytes.set(Double(process.virtualBytes))
+        metrics.processOpenFDs.set(Double(process.openFDs))
+        metrics.processMaxFDs.set(process.maxFDs.map { Double($0) } ?? .infinity)
+        metrics.processStartTimeSeconds.set(process.startTimeSeconds)
     }
 
     private func account(_ errors: [SystemCollectorError], succeeded: [SystemCollector], state: inout State) {
         for failure in errors {
-            try? collectionErrors[failure.collector]?.inc()
+            collectionErrors[failure.collector]?.inc()
             state.failuresSinceWarning[failure.collector, default: 0] &+= 1
             guard state.latch.recordFailure(failure.collector) else { continue }
             let name = failure.collector.rawValue

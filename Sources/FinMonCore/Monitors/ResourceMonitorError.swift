@@ -4,8 +4,6 @@ public enum ResourceMonitorError: Error, Equatable, Sendable, CustomStringConver
     case invalidInterval(Double)
     /// A path or window the sampler cannot work with; the text says which and why.
     case invalidConfiguration(String)
-    /// The monitor has no event loop to schedule on (its runtime is gone).
-    case noThreads
 
     public var description: String {
         switch self {
@@ -14,8 +12,6 @@ public enum ResourceMonitorError: Error, Equatable, Sendable, CustomStringConver
             return "sampling interval must be a number of seconds in \(range.lowerBound)...\(range.upperBound), got \(value)"
         case .invalidConfiguration(let reason):
             return reason
-        case .noThreads:
-            return "the resource monitor has no event loop to run on"
         }
     }
 }

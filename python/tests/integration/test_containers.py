@@ -126,8 +126,9 @@ def test_cpu_and_memory_agree_with_the_engine(collector: finmon.MetricsCollector
     monitor.record_container_created(holder.id)
     monitor.start_polling(interval_seconds=0.5)
     try:
-        # Two busy loops: over one CPU even on a shared, loaded machine.
-        wait_for(lambda: (cpu(collector, busy.id) or 0) > 50, timeout=20, message="busy container's CPU > 50%")
+        # Two busy loops: far above an idle container's ~0%, even when other jobs keep both
+        # cores of this shared machine busy (then the loops get a fraction of one CPU).
+        wait_for(lambda: (cpu(collector, busy.id) or 0) > 10, timeout=20, message="busy container's CPU > 10%")
         wait_for(lambda: (memory(collector, holder.id) or 0) >= 100e6, timeout=20, message="100 MB held")
         ours = memory(collector, holder.id)
         theirs = podman_memory(podman, holder.id)

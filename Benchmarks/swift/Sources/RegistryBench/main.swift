@@ -68,7 +68,7 @@ func finmonRound(into round: inout Round) throws {
 func swiftPrometheusRound(into round: inout Round) {
     let registry = PrometheusCollectorRegistry()
     let descriptor = MetricNameDescriptor(metricName: "bench_series", unitName: "bytes", helpText: "Benchmark series.")
-    var gauges: [Gauge] = []
+    var gauges: [Prometheus.Gauge] = []
     gauges.reserveCapacity(seriesCount)
     var start = clock.now
     for (index, id) in ids.enumerated() {
