@@ -453,7 +453,8 @@ int finmon_containers_start_polling(finmon_collector *collector, double interval
 int finmon_containers_stop_polling(finmon_collector *collector);
 
 /* The monitor's bookkeeping as a JSON object in *out (caller frees with
-   finmon_string_free): endpoint, label, tracked_containers, queries_in_flight, polling,
+   finmon_string_free): endpoint, label, orphan_threshold, auto_cleanup,
+   request_timeout_seconds, tracked_containers, queries_in_flight, polling,
    poll_interval_seconds, cycles_completed, last_cycle_seconds, last_cycle_containers,
    engine_failing, last_error, errors, orphaned_containers, auto_removed. */
 int finmon_containers_status(finmon_collector *collector, char **out);
@@ -534,6 +535,9 @@ int finmon_alerts_check(finmon_collector *collector, const char *alert_type, cha
 int finmon_alerts_trigger(finmon_collector *collector, const char *alert_type, const char *severity,
                           const char *message, double current_value, double threshold_value,
                           int64_t iteration_context, int has_iteration_context);
+
+/* *interval_seconds = seconds between periodic evaluations, 0 while they do not run. */
+int finmon_alerts_interval(finmon_collector *collector, double *interval_seconds);
 
 /* ---- Runtime: everything from a config file in one call ----------------------------- */
 

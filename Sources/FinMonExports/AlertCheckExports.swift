@@ -22,11 +22,7 @@ public func finmon_alerts_check(
             out.pointee = nil
             return Status.ok
         }
-        guard let text = CInput.ownedCString(event.jsonLine()) else {
-            throw ABIError(code: Status.internal, message: "out of memory")
-        }
-        out.pointee = text
-        return Status.ok
+        return try CInput.give(event.jsonLine(), to: out)
     }
 }
 
@@ -55,6 +51,16 @@ public func finmon_alerts_trigger(
             alertType: checked, severity: severity, status: .firing, message: try CInput.string(message, "message"),
             currentValue: currentValue, thresholdValue: thresholdValue, epochSeconds: now.epochSeconds,
             startsAtEpochSeconds: now.epochSeconds, iterationContext: iteration))
+        return Status.ok
+    }
+}
+
+@_cdecl("finmon_alerts_interval")
+public func finmon_alerts_interval(_ collector: OpaquePointer?, _ intervalSeconds: UnsafeMutablePointer<Double>?) -> Int32 {
+    abiCall {
+        let object = try Handles.collector(collector)
+        guard let intervalSeconds else { throw ABIError.null("interval_seconds") }
+        intervalSeconds.pointee = object.alerts.intervalSeconds ?? 0
         return Status.ok
     }
 }

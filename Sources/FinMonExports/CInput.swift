@@ -35,6 +35,13 @@ enum CInput {
         return value
     }
 
+    /// Hands `text` to the caller through `out` (freed with finmon_string_free); FINMON_OK.
+    static func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> Int32 {
+        guard let owned = ownedCString(text) else { throw ABIError(code: Status.internal, message: "out of memory") }
+        out.pointee = owned
+        return Status.ok
+    }
+
     /// A C string handed to the caller, who frees it with finmon_string_free.
     static func ownedCString(_ text: String) -> UnsafeMutablePointer<CChar>? {
         text.withCString { strdup($0) }

@@ -11,8 +11,6 @@ public func finmon_config_schema(_ format: Int32, _ out: UnsafeMutablePointer<Un
         case 2: text = ConfigTable.yamlTemplate()
         default: throw ABIError.argument("format must be a finmon_config_schema_format (0...2), got \(format)")
         }
-        guard let owned = CInput.ownedCString(text) else { throw ABIError(code: Status.internal, message: "out of memory") }
-        out.pointee = owned
-        return Status.ok
+        return try CInput.give(text, to: out)
     }
 }

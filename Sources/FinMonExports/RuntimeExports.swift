@@ -84,11 +84,7 @@ public func finmon_runtime_config(
     abiCall {
         let handle = try Handles.runtime(runtime)
         guard let out else { throw ABIError.null("out") }
-        guard let text = CInput.ownedCString(handle.runtime.config.jsonString()) else {
-            throw ABIError(code: Status.internal, message: "out of memory")
-        }
-        out.pointee = text
-        return Status.ok
+        return try CInput.give(handle.runtime.config.jsonString(), to: out)
     }
 }
 

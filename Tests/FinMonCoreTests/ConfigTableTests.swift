@@ -4,64 +4,11 @@ import Testing
 @Suite struct ConfigTableTests {
     private static let root = ConfigTestSupport.packageRoot
 
-    /// The original design's "Configuration Example", verbatim.
-    static let designConfig = """
-        monitoring:
-          enabled: true
-          prometheus:
-            port: 8000
-            metrics_path: "/metrics"
-            scrape_interval: 5  # seconds
-
-          resource_monitor:
-            enabled: true
-            collection_interval: 5  # seconds
-
-          diversity_monitor:
-            enabled: true
-            diversity_collapse_threshold: 0.1
-            diversity_collapse_window: 5
-
-          container_monitor:
-            enabled: true
-            stats_collection_interval: 10  # seconds
-
-          alerts:
-            enabled: true
-            evaluation_interval: 10  # seconds
-
-            memory_threshold_percent: 80.0
-            cpu_threshold_percent: 90.0
-
-            diversity_collapse:
-              threshold: 0.1
-              window: 5
-
-            champion_staleness:
-              threshold_iterations: 20
-
-            success_rate:
-              threshold_percent: 20.0
-              window_iterations: 10
-
-            orphaned_containers:
-              threshold: 3
-              auto_cleanup: true
-
-          export:
-            final_metrics_path: "metrics_final.json"
-            prometheus_snapshot_path: "prometheus_metrics_final.txt"
-            retention_days: 30
-
-        grafana:
-          dashboard_path: "config/grafana_dashboard.json"
-          datasource_url: "http://localhost:9090"  # Prometheus URL
-          refresh_interval: "5s"
-
-        """
+    /// The original design's "Configuration Example", verbatim (the Python tests read it too).
+    static let designConfigPath = root + "/Tests/FinMonCoreTests/Fixtures/design_config.yaml"
 
     @Test func theDesignsConfigIsValidSetsEveryDesignKeyAndItsValuesAreTheDefaults() throws {
-        let config = try MonitoringConfig.parse(text: Self.designConfig, fileName: "design.yaml")
+        let config = try MonitoringConfig.load(path: Self.designConfigPath)
         #expect(config.warnings.isEmpty)
         #expect(config == .defaults)
         let designKeys = Set(ConfigTable.keys.filter(\.design).map(\.path))

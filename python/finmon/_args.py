@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import operator
 from numbers import Real
+from typing import Protocol
 
 from .errors import InvalidArgumentError
 
-__all__ = ["int64", "real", "finite_or_none"]
+__all__ = ["hook_int64", "int64", "real", "finite_or_none"]
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -31,6 +32,23 @@ def int64(value: object, what: str) -> int:
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise InvalidArgumentError(f"{what} {number} does not fit in 64 bits", -1)
     return number
+
+
+class _Strictness(Protocol):
+    @property
+    def strict(self) -> bool: ...
+
+
+def hook_int64(value: object, what: str, collector: _Strictness | None) -> int:
+    """``int64`` for a loop hook's argument: an integer beyond 64 bits is taken as the
+    nearest 64-bit one (the library then skips and counts it, or sees a restart) unless the
+    collector is strict, which raises as ``int64`` does. Types are checked either way."""
+    try:
+        return int64(value, what)
+    except InvalidArgumentError:
+        if collector is not None and collector.strict:
+            raise
+        return _INT64_MAX if operator.index(value) > 0 else _INT64_MIN  # type: ignore[arg-type]
 
 
 def real(value: object, what: str) -> float:

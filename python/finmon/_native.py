@@ -368,3 +368,5 @@ _declare(blocking, "finmon_alerts_trigger", c_int,
 _declare(hot, "finmon_collector_set_strict", c_int, [c_void_p, c_int])
 # int finmon_collector_strict(finmon_collector *collector, int *strict);
 _declare(hot, "finmon_collector_strict", c_int, [c_void_p, POINTER(c_int)])
+# int finmon_alerts_interval(finmon_collector *collector, double *interval_seconds);
+_declare(hot, "finmon_alerts_interval", c_int, [c_void_p, POINTER(c_double)])

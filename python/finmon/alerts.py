@@ -290,6 +290,14 @@ class AlertManager:
         _native.check(_native.blocking.finmon_alerts_stop(self.collector._live_handle()))
 
     @property
+    def interval_seconds(self) -> float | None:
+        """Seconds between periodic evaluations (``monitoring.alerts.evaluation_interval``),
+        None while they do not run."""
+        out = ctypes.c_double()
+        _native.check(_native.hot.finmon_alerts_interval(self.collector._live_handle(), ctypes.byref(out)))
+        return out.value if out.value > 0 else None
+
+    @property
     def running(self) -> bool:
         """True while periodic evaluation is scheduled."""
         out = c_int()

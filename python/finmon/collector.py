@@ -160,6 +160,7 @@ class MetricsCollector:
     def strict(self, value: bool) -> None:
         _native.check(_native.hot.finmon_collector_set_strict(self._live_handle(), 1 if value else 0))
 
+
     @classmethod
     def _borrowed(cls, handle: int) -> MetricsCollector:
         """A wrapper over a collector the library's runtime owns (see :func:`finmon.start`):
@@ -448,7 +449,7 @@ class MetricsCollector:
             max_drawdown_value = _args.real(max_drawdown, "max_drawdown")
             flags |= _native.LOOP_HAS_MAX_DRAWDOWN
         rc = _native.hot.finmon_loop_record_iteration(
-            self._live_handle(), _args.int64(iteration, "iteration"), 1 if success else 0,
+            self._live_handle(), _args.hook_int64(iteration, "iteration", self), 1 if success else 0,
             _args.real(execution_time_seconds, "execution_time_seconds"), sharpe_value, max_drawdown_value, flags)
         if rc:
             _native.raise_last(rc)

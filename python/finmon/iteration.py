@@ -49,7 +49,7 @@ class Iteration:
         # Types are checked now; values (a negative iteration) when the outcome is recorded,
         # by the hooks' policy: skipped and counted, or refused by a strict collector.
         self._collector = collector
-        self.iteration = _args.int64(iteration, "iteration")
+        self.iteration = _args.hook_int64(iteration, "iteration", collector)
         self.sharpe: float | None = None
         self.max_drawdown: float | None = None
         self.failed = False
@@ -121,7 +121,7 @@ class SkippedIteration(Iteration):
     __slots__ = ()
 
     def __init__(self, iteration: int) -> None:
-        self.iteration = _args.int64(iteration, "iteration")
+        self.iteration = _args.hook_int64(iteration, "iteration", None)
         self.sharpe = None
         self.max_drawdown = None
         self.failed = False

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import c_int, c_int64
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _args, _native
 from .errors import InvalidArgumentError
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from .collector import MetricsCollector
 
 __all__ = ["DiversityMonitor"]
+
+
+def _default(name: str) -> Any:
+    """The table's default for monitoring.alerts.diversity_collapse.<name>; the config
+    module is imported on first use only (a loop that only records does not load it)."""
+    from .config import default
+
+    return default(f"monitoring.alerts.diversity_collapse.{name}")
 
 _hot = _native.hot
 _INT_MAX = 2**31 - 1
@@ -49,8 +57,16 @@ class DiversityMonitor:
     :class:`~finmon.InvalidArgumentError` instead.
     """
 
-    def __init__(self, collector: MetricsCollector) -> None:
+    def __init__(self, collector: MetricsCollector, *, collapse_window: int | None = None,
+                 collapse_threshold: float | None = None) -> None:
         self.collector = collector
+        #: What :meth:`check_diversity_collapse` checks when not told: the config's
+        #: ``diversity_collapse`` window and threshold (the design's 5 and 0.1 by default).
+        self.collapse_window = collapse_window if collapse_window is not None else _default("window")
+        self.collapse_threshold = collapse_threshold if collapse_threshold is not None else _default("threshold")
+
+    def _int(self, value: object, what: str) -> int:
+        return _args.hook_int64(value, what, self.collector)
 
     def record_diversity(self, iteration: int, diversity: float, unique_count: int, total_count: int) -> None:
         """Record the population's diversity at ``iteration``.
@@ -67,9 +83,9 @@ class DiversityMonitor:
             0.5
         """
         rc = _hot.finmon_diversity_record(
-            self.collector._live_handle(), _args.int64(iteration, "iteration"),
-            _args.real(diversity, "diversity"), _args.int64(unique_count, "unique_count"),
-            _args.int64(total_count, "total_count"))
+            self.collector._live_handle(), self._int(iteration, "iteration"),
+            _args.real(diversity, "diversity"), self._int(unique_count, "unique_count"),
+            self._int(total_count, "total_count"))
         if rc:
             _native.raise_last(rc)
 
@@ -87,7 +103,7 @@ class DiversityMonitor:
         """
         has_old = old_sharpe is not None
         rc = _hot.finmon_diversity_record_champion_update(
-            self.collector._live_handle(), _args.int64(iteration, "iteration"), 1 if has_old else 0,
+            self.collector._live_handle(), self._int(iteration, "iteration"), 1 if has_old else 0,
             _args.real(old_sharpe, "old_sharpe") if has_old else 0.0, _args.real(new_sharpe, "new_sharpe"))
         if rc:
             _native.raise_last(rc)
@@ -104,15 +120,17 @@ class DiversityMonitor:
         """
         out = c_int64()
         rc = _hot.finmon_diversity_staleness(
-            self.collector._live_handle(), _args.int64(current_iteration, "current_iteration"),
-            _args.int64(last_update_iteration, "last_update_iteration"), ctypes.byref(out))
+            self.collector._live_handle(), self._int(current_iteration, "current_iteration"),
+            self._int(last_update_iteration, "last_update_iteration"), ctypes.byref(out))
         if rc:
             _native.raise_last(rc)
         return out.value
 
-    def check_diversity_collapse(self, window: int = 5, threshold: float = 0.1) -> bool:
+    def check_diversity_collapse(self, window: int | None = None, threshold: float | None = None) -> bool:
         """True when each of the last ``window`` recorded diversity values is below
-        ``threshold``; False while fewer than ``window`` values were recorded.
+        ``threshold``; False while fewer than ``window`` values were recorded. Unset, they
+        are :attr:`collapse_window` and :attr:`collapse_threshold` (for a monitor of
+        :func:`finmon.start`, the config's ``monitoring.alerts.diversity_collapse``).
 
         Example:
             >>> import finmon
@@ -120,6 +138,10 @@ class DiversityMonitor:
             ...     finmon.DiversityMonitor(collector).check_diversity_collapse()
             False
         """
+        if window is None:
+            window = self.collapse_window
+        if threshold is None:
+            threshold = self.collapse_threshold
         size = _args.int64(window, "window")
         if not 1 <= size <= _INT_MAX:
             raise InvalidArgumentError(f"collapse window must be in 1..{_INT_MAX}, got {size}", -1)

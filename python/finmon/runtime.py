@@ -62,7 +62,9 @@ class Runtime:
         if collector is not None:
             settings = config.monitoring
             if settings.diversity_monitor.enabled:
-                self.diversity = DiversityMonitor(collector)
+                collapse = settings.alerts.diversity_collapse  # one value with diversity_monitor's
+                self.diversity = DiversityMonitor(collector, collapse_window=collapse.window,
+                                                  collapse_threshold=collapse.threshold)
             if settings.resource_monitor.enabled:
                 self.resources = ResourceMonitor._attached(collector, settings.resource_monitor.disk_path)
             if settings.container_monitor.enabled:

@@ -9,6 +9,10 @@ the server's log tail in the message: run ``scripts/setup.sh`` first.
 - ``podman`` (session): one ``PodmanService``; the same rule for
   ``stop()``/``start()``. Sandbox containers created during the session are
   removed at its end.
+- ``collector`` (function): a fresh ``finmon.MetricsCollector``, closed after the test.
+- ``label``, ``client``, ``sandboxes`` (function): a label key of the test's own, a
+  docker-py client of the podman engine, and ``sandboxes(command, **run_kwargs)`` that
+  starts a container with both labels and removes the test's containers afterwards.
 - ``prometheus_factory`` (function): ``prometheus_factory(scrape_targets, **kw)``
   starts a ``PrometheusServer`` (arguments as its constructor) and stops it
   after the test; call it once the exporter's port is known.
@@ -17,11 +21,14 @@ the server's log tail in the message: run ``scripts/setup.sh`` first.
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+import finmon
 
 # Make `import servers` work whatever pytest's import mode or rootdir.
 _HERE = str(Path(__file__).resolve().parent)
@@ -29,6 +36,8 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from servers import (  # noqa: E402
+    SANDBOX_IMAGE,
+    SANDBOX_LABEL,
     AlertmanagerServer,
     ManagedServer,
     PodmanService,
@@ -73,6 +82,41 @@ def podman() -> Iterator[PodmanService]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def collector() -> Iterator[finmon.MetricsCollector]:
+    """A fresh collector, closed after the test."""
+    instance = finmon.MetricsCollector()
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+@pytest.fixture
+def label() -> str:
+    """A label key no other test uses."""
+    return f"finmon-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def client(podman: PodmanService) -> Any:
+    return podman.docker_client()
+
+
+@pytest.fixture
+def sandboxes(client: Any, label: str, podman: PodmanService) -> Iterator[Callable[..., Any]]:
+    """``sandboxes(command, **run_kwargs)`` starts a labelled container; all are removed after the test."""
+
+    def start(command: list[str], **kwargs: Any) -> Any:
+        labels = {SANDBOX_LABEL: "true", label: "1"}
+        return client.containers.run(SANDBOX_IMAGE, command, labels=labels, detach=True, **kwargs)
+
+    try:
+        yield start
+    finally:
+        podman.remove_labelled(label)
 
 
 @pytest.fixture

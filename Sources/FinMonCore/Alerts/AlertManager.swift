@@ -267,9 +267,8 @@ public final class AlertManager: Sendable {
     public func start() throws(AlertManagerError) {
         guard let config = configuration else { throw .notConfigured }
         guard config.bool("monitoring.alerts.enabled") else { return }
-        let seconds = min(max(config.double("monitoring.alerts.evaluation_interval"), 0.001), 86_400)
         if !evaluation.isRunning {
-            evaluation.start(every: .nanoseconds(Int64(seconds * 1e9))) { [weak self] _, _ in
+            evaluation.start(every: .nanoseconds(Int64(Self.interval(config) * 1e9))) { [weak self] _, _ in
                 // Only notConfigured can be thrown, and start() checked it.
                 _ = try? self?.evaluate()
             }
@@ -284,6 +283,16 @@ public final class AlertManager: Sendable {
     }
 
     public var isRunning: Bool { evaluation.isRunning }
+
+    /// Seconds between the periodic evaluations, nil while they do not run.
+    public var intervalSeconds: Double? {
+        guard isRunning, let config = configuration else { return nil }
+        return Self.interval(config)
+    }
+
+    private static func interval(_ config: MonitoringConfig) -> Double {
+        min(max(config.double("monitoring.alerts.evaluation_interval"), 0.001), 86_400)
+    }
 
     /// The runtime is stopping its threads: periodic evaluation ends, the alerts firing now
     /// are resolved at Alertmanager (`endsAt` now, waiting at most the policy's

@@ -116,6 +116,8 @@ public final class ContainerMonitor: Sendable {
         return state.withLock { state in
             ContainerMonitorStatus(
                 endpoint: state.settings.endpoint.description, label: state.settings.label,
+                orphanThreshold: state.settings.orphanThreshold, autoCleanup: state.settings.autoCleanup,
+                requestTimeoutSeconds: state.settings.requestTimeoutSeconds,
                 trackedContainers: state.tracking.tracked.count, queriesInFlight: state.tracking.querying.count,
                 polling: interval != nil,
                 pollIntervalSeconds: interval.map { Double($0.nanoseconds) / 1e9 },

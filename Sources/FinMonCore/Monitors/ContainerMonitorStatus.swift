@@ -2,6 +2,11 @@
 public struct ContainerMonitorStatus: Sendable, Equatable {
     public var endpoint: String
     public var label: String
+    /// The settings in use: orphans a scan must find before auto cleanup, whether it runs,
+    /// and how long an engine request may take.
+    public var orphanThreshold: Int
+    public var autoCleanup: Bool
+    public var requestTimeoutSeconds: Double
     /// Containers created (or asked about) and not yet cleaned up.
     public var trackedContainers: Int
     /// Stats queries sent and not yet answered.
@@ -27,6 +32,9 @@ public struct ContainerMonitorStatus: Sendable, Equatable {
         JSONValue.sortedObject([
             ("endpoint", .string(endpoint)),
             ("label", .string(label)),
+            ("orphan_threshold", .int(orphanThreshold)),
+            ("auto_cleanup", .bool(autoCleanup)),
+            ("request_timeout_seconds", .number(requestTimeoutSeconds)),
             ("tracked_containers", .int(trackedContainers)),
             ("queries_in_flight", .int(queriesInFlight)),
             ("polling", .bool(polling)),

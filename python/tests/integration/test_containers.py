@@ -13,7 +13,6 @@ import re
 import socket
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,44 +21,10 @@ from typing import Any
 import pytest
 
 import finmon
-from servers import SANDBOX_IMAGE, SANDBOX_LABEL, PodmanService, wait_for
+from servers import PodmanService, wait_for
 
 BUSY = ["sh", "-c", "while :; do :; done & while :; do :; done"]
 SLEEP = ["sleep", "600"]
-
-
-@pytest.fixture
-def label() -> str:
-    """A label key no other test uses."""
-    return f"finmon-test-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def client(podman: PodmanService) -> Any:
-    return podman.docker_client()
-
-
-@pytest.fixture
-def collector() -> Iterator[finmon.MetricsCollector]:
-    instance = finmon.MetricsCollector()
-    try:
-        yield instance
-    finally:
-        instance.close()
-
-
-@pytest.fixture
-def sandboxes(client: Any, label: str, podman: PodmanService) -> Iterator[Callable[..., Any]]:
-    """``sandboxes(command, **run_kwargs)`` starts a labelled container; all are removed after the test."""
-
-    def start(command: list[str], **kwargs: Any) -> Any:
-        labels = {SANDBOX_LABEL: "true", label: "1"}
-        return client.containers.run(SANDBOX_IMAGE, command, labels=labels, detach=True, **kwargs)
-
-    try:
-        yield start
-    finally:
-        podman.remove_labelled(label)
 
 
 def memory(collector: finmon.MetricsCollector, container_id: str) -> float | None:

@@ -360,3 +360,16 @@ def test_the_generated_prometheus_config_labels_the_target_as_finmon_labels_its_
     assert StackSettings.from_config(cfg) == settings
     with pytest.raises(ValueError, match="job_name"):
         StackSettings(job_name="")
+
+
+def test_prometheus_listens_where_the_dashboard_reads_it(run_stack: Any, config_dir: Path) -> None:
+    """Without --prometheus-port, Prometheus serves at grafana.datasource_url's host and port."""
+    port = free_port()
+    config = config_dir / "monitoring_config.yaml"
+    config.write_text(config.read_text().replace('datasource_url: "http://localhost:9090"',
+                                                 f'datasource_url: "http://127.0.0.1:{port}"'))
+    stack_process = run_stack("--config", str(config), "--alertmanager-port", str(free_port()))
+    stack_process.wait_for_line(r"^finmon stack: running")
+    prometheus, _ = stack_process.servers()["Prometheus"]
+    assert prometheus == f"http://127.0.0.1:{port}"
+    assert http_json(f"{prometheus}/api/v1/status/flags")["data"]["web.listen-address"] == f"127.0.0.1:{port}"

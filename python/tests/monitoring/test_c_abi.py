@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+from cprogram import compile_c
 
 from finmon import _native
 
@@ -128,22 +128,8 @@ C_PROGRAM = textwrap.dedent(r"""
 
 
 def test_a_c_program_compiles_with_all_warnings_as_errors_and_runs(tmp_path: Path) -> None:
-    source = tmp_path / "client.c"
-    source.write_text(C_PROGRAM)
-    library = _native.library_path()
-    libdir = tmp_path / "lib"
-    libdir.mkdir()
-    # Link against the SONAME the library declares.
-    (libdir / "libfinmon.so").symlink_to(library)
-    (libdir / "libfinmon.so.1").symlink_to(library)
-    binary = tmp_path / "client"
-    compile_result = subprocess.run(
-        ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{ROOT / 'include'}", str(source),
-         f"-L{libdir}", "-lfinmon", "-lm", "-o", str(binary)],
-        capture_output=True, text=True)
-    assert compile_result.returncode == 0, compile_result.stderr
-    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "LD_LIBRARY_PATH": str(libdir)})
+    binary, env = compile_c(tmp_path, C_PROGRAM)
+    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0, run.stderr
     version, port = run.stdout.split()
     assert version == _native.version() and int(port) > 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import urllib.request
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -19,12 +18,6 @@ DIVERSITY_FAMILIES = (
     "population_diversity", "unique_strategy_count", "population_size",
     "champion_staleness_iterations", "champion_updates", "champion_sharpe_ratio",
 )
-
-
-@pytest.fixture
-def collector() -> Iterator[finmon.MetricsCollector]:
-    with finmon.MetricsCollector() as created:
-        yield created
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import random
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,12 +16,6 @@ LOOP_FAMILIES = (
     "execution_time_seconds", "strategy_success", "strategy_failure", "strategy_success_rate",
     "strategy_sharpe_ratio", "strategy_max_drawdown", "loop_iteration", "champion_staleness_iterations",
 )
-
-
-@pytest.fixture
-def collector() -> Iterator[finmon.MetricsCollector]:
-    with finmon.MetricsCollector() as created:
-        yield created
 
 
 def family_samples(collector: finmon.MetricsCollector) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
@@ -193,9 +186,13 @@ def test_wrong_types_get_type_errors(collector: finmon.MetricsCollector) -> None
         collector.record_iteration(3, True, None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="sharpe must be a number, got str"):
         collector.record_iteration(3, True, 0.1, sharpe="high")  # type: ignore[arg-type]
-    with pytest.raises(finmon.InvalidArgumentError, match="does not fit in 64 bits"):
-        collector.record_iteration(2**63, True, 0.1)
     assert value(collector, "execution_time_seconds_count") == 0
+    # Past 64 bits is a value, not a type: taken at the limit, or refused when strict.
+    collector.record_iteration(2**63, True, 0.1)
+    assert value(collector, "loop_iteration") == float(2**63 - 1)
+    collector.strict = True
+    with pytest.raises(finmon.InvalidArgumentError, match="does not fit in 64 bits"):
+        collector.record_iteration(2**64, True, 0.1)
 
 
 def test_the_abi_refuses_unknown_flag_bits(collector: finmon.MetricsCollector) -> None:

@@ -6,14 +6,11 @@ metrics_path, and stops (which writes the final record)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path
 
-from finmon import _native
-
-ROOT = Path(__file__).resolve().parents[3]
+from cprogram import compile_c
 
 C_PROGRAM = textwrap.dedent(r"""
     #include "finmon.h"
@@ -111,25 +108,8 @@ C_PROGRAM = textwrap.dedent(r"""
 """)
 
 
-def compile_program(tmp_path: Path, source_text: str) -> tuple[Path, dict[str, str]]:
-    source = tmp_path / "runtime_client.c"
-    source.write_text(source_text)
-    library = _native.library_path()
-    libdir = tmp_path / "lib"
-    libdir.mkdir()
-    (libdir / "libfinmon.so").symlink_to(library)
-    (libdir / "libfinmon.so.1").symlink_to(library)
-    binary = tmp_path / "runtime_client"
-    compiled = subprocess.run(
-        ["cc", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-pedantic",
-         f"-I{ROOT / 'include'}", str(source), f"-L{libdir}", "-lfinmon", "-o", str(binary)],
-        capture_output=True, text=True)
-    assert compiled.returncode == 0, compiled.stderr
-    return binary, {**os.environ, "LD_LIBRARY_PATH": str(libdir)}
-
-
 def test_a_c_program_starts_everything_from_a_config_file_and_scrapes_itself(tmp_path: Path) -> None:
-    binary, env = compile_program(tmp_path, C_PROGRAM)
+    binary, env = compile_c(tmp_path, C_PROGRAM, "runtime_client", flags=("-D_POSIX_C_SOURCE=200809L",))
     export = tmp_path / "export"
     export.mkdir()
     config = tmp_path / "monitoring_config.yaml"
