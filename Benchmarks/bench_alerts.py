@@ -1,8 +1,9 @@
-"""One alert evaluation cycle (all six rules) in finmon against the same rules in Python.
+"""One alert evaluation cycle (all eight rules) in finmon against the same rules in Python.
 
 State before timing: 1,000 diversity samples recorded (history size 1000), 1,000 loop
-outcomes (success window 10), a champion, memory/CPU/orphan readings injected (as the
-resource and container monitors' providers would supply them). Values are calm, so a cycle
+outcomes (success window 10), a champion, memory/CPU/orphan and resident-memory readings
+injected (as the resource and container monitors' providers would supply them), with no
+hold-down (the shipped 2 minutes would keep the transitions from happening). Values are calm, so a cycle
 is the steady state: gather the snapshot, run every rule, no transition. A second figure
 alternates memory across its threshold so every cycle is a transition (log line off,
 metrics, the event queued for logging, no receiver; the shim's logging thread is
@@ -25,6 +26,7 @@ import argparse
 import ctypes
 import itertools
 import random
+import time
 import timeit
 from collections import deque
 from ctypes import c_int, c_void_p
@@ -60,6 +62,8 @@ class PythonAlertManager:
         self.iteration = 0
         self.champion_iteration = 0
         self.orphans = 0
+        self.rss, self.rss_slope, self.memory_limit = 1e9, 0.0, 8e9
+        self.last_iteration = time.monotonic()
 
     def check(self) -> list[tuple[str, bool]]:
         if self.read_psutil:
@@ -74,6 +78,8 @@ class PythonAlertManager:
             "champion_staleness": self.iteration - self.champion_iteration >= 20,
             "low_success_rate": rate is not None and rate * 100 < 20,
             "orphaned_containers": self.orphans >= 3,
+            "memory_leak": self.rss + self.rss_slope * 3600 >= self.memory_limit,
+            "loop_stuck": time.monotonic() - self.last_iteration > 600,
         }
         events = []
         for alert_type, breached in conditions.items():
@@ -98,7 +104,9 @@ def main() -> None:
     if collector._pump is not None:
         collector._pump.stop()
         collector._pump = None
-    manager = finmon.AlertManager(finmon.AlertConfig(log_file=None), collector)
+    from finmon.testing import NO_HOLD_DOWN
+
+    manager = finmon.AlertManager(finmon.AlertConfig(log_file=None, for_seconds=NO_HOLD_DOWN), collector)
     monitor = finmon.DiversityMonitor(collector)
     reference = PythonAlertManager(read_psutil=False)
     for iteration in range(HISTORY):
@@ -110,7 +118,8 @@ def main() -> None:
         reference.outcomes.append(success)
     monitor.record_champion_update(HISTORY - 5, old_sharpe=None, new_sharpe=1.0)
     reference.iteration, reference.champion_iteration = HISTORY - 1, HISTORY - 5
-    manager.inject_snapshot(memory_percent=50, cpu_percent=20, orphaned_containers=0)
+    manager.inject_snapshot(memory_percent=50, cpu_percent=20, orphaned_containers=0, resident_memory_bytes=1e9,
+                            resident_memory_growth_bytes_per_second=0.0, memory_limit_bytes=8e9)
     assert manager.evaluate() == [] and reference.check() == []
 
     # Private prototypes on PyDLL (the GIL kept): both calls then cost the same to cross.
@@ -153,7 +162,7 @@ def main() -> None:
     with_psutil.diversity, with_psutil.outcomes = reference.diversity, reference.outcomes
     psutil_steady = best_seconds(with_psutil.check, args.repeat)
 
-    print(f"one evaluation cycle, 6 rules, diversity history {HISTORY}, success window 10 (best of {args.repeat})")
+    print(f"one evaluation cycle, 8 rules, diversity history {HISTORY}, success window 10 (best of {args.repeat})")
     print(f"  ctypes crossing (subtracted)              {crossing * 1e6:8.2f} us")
     print(f"  finmon steady cycle                       {finmon_cycle * 1e6:8.2f} us")
     print(f"  finmon transition cycle                   {finmon_transition * 1e6:8.2f} us")
