@@ -5,11 +5,11 @@ Two steps, so the slow one (sampling a real, busy machine) is done once:
 
     # Host CPU every 5 s (psutil.cpu_percent, finmon's system_cpu_usage_percent) for 20 min,
     # while the machine does what it does (here: other jobs' builds and the test suite).
-    python3 Benchmarks/bench_flapping.py record --minutes 20 --output /tmp/cpu.csv
+    python3 Benchmarks/bench_flapping.py record --minutes 20 --output cpu.csv
     # Replay through finmon's own AlertEngine (Benchmarks/swift FlapBench) for several
     # settings and thresholds; writes the table.
     swift build -c release --package-path Benchmarks/swift --product FlapBench
-    python3 Benchmarks/bench_flapping.py replay /tmp/cpu.csv --output Benchmarks/RESULTS-flapping.md
+    python3 Benchmarks/bench_flapping.py replay cpu.csv --output Benchmarks/RESULTS-flapping.md
 """
 
 from __future__ import annotations
