@@ -21,7 +21,17 @@ trap 'kill "$podman_pid" 2>/dev/null; wait "$podman_pid" 2>/dev/null; rm -rf "$s
 for _ in $(seq 1 200); do [[ -S $sock_dir/podman.sock ]] && break; sleep 0.05; done
 [[ -S $sock_dir/podman.sock ]] || { cat "$sock_dir/log"; echo "error: podman system service did not start"; exit 1; }
 export FINMON_TEST_DOCKER_HOST="unix://$sock_dir/podman.sock"
+# One running container the live test owns, so its stats calls never depend on another
+# container that may stop between the list and the stats (a flake CI once showed).
+live_name="finmon-live-test-$$"
+podman rm -f "$live_name" >/dev/null 2>&1 || true
+FINMON_TEST_LIVE_CONTAINER="$(podman run -d --rm --name "$live_name" --label finmon.test=live \
+  "${FINLAB_SANDBOX_IMAGE:-finlab-sandbox:latest}" sleep 3600)" \
+  || { echo "error: podman could not start the live test's container"; exit 1; }
+export FINMON_TEST_LIVE_CONTAINER
+trap 'podman rm -f -t 0 "$live_name" >/dev/null 2>&1; kill "$podman_pid" 2>/dev/null; wait "$podman_pid" 2>/dev/null; rm -rf "$sock_dir"' EXIT
 swift test --enable-code-coverage
+podman rm -f -t 0 "$live_name" >/dev/null 2>&1 || true
 
 echo "== pytest"
 export FINMON_LIB="$ROOT/.build/debug/libfinmon.so"

@@ -361,7 +361,8 @@ import Testing
     // MARK: Live engine
 
     /// Runs against the real engine scripts/test.sh starts (`podman system service`) and
-    /// names in FINMON_TEST_DOCKER_HOST; it fails rather than skips without one. Read-only
+    /// names in FINMON_TEST_DOCKER_HOST, with the running container it names in
+    /// FINMON_TEST_LIVE_CONTAINER; it fails rather than skips without them. Read-only
     /// apart from removing a name that does not exist.
     @Test func liveEngineAnswersEveryCall() async throws {
         guard let host = getenv("FINMON_TEST_DOCKER_HOST").flatMap({ String(validatingCString: $0) }) else {
@@ -379,15 +380,20 @@ import Testing
         ).get()
         #expect(running.allSatisfy { $0.state == "running" })
         #expect(all.count >= running.count)
-        if let first = running.first {
-            var calculator = ContainerStatsCalculator()
-            let one = try await FutureDeadline.outcome(within: 30, client.stats(id: first.id)).get()
-            let two = try await FutureDeadline.outcome(within: 30, client.stats(id: first.id)).get()
-            _ = calculator.record(id: first.id, sample: one)
-            let usage = calculator.record(id: first.id, sample: two)
-            #expect(one.cpuTotalUsage != nil)
-            #expect(usage.memoryUsageBytes != nil)
+        // The stats calls go to the container scripts/test.sh started for this test: any other
+        // running container may stop between the list and the stats.
+        guard let live = getenv("FINMON_TEST_LIVE_CONTAINER").flatMap({ String(validatingCString: $0) }) else {
+            Issue.record("FINMON_TEST_LIVE_CONTAINER is not set: run the tests with scripts/test.sh")
+            return
         }
+        #expect(running.contains { $0.id == live })
+        var calculator = ContainerStatsCalculator()
+        let one = try await FutureDeadline.outcome(within: 30, client.stats(id: live)).get()
+        let two = try await FutureDeadline.outcome(within: 30, client.stats(id: live)).get()
+        _ = calculator.record(id: live, sample: one)
+        let usage = calculator.record(id: live, sample: two)
+        #expect(one.cpuTotalUsage != nil)
+        #expect(usage.memoryUsageBytes != nil)
         let missing = await FutureDeadline.outcome(
             within: 30, client.remove(id: "finmon-no-such-container", force: true))
         guard case .notFound? = missing.error as? DockerError else {
