@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import signal
 import sys
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.write(render_prometheus_config(settings, alertmanager=f"127.0.0.1:{args.alertmanager_port}"))
         return 0
 
-    if settings.exporter_port == 0:
+    if settings.exporter_port == 0 and settings.file_sd_path is None:
         print("finmon stack: the exporter port is 0 (picked at start), so Prometheus cannot know it; "
               "set monitoring.prometheus.port", file=err)
         return 2
@@ -192,7 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{service.name} ready: {service.url}/ (pid {service.pid}, log {service.log_path})",
                   file=out, flush=True)
         if not stop.is_set():
-            print(f"finmon stack: running; Prometheus scrapes {settings.scrape_target} every "
+            scraped = settings.scrape_target if settings.file_sd_path is None \
+                else f"the loops listed in {os.path.abspath(settings.file_sd_path)}"
+            print(f"finmon stack: running; Prometheus scrapes {scraped} every "
                   f"{duration(float(settings.scrape_interval_seconds))}. Ctrl-C stops it.",
                   file=out, flush=True)
         while not stop.wait(0.2):
