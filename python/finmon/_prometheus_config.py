@@ -95,7 +95,8 @@ class StackSettings:
         Example:
             >>> from types import SimpleNamespace as NS
             >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval=2, address="127.0.0.1", port=9100,
-            ...                                      metrics_path="/metrics", job_name="finmon", instance=None),
+            ...                                      metrics_path="/metrics", job_name="finmon", instance=None,
+            ...                                      file_sd_path=None),
             ...                        alerts=NS(evaluation_interval=1, alertmanager=NS(labels={})),
             ...                        export=NS(retention_days=7)),
             ...          grafana=NS(datasource_url="http://127.0.0.1:9091"))

@@ -16,7 +16,9 @@
   ``monitoring.prometheus.job_name`` with the target labels finmon's own alerts carry,
   loading ``alert_rules.yml`` from the config's folder when it is there, keeping
   ``monitoring.export.retention_days`` days of metrics (``--storage.tsdb.retention.time``),
-  sending alerts to the Alertmanager above.
+  sending alerts to the Alertmanager above. With ``monitoring.prometheus.file_sd_path`` set
+  it scrapes every loop listed in that file_sd file instead (each loop announces itself
+  there with its instance, run_id and host labels), so the exporter port may be 0.
 
 It prints their URLs once each answers, and stops them (by PID) on Ctrl-C or SIGTERM,
 exiting 0. A server whose binary is not installed is skipped with a message: the loop's
