@@ -89,6 +89,34 @@ void finmon_string_free(char *string);
    threads do not exist there; this forgets them so the child can start its own. */
 void finmon_after_fork_child(void);
 
+/* ---- Worker pools (one exporter for a parent and its worker processes) ------------- */
+
+/* Creates the collector of a multiprocess run's parent: a shared segment (a file in
+   /dev/shm, fixed size) with `slots` worker slots (0: 256). Updates made in forked children
+   (after finmon_after_fork_child) and in processes that join with finmon_worker_attach
+   appear in this collector's exposition: counters and histograms summed over the run
+   (exited workers folded in), gauges by their mode. gauge_mode is "latest" (NULL), "sum",
+   "max" or "min". *out is owned by the caller: finmon_collector_free (which also removes
+   the segment's name). */
+int finmon_collector_new_multiprocess(int slots, const char *gauge_mode, finmon_collector **out);
+
+/* Joins the run whose segment is at path (finmon_collector_multiprocess_info's "path"):
+   a collector whose updates reach the parent. FINMON_IO when the segment cannot be mapped
+   or every slot belongs to a live process. *out is owned by the caller. */
+int finmon_worker_attach(const char *path, const char *gauge_mode, finmon_collector **out);
+
+/* Call at a worker's exit: its counters and histograms join the run's totals and its slot
+   is freed. A worker that never calls it (killed) is folded by the parent once it is gone. */
+void finmon_worker_detach(void);
+
+/* How the parent combines the gauge `name` over the run's live processes. */
+int finmon_collector_set_gauge_mode(finmon_collector *collector, const char *name, const char *mode);
+
+/* The run's segment as JSON {"path","slot","size_bytes","slots","live_slots","entries",
+   "folded_workers","claims","dropped_entries","unmirrored_writes"}; "null" for a collector
+   that is not multiprocess. *out is owned by the caller: finmon_string_free. */
+int finmon_collector_multiprocess_info(finmon_collector *collector, char **out);
+
 /* ---- Collector -------------------------------------------------------------------- */
 
 /* Creates a collector with the metric catalog registered. *out is owned by the caller

@@ -31,8 +31,12 @@ public final class MetricsCollector: Sendable {
     /// Where `stop()` writes the final record; nil writes nothing (set from the config).
     public let finalExport = Mutex<FinalExport?>(nil)
 
-    public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) throws(MetricsError) {
-        registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily)
+    /// With `multiprocess` (a `WorkerLink`), every write also reaches the run's shared
+    /// segment, and a parent's exporter shows the sums of every process of the run.
+    public init(
+        maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily, multiprocess: WorkerLink? = nil
+    ) throws(MetricsError) {
+        registry = MetricsRegistry(maxSeriesPerFamily: maxSeriesPerFamily, multiprocess: multiprocess)
         catalog = try MetricsCatalog(registry: registry)
         events = EventQueue()
         threads = CollectorThreads(registry: registry, events: events)
@@ -111,6 +115,8 @@ public final class MetricsCollector: Sendable {
     /// Called once in a forked child, before anything else touches the library.
     public static func markForkedChild() {
         CollectorThreads.markForkedChild()
+        // A forked worker of a multiprocess run writes a slot of its own from here on.
+        WorkerLink.afterForkInChild()
     }
 
     /// In a forked child the parent's threads do not exist: shutting them down would wait

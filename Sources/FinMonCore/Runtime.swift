@@ -40,7 +40,12 @@ public final class Runtime: Sendable {
         if config.string("monitoring.prometheus.file_sd_path") != nil, config.string("monitoring.prometheus.run_id") == nil {
             try config.set("monitoring.prometheus.run_id", .string(makeRunID()))
         }
-        let collector = try MetricsCollector()
+        var link: WorkerLink?
+        if config.bool("monitoring.multiprocess") {
+            link = try WorkerLink.create(
+                gaugeMode: GaugeMode(rawValue: config.string("monitoring.multiprocess_gauge_mode") ?? "") ?? .latest)
+        }
+        let collector = try MetricsCollector(multiprocess: link)
         let announcer: TargetAnnouncer?
         do {
             announcer = try wire(collector, config)

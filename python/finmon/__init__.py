@@ -39,6 +39,7 @@ from .errors import (
 from .iteration import Iteration
 from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
 from .monitors import DiversityMonitor
+from .multiprocess import attach
 
 if TYPE_CHECKING:
     from .alerts import Alert, AlertManager
@@ -110,6 +111,7 @@ __all__ = [
     "StateError",
     "SystemStats",
     "TrackedContainer",
+    "attach",
     "diversity",
     "start",
     "__version__",

@@ -70,6 +70,16 @@ _declare(hot, "finmon_last_error", c_char_p, [])
 _declare(hot, "finmon_string_free", None, [c_void_p])
 # void finmon_after_fork_child(void);
 _declare(hot, "finmon_after_fork_child", None, [])
+# int finmon_collector_new_multiprocess(int slots, const char *gauge_mode, finmon_collector **out);
+_declare(hot, "finmon_collector_new_multiprocess", c_int, [c_int, c_char_p, POINTER(c_void_p)])
+# int finmon_worker_attach(const char *path, const char *gauge_mode, finmon_collector **out);
+_declare(hot, "finmon_worker_attach", c_int, [c_char_p, c_char_p, POINTER(c_void_p)])
+# void finmon_worker_detach(void);
+_declare(hot, "finmon_worker_detach", None, [])
+# int finmon_collector_set_gauge_mode(finmon_collector *collector, const char *name, const char *mode);
+_declare(hot, "finmon_collector_set_gauge_mode", c_int, [c_void_p, c_char_p, c_char_p])
+# int finmon_collector_multiprocess_info(finmon_collector *collector, char **out);
+_declare(hot, "finmon_collector_multiprocess_info", c_int, [c_void_p, POINTER(c_void_p)])
 # int finmon_collector_new(finmon_collector **out);
 _declare(hot, "finmon_collector_new", c_int, [POINTER(c_void_p)])
 # void finmon_collector_free(finmon_collector *collector);

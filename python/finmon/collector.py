@@ -89,6 +89,9 @@ def _after_fork_in_child() -> None:
     _native.hot.finmon_after_fork_child()
     for collector in list(_live):
         collector._pump = None
+    from . import multiprocess
+
+    multiprocess._after_fork_in_child()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -146,12 +149,49 @@ class MetricsCollector:
     collection_errors: Counter
     rejected_values: Counter
 
-    def __init__(self, strict: bool = False) -> None:
+    def __init__(self, strict: bool = False, multiprocess: bool = False, *, slots: int = 0,
+                 gauge_mode: str | None = None) -> None:
+        """``multiprocess=True`` makes this the parent of a worker pool: updates made in
+        its forked workers, and in spawned ones that call :func:`finmon.attach`, appear in
+        this collector's exposition (see :mod:`finmon.multiprocess`; ``slots`` workers may
+        live at once, 256 by default; ``gauge_mode`` is every gauge's default mode)."""
+        from . import multiprocess as _multiprocess
+
         out = c_void_p()
-        _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
+        if multiprocess:
+            if isinstance(slots, bool) or not isinstance(slots, int) or not 0 <= slots <= 65536:
+                raise ValueError(f"slots must be an int in 0...65536, got {slots!r}")
+            _native.check(_native.hot.finmon_collector_new_multiprocess(
+                slots, _multiprocess._check_mode(gauge_mode), ctypes.byref(out)))
+        else:
+            _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
         self._setup(out.value or 0, owned=True)
+        if multiprocess:
+            _multiprocess._publish(self)
         if strict:
             self.strict = True
+
+    @classmethod
+    def _adopted(cls, handle: int) -> MetricsCollector:
+        """A wrapper that owns a collector the library made (a spawned worker's)."""
+        collector = cls.__new__(cls)
+        collector._setup(handle, owned=True)
+        return collector
+
+    def set_gauge_mode(self, name: str, mode: str) -> None:
+        """How this multiprocess parent combines gauge ``name`` over its processes:
+        ``latest``, ``sum``, ``max`` or ``min`` (see :mod:`finmon.multiprocess`)."""
+        from . import multiprocess as _multiprocess
+
+        encoded = _multiprocess._check_mode(mode)
+        _native.check(_native.hot.finmon_collector_set_gauge_mode(self._live_handle(), name.encode(), encoded))
+
+    def multiprocess_info(self) -> dict[str, Any] | None:
+        """The run's shared segment (path, size, slots in use, folded workers, ...), or
+        None for a collector that is not multiprocess."""
+        from . import multiprocess as _multiprocess
+
+        return _multiprocess.info(self)
 
     @property
     def strict(self) -> bool:

@@ -206,6 +206,10 @@ def start(config_path: str | os.PathLike[str] | None = "config/monitoring_config
         collector = None
         if collector_handle.value:
             collector = MetricsCollector._borrowed(collector_handle.value)
+            if config.monitoring.multiprocess:
+                from . import multiprocess
+
+                multiprocess._publish(collector)  # spawned workers find the run
             export = config.monitoring.export
             if export.enabled:
                 collector._final = (export.directory, export.final_metrics_path, export.prometheus_snapshot_path)

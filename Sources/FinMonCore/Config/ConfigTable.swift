@@ -14,6 +14,10 @@ public enum ConfigTable {
                   "master switch: false starts nothing and makes every hook a no-op", design: true),
         ConfigKey("monitoring.strict", .bool, .bool(false),
                   "hooks raise on values they cannot use instead of counting and skipping them (for tests)"),
+        ConfigKey("monitoring.multiprocess", .bool, .bool(false),
+                  "worker processes' updates appear in this exporter (finmon.attach() in spawned ones)"),
+        ConfigKey("monitoring.multiprocess_gauge_mode", .choice(GaugeMode.allCases.map(\.rawValue)), .string("latest"),
+                  "how a gauge set in several processes is shown: latest, sum, max or min over live ones"),
 
         // monitoring.prometheus
         ConfigKey("monitoring.prometheus.port", .integer(min: 0, max: 65535), .int(8000),

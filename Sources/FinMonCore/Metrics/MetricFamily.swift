@@ -37,11 +37,14 @@ public final class MetricFamily: Sendable {
     /// The C ABI's handle for this family (see Series.hostToken).
     public let hostToken = Atomic<UInt64>(0)
     private let onDrop: @Sendable (String) -> Void
+    /// The multiprocess run this family's series write to (nil: none).
+    let link: WorkerLink?
 
     init(
         name: String, help: String, type: MetricType, labelNames: [String], upperBounds: [Double],
-        maxSeries: Int, onDrop: @escaping @Sendable (String) -> Void
+        maxSeries: Int, link: WorkerLink? = nil, onDrop: @escaping @Sendable (String) -> Void
     ) {
+        self.link = link
         self.name = name
         self.sampleName = type == .counter && !name.hasSuffix(Self.counterSuffix) ? name + Self.counterSuffix : name
         self.help = help
@@ -53,7 +56,8 @@ public final class MetricFamily: Sendable {
         self.overflowSink = Series(familyName: name, type: type, labelNames: labelNames, labelValues: labelNames.map { _ in "" }, upperBounds: upperBounds)
         overflowSink.detach()
         if labelNames.isEmpty {
-            let only = Series(familyName: name, type: type, labelNames: labelNames, labelValues: [], upperBounds: upperBounds)
+            let only = Series(familyName: name, type: type, labelNames: labelNames, labelValues: [], upperBounds: upperBounds,
+                              help: help, link: link)
             state.withLock { $0.series[[]] = only; $0.sorted = [only] }
         }
     }
@@ -71,7 +75,8 @@ public final class MetricFamily: Sendable {
         let (series, dropped) = state.withLock { state -> (Series, Bool) in
             if let existing = state.series[values] { return (existing, false) }
             guard state.series.count < maxSeries else { return (overflowSink, true) }
-            let created = Series(familyName: name, type: type, labelNames: labelNames, labelValues: values, upperBounds: upperBounds)
+            let created = Series(familyName: name, type: type, labelNames: labelNames, labelValues: values,
+                                 upperBounds: upperBounds, help: help, link: link)
             state.series[values] = created
             state.sorted = nil
             return (created, false)

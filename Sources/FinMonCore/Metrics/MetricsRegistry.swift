@@ -20,14 +20,24 @@ public final class MetricsRegistry: Sendable {
     private let droppedFamily = Mutex<LabeledMetric<Counter>?>(nil)
     private let attached = Mutex<AttachedExposition?>(nil)
 
-    public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily) {
+    /// The multiprocess run this registry's series write to (nil: this process only).
+    public let multiprocess: WorkerLink?
+
+    public init(maxSeriesPerFamily: Int = MetricsRegistry.defaultMaxSeriesPerFamily, multiprocess: WorkerLink? = nil) {
         self.maxSeriesPerFamily = max(1, maxSeriesPerFamily)
+        self.multiprocess = multiprocess
         // Cannot fail: a fixed, valid definition in an empty registry.
         let dropped = try? LabeledMetric<Counter>(register(
             .counter, name: Self.droppedSeriesName,
             help: "Series not created because their family reached its series limit.",
             labelNames: ["family"]))
         droppedFamily.withLock { $0 = dropped }
+        if let multiprocess {
+            // Before every exposition: exited workers folded, every process's values merged.
+            addCollector { [weak self] in
+                if let self { multiprocess.merge(into: self) }
+            }
+        }
     }
 
     @discardableResult
@@ -53,7 +63,7 @@ public final class MetricsRegistry: Sendable {
         let limit = max(1, maxSeries ?? maxSeriesPerFamily)
         let candidate = MetricFamily(
             name: name, help: help, type: type, labelNames: labelNames, upperBounds: bounds,
-            maxSeries: limit, onDrop: { [weak self] family in self?.countDrop(of: family) })
+            maxSeries: limit, link: multiprocess, onDrop: { [weak self] family in self?.countDrop(of: family) })
         return try state.withLock { state throws(MetricsError) -> MetricFamily in
             // `jobs` (a counter) and `jobs_total` would expose the same samples.
             for other in Self.namesSharingSamples(with: name, type) {
@@ -106,6 +116,12 @@ public final class MetricsRegistry: Sendable {
             state.sorted = sorted
             return sorted
         }
+    }
+
+    deinit {
+        // The merge's cache holds series that hold the link: let both go, and take the
+        // run's segment name with this (the parent's) registry.
+        multiprocess?.releaseAfterRegistry()
     }
 
     public func addCollector(_ collect: @escaping @Sendable () -> Void) {

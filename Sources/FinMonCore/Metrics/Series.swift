@@ -27,12 +27,25 @@ public final class Series: Sendable {
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
+    /// A multiprocess run's link (nil otherwise): every write also goes to this process's
+    /// slot of the run's segment, and the parent shows the merged value (`WorkerLink`).
+    let link: WorkerLink?
+    /// The series' entry in the segment (JSON; empty without a link).
+    let mirrorPayload: [UInt8]
+    /// Value offset of that entry: -1 not looked up yet, -2 none (the segment is full).
+    let mirrorOffset = Atomic<Int>(-1)
+    private let merged = Mutex<MergedValue?>(nil)
 
     /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
     /// instead of escaping every label of every series again.
     let labelBlock: [UInt8]
 
-    init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double]) {
+    init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double],
+         help: String = "", link: WorkerLink? = nil) {
+        self.link = link
+        mirrorPayload = link == nil ? [] : SeriesPayload(
+            name: familyName, help: help, type: type, labelNames: labelNames, labelValues: labelValues,
+            bounds: upperBounds).encoded
         self.familyName = familyName
         self.type = type
         self.labelValues = labelValues
@@ -61,6 +74,12 @@ public final class Series: Sendable {
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {
+        if link != nil, let merged = merged.withLock({ $0 }) {
+            switch merged {
+            case .scalar(let value): return value
+            case .histogram(let buckets, _): return Double(buckets.reduce(0, &+))
+            }
+        }
         if type == .histogram { return Double(histogram.withLock { $0.count }) }
         return Double(bitPattern: bits.load(ordering: .relaxed))
     }
@@ -68,6 +87,7 @@ public final class Series: Sendable {
     public func set(_ newValue: Double) throws(MetricsError) {
         guard type == .gauge else { throw .wrongType(metric: familyName, type: type, operation: "set") }
         bits.store(newValue.bitPattern, ordering: .relaxed)
+        link?.set(self, newValue)
     }
 
     public func inc(_ amount: Double = 1) throws(MetricsError) {
@@ -106,6 +126,7 @@ public final class Series: Sendable {
             break
         }
         histogram.withLock { $0.record(sample, bucket: index) }
+        link?.observe(self, bucket: index, sample)
         return true
     }
 
@@ -113,6 +134,12 @@ public final class Series: Sendable {
     /// counter the library read itself (process CPU seconds: the source is the kernel).
     func store(_ newValue: Double) {
         bits.store(newValue.bitPattern, ordering: .relaxed)
+        link?.set(self, newValue)
+    }
+
+    /// The parent's merge of every process of a multiprocess run (nil: this process's own).
+    func setMerged(_ value: MergedValue?) {
+        merged.withLock { $0 = value }
     }
 
     func reset() {
@@ -133,7 +160,15 @@ public final class Series: Sendable {
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
-        histogram.withLock { counts in
+        if link != nil, case .histogram(let buckets, let sum)? = merged.withLock({ $0 }) {
+            var running: UInt64 = 0
+            let cumulative = buckets.map { count -> UInt64 in
+                running &+= count
+                return running
+            }
+            return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: sum, count: running)
+        }
+        return histogram.withLock { counts in
             var cumulative: [UInt64] = []
             cumulative.reserveCapacity(counts.buckets.count)
             var running: UInt64 = 0
@@ -150,10 +185,18 @@ public final class Series: Sendable {
         while true {
             let new = (Double(bitPattern: old) + amount).bitPattern
             let (exchanged, current) = bits.compareExchange(expected: old, desired: new, ordering: .relaxed)
-            if exchanged { return }
+            if exchanged { break }
             old = current
         }
+        link?.add(self, amount)
     }
+}
+
+/// What the parent of a multiprocess run shows for a series: the merge of every process.
+enum MergedValue: Sendable, Equatable {
+    case scalar(Double)
+    /// Per-bucket (not cumulative) counts and the sum.
+    case histogram(buckets: [UInt64], sum: Double)
 }
 
 /// Per-bucket (not cumulative) counts: recording touches one slot only.
