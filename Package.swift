@@ -28,11 +28,18 @@ let package = Package(
         // because Yams imports full Foundation and so links ICU into the .so.
         .systemLibrary(name: "CFinMonZlib", path: "Sources/CFinMonZlib"),
         .systemLibrary(name: "CFinMonYAML", path: "Sources/CFinMonYAML"),
+        // The live page's files and dygraphs as bytes (C23 #embed at build time).
+        .target(
+            name: "CFinMonPage",
+            exclude: ["assets"],
+            cSettings: [.unsafeFlags(["-std=c23"])]
+        ),
         .target(
             name: "FinMonCore",
             dependencies: [
                 "CFinMonZlib",
                 "CFinMonYAML",
+                "CFinMonPage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -109,6 +109,13 @@ int finmon_collector_stop(finmon_collector *collector);
 int finmon_collector_export_final(finmon_collector *collector, const char *directory,
                                   const char *json_file, const char *prometheus_file);
 
+/* Writes report.html (the live page's panels over the whole run, the alert timeline and a
+   summary, one self-contained file) from a metrics_final.json that carries a history,
+   atomically, to `report`. Reads and writes only these two paths; both borrowed.
+   FINMON_E_INVALID_ARGUMENT if the file is not such a record, FINMON_E_IO if it cannot be
+   read or the report cannot be written. */
+int finmon_report_write(const char *final_json, const char *report);
+
 /* Makes finmon_collector_stop write the final record, to these paths (NULL as above). */
 int finmon_collector_configure_final_export(finmon_collector *collector, const char *directory,
                                             const char *json_file, const char *prometheus_file);

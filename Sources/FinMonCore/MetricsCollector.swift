@@ -25,6 +25,8 @@ public final class MetricsCollector: Sendable {
     public let resources: ResourceMonitor
     /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
     public let hooks: HookGuard
+    /// The run's metrics over time, for the live page at `/` and the report.
+    public let history: MetricsHistory
 
     /// When the collector was created: the run's start in the final record.
     public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
@@ -42,6 +44,8 @@ public final class MetricsCollector: Sendable {
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity, threads: threads)
         containers = try ContainerMonitor(catalog: catalog, events: events, threads: threads)
         hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
+        history = MetricsHistory(registry: registry, threads: threads, champions: diversity.champions,
+                                 activeAlerts: { [alerts] in alerts.activeAlerts })
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
         alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
         alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
@@ -67,6 +71,9 @@ public final class MetricsCollector: Sendable {
         host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
     ) throws -> Int? {
         let interval = retryInterval.isFinite && retryInterval > 0 ? min(retryInterval, 3_600) : 5
+        exporter.attach(LivePage(history: history, metricsPath: metricsPath))
+        // The page draws the history: sample it (at the default interval unless the runtime set one).
+        if !history.isRunning { history.start() }
         return try exporter.start(
             host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
     }
@@ -85,7 +92,9 @@ public final class MetricsCollector: Sendable {
         let run = FinalExport.Run(
             startedAtEpochSeconds: startedAtEpochSeconds, endedAtEpochSeconds: AlertTime.now().epochSeconds,
             iterations: loop.snapshot().lastIteration)
-        try export.write(registry: registry, run: run, activeAlerts: alerts.activeAlerts.map { $0.jsonLine() })
+        // A collector that never sampled (no runtime, no exporter) has no history to report.
+        try export.write(registry: registry, run: run, activeAlerts: alerts.activeAlerts.map { $0.jsonLine() },
+                         history: history.sampleCount > 0 ? history.json() : nil)
     }
 
     /// Joins every thread, then writes the final record if one is configured (returning
@@ -94,6 +103,9 @@ public final class MetricsCollector: Sendable {
     public func stop() -> AtomicFile.WriteError? {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
+        history.stop()
+        // The last values, so the report ends where the run did.
+        if history.sampleCount > 0 { history.sample() }
         containers.stop()
         resources.stop()
         threads.shutDown()
@@ -119,6 +131,7 @@ public final class MetricsCollector: Sendable {
         alerts.forgetThreadsAfterFork()
         containers.forgetThreadsAfterFork()
         resources.forgetThreadsAfterFork()
+        history.forgetThreadsAfterFork()
         threads.forgetAfterFork()
     }
 }

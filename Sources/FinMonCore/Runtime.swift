@@ -54,6 +54,8 @@ public final class Runtime: Sendable {
                         ?? "prometheus_metrics_final.txt")
             }
         }
+        collector.history.configure(historySettings(config))
+        collector.history.start()
         if config.bool("monitoring.prometheus.enabled") {
             try collector.startExporter(
                 host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
@@ -75,6 +77,20 @@ public final class Runtime: Sendable {
         }
         collector.alerts.configure(from: config)
         if config.bool("monitoring.alerts.enabled") { try collector.alerts.start() }
+    }
+
+    /// The history samples at the page's refresh and carries the thresholds it draws.
+    static func historySettings(_ config: MonitoringConfig) -> MetricsHistory.Settings {
+        var settings = MetricsHistory.Settings()
+        let refresh = config.string("grafana.refresh_interval").flatMap(ConfigType.durationSeconds) ?? 5
+        settings.intervalSeconds = min(max(refresh, 0.1), 3_600)
+        for key in ConfigTable.keys where key.path.hasPrefix("monitoring.alerts.") {
+            switch key.type {
+            case .integer, .number, .seconds: settings.thresholds[key.path] = config.double(key.path)
+            default: break
+            }
+        }
+        return settings
     }
 
     /// The port the exporter serves; nil while it waits for a busy port, or when it is off.

@@ -79,6 +79,8 @@ _declare(blocking, "finmon_collector_stop", c_int, [c_void_p])
 # int finmon_collector_export_final(finmon_collector *, const char *directory, const char *json_file,
 #                                   const char *prometheus_file);
 _declare(blocking, "finmon_collector_export_final", c_int, [c_void_p, c_char_p, c_char_p, c_char_p])
+# int finmon_report_write(const char *final_json, const char *report);
+_declare(blocking, "finmon_report_write", c_int, [c_char_p, c_char_p])
 # int finmon_collector_configure_final_export(finmon_collector *, const char *directory, const char *json_file,
 #                                             const char *prometheus_file);
 _declare(hot, "finmon_collector_configure_final_export", c_int, [c_void_p, c_char_p, c_char_p, c_char_p])

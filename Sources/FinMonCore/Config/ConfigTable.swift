@@ -121,6 +121,8 @@ public enum ConfigTable {
                   "every metric, the active alerts and the run, as JSON, written at stop", design: true),
         ConfigKey("monitoring.export.prometheus_snapshot_path", .string, .string("prometheus_metrics_final.txt"),
                   "the last exposition in Prometheus text format, written at stop", design: true),
+        ConfigKey("monitoring.export.report_path", .string, .string("report.html"),
+                  "the run's panels, alert timeline and summary as one HTML page, written at stop"),
         ConfigKey("monitoring.export.retention_days", .integer(min: 1, max: 36_500), .int(30),
                   "days of metrics the Prometheus of `python -m finmon stack` keeps (~1 GB for 30 days at 5 s)",
                   design: true),

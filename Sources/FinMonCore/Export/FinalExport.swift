@@ -1,6 +1,8 @@
 /// The record a run leaves behind: `metrics_final.json` (every family with its samples,
-/// the active alerts, run start and end, the iteration count) and the Prometheus text
-/// snapshot, both from one collection so they agree with each other.
+/// the active alerts, run start and end, the iteration count, and the run's bounded
+/// history), the Prometheus text snapshot, both from one collection so they agree with
+/// each other, and `report.html`, the live page's panels over the whole run drawn from
+/// that JSON (self-contained; `python -m finmon report metrics_final.json` rebuilds it).
 public struct FinalExport: Sendable {
     public struct Run: Sendable, Equatable {
         public var startedAtEpochSeconds: Double
@@ -16,29 +18,39 @@ public struct FinalExport: Sendable {
     public var directory: String
     public var jsonFile: String
     public var prometheusFile: String
+    /// The report's file name; nil writes none.
+    public var reportFile: String?
 
     public init(directory: String = ".", jsonFile: String = "metrics_final.json",
-                prometheusFile: String = "prometheus_metrics_final.txt") {
+                prometheusFile: String = "prometheus_metrics_final.txt", reportFile: String? = "report.html") {
         self.directory = directory
         self.jsonFile = jsonFile
         self.prometheusFile = prometheusFile
+        self.reportFile = reportFile
     }
 
     public var jsonPath: String { Self.join(directory, jsonFile) }
     public var prometheusPath: String { Self.join(directory, prometheusFile) }
+    public var reportPath: String? { reportFile.map { Self.join(directory, $0) } }
 
-    /// Writes both files atomically. `activeAlerts` are JSON objects (AlertEvent.jsonLine()).
-    public func write(registry: MetricsRegistry, run: Run, activeAlerts: [String]) throws(AtomicFile.WriteError) {
+    /// Writes the files atomically. `activeAlerts` are JSON objects (AlertEvent.jsonLine());
+    /// `history` is `MetricsHistory.json()` (nil: no history, and no report).
+    public func write(
+        registry: MetricsRegistry, run: Run, activeAlerts: [String], history: String? = nil
+    ) throws(AtomicFile.WriteError) {
         registry.collect()
         let text = TextExposition.render(registry, format: .prometheusText, collectFirst: false)
-        let json = Self.json(registry: registry, run: run, activeAlerts: activeAlerts)
-        try AtomicFile.write(Array(json.utf8), to: jsonPath)
+        let json = Array(Self.json(registry: registry, run: run, activeAlerts: activeAlerts, history: history).utf8)
+        try AtomicFile.write(json, to: jsonPath)
         try AtomicFile.write(text, to: prometheusPath)
+        if history != nil, let reportPath {
+            try AtomicFile.write(LivePage.report(finalJSON: json), to: reportPath)
+        }
     }
 
     /// The JSON document. Non-finite values, which JSON cannot hold, are the strings
     /// "NaN", "+Inf" and "-Inf", spelled as in the text snapshot.
-    public static func json(registry: MetricsRegistry, run: Run, activeAlerts: [String]) -> String {
+    public static func json(registry: MetricsRegistry, run: Run, activeAlerts: [String], history: String? = nil) -> String {
         var out = "{\n  \"finmon_version\": " + JSONText.quoted(FinMonVersion.string)
         out += ",\n  \"run\": {\"started_at\": " + JSONText.quoted(RFC3339Timestamp.format(epochSeconds: run.startedAtEpochSeconds))
         out += ", \"ended_at\": " + JSONText.quoted(RFC3339Timestamp.format(epochSeconds: run.endedAtEpochSeconds))
@@ -62,7 +74,9 @@ public struct FinalExport: Sendable {
             }
             out += "]}"
         }
-        out += "\n  ]\n}\n"
+        out += "\n  ]"
+        if let history { out += ",\n  \"history\": " + history }
+        out += "\n}\n"
         return out
     }
 

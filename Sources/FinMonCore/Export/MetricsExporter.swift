@@ -32,6 +32,8 @@ public final class MetricsExporter: Sendable {
         var channel: Channel?
         var retry: Scheduled<Void>?
         var generation = 0
+        /// What `/` and `/api/history` serve; nil: the text index only.
+        var page: LivePage?
     }
 
     private let registry: MetricsRegistry
@@ -46,6 +48,11 @@ public final class MetricsExporter: Sendable {
     }
 
     public var status: Status { state.withLock { $0.status } }
+
+    /// The live page to serve at `/` from the next bind on (nil: the text index).
+    public func attach(_ page: LivePage?) {
+        state.withLock { $0.page = page }
+    }
 
     /// Binds and returns the port served, or nil when the port is busy (degraded mode).
     /// The exposition is served at `metricsPath` (`monitoring.prometheus.metrics_path`).
@@ -98,6 +105,7 @@ public final class MetricsExporter: Sendable {
         _ address: SocketAddress, generation: Int, retryInterval: TimeAmount, metricsPath: String, firstAttempt: Bool
     ) -> EventLoopFuture<Int?> {
         let registry = self.registry
+        let page = state.withLock { $0.page }
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -106,7 +114,7 @@ public final class MetricsExporter: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        MetricsHTTPHandler(registry: registry, metricsPath: metricsPath))
+                        MetricsHTTPHandler(registry: registry, metricsPath: metricsPath, page: page))
                 }
             }
         return bootstrap.bind(to: address).map { channel -> Int? in
