@@ -51,7 +51,8 @@ public final class Runtime: Sendable {
                     directory: config.string("monitoring.export.directory") ?? ".",
                     jsonFile: config.string("monitoring.export.final_metrics_path") ?? "metrics_final.json",
                     prometheusFile: config.string("monitoring.export.prometheus_snapshot_path")
-                        ?? "prometheus_metrics_final.txt")
+                        ?? "prometheus_metrics_final.txt",
+                    reportFile: config.string("monitoring.export.report_path") ?? "report.html")
             }
         }
         collector.history.configure(historySettings(config))

@@ -14,8 +14,9 @@ import Synchronization
 ///
 /// A point costs 8 bytes per series; at the defaults a series that lived 24 h holds
 /// 720 + 1,440 + 96 points, about 18 KB (Benchmarks/RESULTS-history.md measures 1,000
-/// series). Series past `maxSeries` are not recorded (counted in `droppedSeries`), and a
-/// series gone from the registry is forgotten once it has no point left in any tier.
+/// series). Series past `maxSeries` are not recorded (counted in `dropped_series`), and a
+/// series gone from the registry is forgotten, with its whole-run points, once the hour
+/// and day tiers hold no point of it (a sandbox's series a day after it ended).
 ///
 ///     let history = MetricsHistory(registry: registry, threads: threads)
 ///     history.start()                       // samples every 5 s until stop()
@@ -214,10 +215,12 @@ public final class MetricsHistory: Sendable {
         state.runBucket?.add(time: now, values: values, series: count)
     }
 
-    /// Forgets the series with no point left in any tier (a container long gone).
+    /// Forgets the series with no point left in the full-resolution and minute tiers (a
+    /// container gone for a day at the defaults), their whole-run points too: labels that
+    /// come and go (one series per sandbox) must not fill `maxSeries` over a long run.
     private static func forgetGoneSeries(_ state: inout State) {
         let gone = state.keys.indices.filter { index in
-            state.fine.isEmpty(series: index) && state.minute.isEmpty(series: index) && state.run.isEmpty(series: index)
+            state.fine.isEmpty(series: index) && state.minute.isEmpty(series: index)
         }
         guard !gone.isEmpty else { return }
         state.fine.removeSeries(at: gone)
