@@ -14,7 +14,7 @@
   var state = { times: [], series: [], index: {}, byName: {}, thresholds: {}, interval: 5,
                 alerts: { active: [], timeline: [], fired: 0 }, champions: [], now: null, updates: 0 };
   var charts = [];
-  window.finmon = { state: state, charts: charts };
+  window.finmon = { state: state, charts: charts, span: function () { return span(); } };
 
   // ---- history ---------------------------------------------------------------------------
   function merge(doc, full) {
@@ -181,6 +181,17 @@
     }
   }
 
+  function span() { return state.times.length ? state.times[state.times.length - 1] - state.times[0] : 0; }
+
+  // An x tick in local time: the clock within a day, the date and hour beyond.
+  function timeLabel(date) {
+    var d = date instanceof Date ? date : new Date(date), span = window.finmon.span();
+    if (span > 2 * 86400) return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' +
+      d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleTimeString([], span > 600 ? { hour: '2-digit', minute: '2-digit' } :
+                                      { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  }
+
   function last(values) {
     for (var i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i];
     return null;
@@ -284,8 +295,12 @@
       strokeWidth: 1.5, series: series, connectSeparatedPoints: false, drawPoints: rows.length < 40,
       valueRange: [panel.min === null ? null : panel.min, panel.max === null ? null : panel.max],
       includeZero: panel.min === 0,
+      // Every chart spans the same time, on the browser's local clock.
+      // (Under half a minute dygraphs' own range gives better ticks.)
+      dateWindow: span() >= 30 ? [state.times[0] * 1000, state.times[state.times.length - 1] * 1000] : null,
       axes: { y: { valueFormatter: formatter, axisLabelFormatter: axisFormatter, axisLabelWidth: 58 },
-              x: { axisLabelWidth: 60 } },
+              x: { axisLabelWidth: 64, pixelsPerLabel: 80, axisLabelFormatter: timeLabel,
+                   valueFormatter: function (ms) { return new Date(ms).toLocaleString(); } } },
       highlightCircleSize: 3, rightGap: 8, xRangePad: 4,
     };
     if (!c.dygraph) {
