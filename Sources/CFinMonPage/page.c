@@ -24,9 +24,9 @@ static const unsigned char panels_json[] = {
 
 #define ASSET(array) ((finmon_page_asset){ (array), sizeof(array) })
 
-finmon_page_asset finmon_page_dygraph_js(void) { return ASSET(dygraph_js); }
-finmon_page_asset finmon_page_dygraph_css(void) { return ASSET(dygraph_css); }
-finmon_page_asset finmon_page_html(void) { return ASSET(page_html); }
-finmon_page_asset finmon_page_js(void) { return ASSET(page_js); }
-finmon_page_asset finmon_page_css(void) { return ASSET(page_css); }
-finmon_page_asset finmon_page_panels_json(void) { return ASSET(panels_json); }
+finmon_page_asset cfinmon_page_dygraph_js(void) { return ASSET(dygraph_js); }
+finmon_page_asset cfinmon_page_dygraph_css(void) { return ASSET(dygraph_css); }
+finmon_page_asset cfinmon_page_html(void) { return ASSET(page_html); }
+finmon_page_asset cfinmon_page_js(void) { return ASSET(page_js); }
+finmon_page_asset cfinmon_page_css(void) { return ASSET(page_css); }
+finmon_page_asset cfinmon_page_panels_json(void) { return ASSET(panels_json); }

@@ -53,14 +53,14 @@ public struct LivePage: Sendable {
 
     /// The page with its parts filled in at the template's `@@NAME@@` markers.
     static func document(config: String, data: [UInt8]) -> [UInt8] {
-        fill(bytes(finmon_page_html()), [
-            "DYGRAPH_CSS": bytes(finmon_page_dygraph_css()),
-            "PAGE_CSS": bytes(finmon_page_css()),
-            "PANELS": bytes(finmon_page_panels_json()),
+        fill(bytes(cfinmon_page_html()), [
+            "DYGRAPH_CSS": bytes(cfinmon_page_dygraph_css()),
+            "PAGE_CSS": bytes(cfinmon_page_css()),
+            "PANELS": bytes(cfinmon_page_panels_json()),
             "CONFIG": Array(config.utf8),
             "DATA": data,
-            "DYGRAPH_JS": bytes(finmon_page_dygraph_js()),
-            "PAGE_JS": bytes(finmon_page_js()),
+            "DYGRAPH_JS": bytes(cfinmon_page_dygraph_js()),
+            "PAGE_JS": bytes(cfinmon_page_js()),
         ])
     }
 

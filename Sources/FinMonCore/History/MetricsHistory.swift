@@ -6,7 +6,8 @@ import Synchronization
 /// every `Settings.intervalSeconds` on the library's event loop, never under the GIL.
 ///
 /// Three resolutions, so memory stays bounded however long the loop runs:
-/// - every sample for the last `fullResolutionSeconds` (1 h at 5 s: 720 points);
+/// - every sample for the last `fullResolutionSeconds` (1 h at 5 s: 720 points; at most
+///   `maxFinePoints`, 4,096, however short the interval);
 /// - one point per minute for the last `minuteSeconds` (24 h: 1,440 points), the mean
 ///   of a gauge's samples in that minute, a counter's last value;
 /// - `runPoints` points over the whole run (1,024), 15 minutes each at first and twice as
@@ -30,6 +31,9 @@ public final class MetricsHistory: Sendable {
         public var runPoints: Int = 1_024
         public var runStepSeconds: Double = 900
         public var maxSeries: Int = 2_000
+        /// The full-resolution tier's bound, whatever the interval: `fullResolutionSeconds`
+        /// or this many samples, whichever is shorter.
+        public var maxFinePoints: Int = 4_096
         /// Config values the page draws as threshold lines, by dotted path.
         public var thresholds: [String: Double] = [:]
 
@@ -61,8 +65,9 @@ public final class MetricsHistory: Sendable {
         init(settings: Settings) {
             self.settings = settings
             let interval = max(0.001, settings.intervalSeconds)
-            fine = HistoryTier(stepSeconds: interval,
-                               capacity: Int((settings.fullResolutionSeconds / interval).rounded(.up)))
+            // At most `maxFinePoints`: a short interval (0.1 s) must not make the hour 36,000 points.
+            let hour = (settings.fullResolutionSeconds / interval).rounded(.up)
+            fine = HistoryTier(stepSeconds: interval, capacity: Int(min(hour, Double(settings.maxFinePoints))))
             minute = HistoryTier(stepSeconds: 60, capacity: Int((settings.minuteSeconds / 60).rounded(.up)))
             run = HistoryTier(stepSeconds: settings.runStepSeconds, capacity: settings.runPoints, doublesWhenFull: true)
         }
@@ -99,7 +104,7 @@ public final class MetricsHistory: Sendable {
             let sameShape = old.intervalSeconds == settings.intervalSeconds
                 && old.fullResolutionSeconds == settings.fullResolutionSeconds
                 && old.minuteSeconds == settings.minuteSeconds && old.runPoints == settings.runPoints
-                && old.runStepSeconds == settings.runStepSeconds
+                && old.runStepSeconds == settings.runStepSeconds && old.maxFinePoints == settings.maxFinePoints
             state = sameShape ? kept : State(settings: settings)
         }
     }

@@ -172,10 +172,14 @@ grafana:
              10, "time labels on the x axes")
         # Hover values: moving over a chart fills its legend with the values at that time.
         from selenium.webdriver import ActionChains
-        chart = browser.find_elements("css selector", ".graph .chart")[0]
-        ActionChains(browser).move_to_element(chart).perform()
-        legend = wait(lambda: browser.find_elements("css selector", ".graph .legend")[0].text, 10, "a hover legend")
-        assert "GB" in legend
+        # (A refresh redraws the chart and may clear the highlight: point again until it shows.)
+        def hovered() -> str:
+            chart = browser.find_elements("css selector", ".graph .chart")[0]
+            ActionChains(browser).move_to_element_with_offset(chart, 20, 0).perform()
+            text = browser.find_elements("css selector", ".graph .legend")[0].text
+            return text if "GB" in text else ""
+        legend = wait(hovered, 10, "the Memory graph's legend to show the values under the pointer")
+        assert "used:" in legend and "total:" in legend
         no_script_errors(browser)
         screenshot(browser, tmp_path / "live_page.png")
         if os.environ.get("FINMON_DOCS_SCREENSHOT") == "1":
