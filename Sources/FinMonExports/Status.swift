@@ -51,6 +51,9 @@ extension Status {
         case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
         case is ConfigError: return config
         case is AlertLogError: return io
+        case let export as FinalExportError:
+            if case .invalid = export { return invalidArgument }
+            return io
         case is AlertInputError: return invalidArgument
         case is AlertManagerError: return state
         case let containers as ContainerMonitorError: return code(forContainers: containers)

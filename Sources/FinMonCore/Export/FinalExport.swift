@@ -1,3 +1,5 @@
+import Glibc
+
 /// The record a run leaves behind: `metrics_final.json` (every family with its samples,
 /// the active alerts, run start and end, the iteration count, and the run's bounded
 /// history), the Prometheus text snapshot, both from one collection so they agree with
@@ -33,18 +35,80 @@ public struct FinalExport: Sendable {
     public var prometheusPath: String { Self.join(directory, prometheusFile) }
     public var reportPath: String? { reportFile.map { Self.join(directory, $0) } }
 
-    /// Writes the files atomically. `activeAlerts` are JSON objects (AlertEvent.jsonLine());
-    /// `history` is `MetricsHistory.json()` (nil: no history, and no report).
+    /// Checks the two targets before anything is written. Each file is a plain name,
+    /// written inside `directory`, or an absolute path the caller chose; a relative path
+    /// with a folder in it (`../x`, `sub/x`) is refused, so a name can never walk out of
+    /// the export folder. Either target must be a regular file or not exist yet, and the
+    /// two must differ (one would overwrite the other). `jsonArgument` and
+    /// `prometheusArgument` are how errors name them (an argument or a config key).
+    public func validate(
+        jsonArgument: String = "json_file", prometheusArgument: String = "prometheus_file",
+        reportArgument: String = "report_file"
+    ) throws(FinalExportError) {
+        var targets = [(jsonArgument, jsonFile, jsonPath), (prometheusArgument, prometheusFile, prometheusPath)]
+        if let reportFile, let reportPath { targets.append((reportArgument, reportFile, reportPath)) }
+        for (argument, name, _) in targets {
+            try Self.checkName(name, argument: argument)
+        }
+        for later in targets.indices.dropFirst() {
+            for earlier in 0..<later where Self.sameFile(targets[earlier].2, targets[later].2) {
+                throw .invalid(argument: targets[later].0, reason: "names the same file as \(targets[earlier].0) "
+                    + "(\(targets[later].2)); one would overwrite the other")
+            }
+        }
+        for (argument, _, path) in targets {
+            do {
+                try AtomicFile.checkReplaceable(path)
+            } catch {
+                throw .invalid(argument: argument, reason: error.description)
+            }
+        }
+    }
+
+    /// Deletes the temporary files a killed export of an earlier process left next to the
+    /// targets (`<target>.tmp.<pid>` of a pid no longer alive). Returns what it removed.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        AtomicFile.removeStaleTemporaries(of: jsonPath) + AtomicFile.removeStaleTemporaries(of: prometheusPath)
+            + (reportPath.map(AtomicFile.removeStaleTemporaries(of:)) ?? [])
+    }
+
+    static func checkName(_ name: String, argument: String) throws(FinalExportError) {
+        if name.isEmpty { throw .invalid(argument: argument, reason: "must not be empty") }
+        if name.utf8.contains(0) { throw .invalid(argument: argument, reason: "contains a NUL character") }
+        if name.hasPrefix("/") { return }
+        if name.contains("/") || name == "." || name == ".." {
+            throw .invalid(argument: argument, reason: "'\(name)' must be a file name inside the export folder "
+                + "or an absolute path; a relative path with folders could leave the folder")
+        }
+    }
+
+    /// The same path, or two names of one existing file (a hard link, `./x` and `x`).
+    static func sameFile(_ first: String, _ second: String) -> Bool {
+        if first == second { return true }
+        var a = stat(), b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
+    /// Checks the targets (`validate`), then writes the files atomically.
+    /// `activeAlerts` are JSON objects (AlertEvent.jsonLine()); `history` is
+    /// `MetricsHistory.json()` (nil: no history, and no report).
     public func write(
         registry: MetricsRegistry, run: Run, activeAlerts: [String], history: String? = nil
-    ) throws(AtomicFile.WriteError) {
+    ) throws(FinalExportError) {
+        try validate()
         registry.collect()
         let text = TextExposition.render(registry, format: .prometheusText, collectFirst: false)
         let json = Array(Self.json(registry: registry, run: run, activeAlerts: activeAlerts, history: history).utf8)
-        try AtomicFile.write(json, to: jsonPath)
-        try AtomicFile.write(text, to: prometheusPath)
-        if history != nil, let reportPath {
-            try AtomicFile.write(LivePage.report(finalJSON: json), to: reportPath)
+        do {
+            try AtomicFile.write(json, to: jsonPath)
+            try AtomicFile.write(text, to: prometheusPath)
+            if history != nil, let reportPath {
+                try AtomicFile.write(LivePage.report(finalJSON: json), to: reportPath)
+            }
+        } catch {
+            throw .write(error)
         }
     }
 
@@ -92,7 +156,7 @@ public struct FinalExport: Sendable {
             let labels = Array(zip(family.labelNames, series.labelValues))
             switch family.type {
             case .counter, .gauge:
-                result.append(Sample(name: family.name, labels: labels, value: series.value))
+                result.append(Sample(name: family.sampleName, labels: labels, value: series.value))
             case .histogram:
                 let snapshot = series.histogramSnapshot()
                 for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {
