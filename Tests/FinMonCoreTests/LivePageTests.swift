@@ -37,6 +37,9 @@ import Testing
         #expect(LivePage.after(in: "after=nan") == nil)
         #expect(LivePage.after(in: "after=") == nil)
         #expect(LivePage.after(in: nil) == nil)
+        #expect(LivePage.names(in: "names=a,b_total&after=1") == ["a", "b_total"])
+        #expect(LivePage.names(in: "names=") == [])
+        #expect(LivePage.names(in: "after=1") == nil)
     }
 
     @Test func theExporterServesThePageAndTheHistory() throws {
@@ -64,6 +67,9 @@ import Testing
         let newest = try #require(doc["times"]?.arrayValue?.last?.doubleValue)
         let none = try JSONParser.parse(try client.request("/api/history?after=\(newest + 3_600)").body)
         #expect(none["times"]?.arrayValue?.isEmpty == true)
+        let some = try JSONParser.parse(try client.request("/api/history?names=population_diversity,loop_iteration").body)
+        let names = try #require(some["series"]?.arrayValue).compactMap { $0["name"]?.stringValue }
+        #expect(names == ["loop_iteration", "population_diversity"])
         #expect(try client.request("/metrics").status == 200)
         #expect(try client.request("/nothing").status == 404)
     }

@@ -459,8 +459,30 @@
   document.getElementById('metrics-link').href = CONFIG.metrics_path;
   var lastTime = null;
 
+  // The series the panels draw: the page asks for these only, not every series.
+  var NAMES = (function () {
+    var names = {};
+    function add(expr) {
+      if (!expr || !expr.name) return;
+      if (expr.op === 'rate_mean') { names[expr.name + '_sum'] = 1; names[expr.name + '_count'] = 1; }
+      else if (expr.op === 'quantile') names[expr.name + '_bucket'] = 1;
+      else names[expr.name] = 1;
+    }
+    PANELS.stats.forEach(function (s) { add(s.expr); if (s.threshold) add(s.threshold.of); });
+    PANELS.quadrants.forEach(function (q) {
+      q.panels.forEach(function (p) {
+        p.lines.forEach(function (l) { add(l.expr); });
+        if (p.threshold) add(p.threshold.of);
+      });
+    });
+    // The report's summary reads these peaks.
+    names.process_resident_memory_bytes = 1;
+    names.system_memory_usage_bytes = 1;
+    return Object.keys(names).sort().join(',');
+  })();
+
   function poll() {
-    var url = CONFIG.history_path + (lastTime === null ? '' : '?after=' + lastTime);
+    var url = CONFIG.history_path + '?names=' + NAMES + (lastTime === null ? '' : '&after=' + lastTime);
     fetch(url, { cache: 'no-store' }).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();

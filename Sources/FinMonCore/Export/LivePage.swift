@@ -29,20 +29,32 @@ public struct LivePage: Sendable {
         gzippedHTML = Gzip.compress(html)
     }
 
-    /// The body of `GET /api/history?after=<epoch seconds>`: everything without `after`,
-    /// else only the points newer than it.
+    /// The body of `GET /api/history?after=<epoch seconds>&names=<a,b,...>`: everything
+    /// without `after`, else only the points newer than it; every series without `names`,
+    /// else only the series of those names.
     public func historyJSON(query: String?) -> [UInt8] {
-        Array(history.json(after: Self.after(in: query)).utf8)
+        Array(history.json(after: Self.after(in: query), names: Self.names(in: query)).utf8)
+    }
+
+    static func parameter(_ name: String, in query: String?) -> Substring? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, parts[0] == name { return parts[1] }
+        }
+        return nil
     }
 
     /// `after=<number>` of a query string; nil when absent or not a finite number.
     static func after(in query: String?) -> Double? {
-        guard let query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0] == "after", let value = Double(parts[1]), value.isFinite { return value }
-        }
-        return nil
+        guard let text = parameter("after", in: query), let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    /// `names=a,b` of a query string (metric names need no percent-encoding); nil when absent.
+    static func names(in query: String?) -> Set<String>? {
+        guard let text = parameter("names", in: query) else { return nil }
+        return Set(text.split(separator: ",").map(String.init))
     }
 
     /// The report of a finished run: the page with `finalJSON` (metrics_final.json's text,

@@ -50,13 +50,25 @@ struct HistoryTier: Sendable {
     mutating func append(time: Double, values: [Double]) {
         if times.count == capacity, doublesWhenFull { halve() }
         if times.count < capacity {
+            Self.reserve(&times, upTo: capacity)
             times.append(time)
-            for index in columns.indices { columns[index].append(index < values.count ? values[index] : .nan) }
+            for index in columns.indices {
+                Self.reserve(&columns[index], upTo: capacity)
+                columns[index].append(index < values.count ? values[index] : .nan)
+            }
         } else {
             times[head] = time
             for index in columns.indices { columns[index][head] = index < values.count ? values[index] : .nan }
             head = (head + 1) % capacity
         }
+    }
+
+    /// Before an append to a full array: doubles its storage, as Swift's arrays grow, but
+    /// never past `capacity` (a 1,440-point tier would otherwise reserve 2,048, and a third
+    /// of its memory would never be used).
+    static func reserve(_ array: inout [Double], upTo capacity: Int) {
+        guard array.count == array.capacity else { return }
+        array.reserveCapacity(min(capacity, max(16, 2 * array.count)))
     }
 
     /// Merges neighbouring points (the mean of a pair's values, or its later value for a

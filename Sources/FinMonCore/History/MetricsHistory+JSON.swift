@@ -15,9 +15,12 @@
 /// `times` merges the tiers, oldest first: whole-run points older than the minute tier,
 /// minute points older than the full-resolution tier, then every sample. With `after`,
 /// only points newer than that time (the page polls with its last point's time), and
-/// series whose values there are all missing are left out.
+/// series whose values there are all missing are left out. With `names`, only the series
+/// of those names (the page asks for the ones it draws, not every series of the registry).
 extension MetricsHistory {
-    public func json(after: Double? = nil, now: Double = AlertTime.now().epochSeconds) -> String {
+    public func json(
+        after: Double? = nil, names: Set<String>? = nil, now: Double = AlertTime.now().epochSeconds
+    ) -> String {
         let active = AlertEvent.jsonArray(activeAlertsNow())
         let champions = champions.json()
         return state.withLock { state in
@@ -39,7 +42,7 @@ extension MetricsHistory {
             out += ",\n\"times\": [" + parts.flatMap(\.times).map(JSONText.number).joined(separator: ",") + "]"
             out += ",\n\"series\": ["
             var first = true
-            for (slot, key) in state.keys.enumerated() {
+            for (slot, key) in state.keys.enumerated() where names?.contains(key.name) ?? true {
                 let values = parts.flatMap { $0.columns[slot] }
                 if after != nil, values.allSatisfy(\.isNaN) { continue }
                 out += first ? "\n" : ",\n"
