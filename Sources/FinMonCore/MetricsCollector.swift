@@ -104,9 +104,11 @@ public final class MetricsCollector: Sendable {
     public func stop() -> FinalExportError? {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
+        // The last values, so the report ends where the run did (and a run stopped before
+        // the job's first tick on a busy machine still has its sample).
+        let sampled = history.isRunning || history.sampleCount > 0
         history.stop()
-        // The last values, so the report ends where the run did.
-        if history.sampleCount > 0 { history.sample() }
+        if sampled { history.sample() }
         containers.stop()
         resources.stop()
         threads.shutDown()

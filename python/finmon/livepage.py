@@ -64,7 +64,8 @@ def translate(expr: str) -> dict[str, Any]:
     """The page's operation for one PromQL query of ``_panels``.
 
     Example:
-        >>> translate('system_memory_total_bytes{job=~"$job",instance=~"$instance"} / 1e9')
+        >>> from finmon._panels import selector
+        >>> translate(f"system_memory_total_bytes{selector()} / 1e9")
         {'op': 'series', 'name': 'system_memory_total_bytes', 'scale': 1e-09}
     """
     s = re.escape(_panels.selector())
