@@ -28,6 +28,8 @@ let package = Package(
         // because Yams imports full Foundation and so links ICU into the .so.
         .systemLibrary(name: "CFinMonZlib", path: "Sources/CFinMonZlib"),
         .systemLibrary(name: "CFinMonYAML", path: "Sources/CFinMonYAML"),
+        // include/finmon.h, the single source of the C ABI (see Sources/CFinMon/module.modulemap).
+        .systemLibrary(name: "CFinMon", path: "Sources/CFinMon"),
         .target(
             name: "FinMonCore",
             dependencies: [
@@ -40,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "FinMonExports",
-            dependencies: ["FinMonCore"],
+            dependencies: ["FinMonCore", "CFinMon"],
             exclude: ["finmon.map"],
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),

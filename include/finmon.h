@@ -125,7 +125,7 @@ int finmon_exporter_attach_exposition(finmon_collector *collector, const char *t
 
 /* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
    the caller: free it with finmon_string_free. length may be NULL. */
-int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
+int finmon_collector_exposition(finmon_collector *collector, finmon_format format, char **out, size_t *length);
 
 /* The value of one sample, found as prometheus_client's get_sample_value does: by sample
    name (x, or x_bucket / x_sum / x_count of a histogram) and labels by name (with "le"
@@ -166,7 +166,7 @@ int finmon_events_close(finmon_collector *collector);
    label_names has label_count entries (may be NULL when 0). buckets (histograms only;
    NULL and 0 for the defaults) are strictly increasing finite bounds; +Inf is implied.
    *out is owned by the collector. */
-int finmon_metric_register(finmon_collector *collector, int type, const char *name, const char *help,
+int finmon_metric_register(finmon_collector *collector, finmon_metric_type type, const char *name, const char *help,
                            const char *const *label_names, size_t label_count,
                            const double *buckets, size_t bucket_count, finmon_metric **out);
 
@@ -234,9 +234,12 @@ int finmon_collector_set_strict(finmon_collector *collector, int strict);
 /* *strict = 1 when the collector is strict, else 0. */
 int finmon_collector_strict(finmon_collector *collector, int *strict);
 
-/* Bits of finmon_loop_record_iteration's flags: which optional figures are present. */
-#define FINMON_LOOP_HAS_SHARPE 1
-#define FINMON_LOOP_HAS_MAX_DRAWDOWN 2
+/* Bits of finmon_loop_record_iteration's flags: which optional figures are present (a
+   flag rather than a NaN sentinel, because NaN is a value the hooks must refuse). */
+typedef enum finmon_loop_flag {
+    FINMON_LOOP_HAS_SHARPE = 1,
+    FINMON_LOOP_HAS_MAX_DRAWDOWN = 2
+} finmon_loop_flag;
 
 /* Records one iteration's outcome in one call: observes execution_time_seconds, counts
    strategy_success_total or strategy_failure_total, sets strategy_success_rate (over the
@@ -250,6 +253,11 @@ int finmon_collector_strict(finmon_collector *collector, int *strict);
    FINMON_E_INVALID_ARGUMENT. */
 int finmon_loop_record_iteration(finmon_collector *collector, int64_t iteration, int success,
                                  double execution_seconds, double sharpe, double max_drawdown, int flags);
+
+/* Sets the rolling success-rate window (iterations, >= 1) and the diversity history size
+   (values kept, >= 1). Meant for start-up: a changed size starts that rolling state over
+   (the registry's counters keep their values). */
+int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
 
 /* The success fraction over the outcomes in the window so far (the gauge's value), NaN
    before the first outcome; *window_full (may be NULL) is 1 once the window holds N
@@ -383,7 +391,7 @@ typedef enum finmon_alert_input {
    Without an override the value comes from the library's monitors (memory, CPU and
    orphans are unavailable until their monitors provide them). FINMON_E_INVALID_ARGUMENT,
    changing nothing, for an unknown input or a value it cannot take. */
-int finmon_alerts_inject(finmon_collector *collector, int input, double value);
+int finmon_alerts_inject(finmon_collector *collector, finmon_alert_input input, double value);
 
 /* Delivery state as a JSON object {"alertmanager_url","alertmanager_pending",
    "alertmanager_in_sync","alertmanager_down","webhook_url","webhook_pending",
@@ -394,6 +402,7 @@ int finmon_alerts_delivery_status(finmon_collector *collector, char **out_json);
    NULL: the defaults) as a rule-file YAML text; caller frees it. The output depends only
    on the config, so a committed rule file can be compared byte for byte. */
 int finmon_alerts_render_rules(const char *path, char **out_yaml);
+
 /* ---- Containers ------------------------------------------------------------------- */
 
 /* Sets where the collector's container monitor finds the Docker Engine API and what it
@@ -459,12 +468,6 @@ int finmon_containers_stop_polling(finmon_collector *collector);
    engine_failing, last_error, errors, orphaned_containers, auto_removed. */
 int finmon_containers_status(finmon_collector *collector, char **out);
 
-/* ---- Loop configuration --------------------------------------------------------- */
-
-/* Sets the rolling success-rate window (iterations, >= 1) and the diversity history size
-   (values kept, >= 1). Meant for start-up: a changed size starts that rolling state over
-   (the registry's counters keep their values). */
-int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
 /* ---- Resource monitor ------------------------------------------------------------- */
 
 /* One resource monitor per collector samples host CPU (psutil.cpu_percent), memory
@@ -592,7 +595,7 @@ typedef enum finmon_config_schema_format {
 
 /* *out receives the table in `format` (a finmon_config_schema_format; another value is
    FINMON_E_INVALID_ARGUMENT); caller frees it with finmon_string_free. */
-int finmon_config_schema(int format, char **out);
+int finmon_config_schema(finmon_config_schema_format format, char **out);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+import CFinMon
 import Glibc
 
 /// finmon_last_error's storage: one malloc'd message per thread, replaced on each failure.
@@ -29,11 +30,11 @@ enum LastError {
 
 /// Runs one ABI call: its errors become a status code and the thread's last error.
 @inline(__always)
-func abiCall(_ body: () throws -> Int32) -> Int32 {
+func abiCall(_ body: () throws -> finmon_status) -> Int32 {
     do {
-        return try body()
+        return try body().rawValue
     } catch {
         LastError.set((error as? ABIError)?.message ?? "\(error)")
-        return Status.code(for: error)
+        return finmon_status(for: error).rawValue
     }
 }

@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from . import diversity
+from ._bindings import Status
 from ._native import version as _library_version
 from .collector import CATALOG, MetricsCollector
 from .errors import (
@@ -108,6 +109,7 @@ __all__ = [
     "ResourceMonitor",
     "Runtime",
     "StateError",
+    "Status",
     "SystemStats",
     "TrackedContainer",
     "diversity",

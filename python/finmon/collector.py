@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Iterator, Sequence, TypeVar
 
 from . import _args, _native
+from ._bindings import Format, LoopFlag, MetricType, Status
 from ._events import EventPump
 from .errors import InvalidHandleError
 from .iteration import Iteration
@@ -73,8 +74,8 @@ CATALOG: dict[str, str] = {
 #: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
 ALIASES: dict[str, str] = {"alerts_triggered": "alerts_triggered_total"}
 
-_KINDS: dict[int, type[Metric]] = {0: Counter, 1: Gauge, 2: Histogram}
-_TYPE_CODES = {"counter": 0, "gauge": 1, "histogram": 2}
+_KINDS: dict[int, type[Metric]] = {kind._type_code: kind for kind in (Counter, Gauge, Histogram)}
+_TYPE_CODES = {member.name.lower(): member for member in MetricType}
 _M = TypeVar("_M", bound=Metric)
 
 _live: weakref.WeakSet[MetricsCollector] = weakref.WeakSet()
@@ -231,7 +232,7 @@ class MetricsCollector:
         rc = _native.hot.finmon_collector_sample_value(
             self._live_handle(), _native.encode(name, "name"), _native.string_array(names),
             _native.string_array(values), len(names), ctypes.byref(out))
-        if rc == -9:  # FINMON_E_NOT_FOUND
+        if rc == Status.NOT_FOUND:
             return None
         _native.check(rc)
         return out.value
@@ -241,7 +242,7 @@ class MetricsCollector:
         out = c_void_p()
         length = c_size_t()
         _native.check(_native.hot.finmon_collector_exposition(
-            self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
+            self._live_handle(), Format.OPENMETRICS if openmetrics else Format.PROMETHEUS_TEXT, ctypes.byref(out), ctypes.byref(length)))
         return _native.take_string(out, length.value)
 
     # prometheus_client's custom-collector protocol (see finmon.bridge): a loop's existing
@@ -372,7 +373,7 @@ class MetricsCollector:
     def _live_handle(self) -> int:
         handle = self._handle
         if handle is None:
-            raise InvalidHandleError("this MetricsCollector is closed", -3)
+            raise InvalidHandleError("this MetricsCollector is closed")
         return handle
 
     def _ensure_pump(self) -> None:
@@ -444,10 +445,10 @@ class MetricsCollector:
         sharpe_value = max_drawdown_value = 0.0
         if sharpe is not None:
             sharpe_value = _args.real(sharpe, "sharpe")
-            flags |= _native.LOOP_HAS_SHARPE
+            flags |= LoopFlag.SHARPE
         if max_drawdown is not None:
             max_drawdown_value = _args.real(max_drawdown, "max_drawdown")
-            flags |= _native.LOOP_HAS_MAX_DRAWDOWN
+            flags |= LoopFlag.MAX_DRAWDOWN
         rc = _native.hot.finmon_loop_record_iteration(
             self._live_handle(), _args.hook_int64(iteration, "iteration", self), 1 if success else 0,
             _args.real(execution_time_seconds, "execution_time_seconds"), sharpe_value, max_drawdown_value, flags)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _native
+from ._bindings import ConfigSchemaFormat
 from .errors import ConfigError, FinmonError
 
 __all__ = [
@@ -80,9 +81,10 @@ def schema_text(form: str) -> str:
         >>> finmon.config.schema_text("markdown").splitlines()[0]
         '| Key | Default | Type and bounds | Meaning |'
     """
-    code = _native.CONFIG_SCHEMA_FORMATS.get(form)
+    forms = {member.name.lower(): member for member in ConfigSchemaFormat}
+    code = forms.get(form)
     if code is None:
-        raise ValueError(f"form must be one of {sorted(_native.CONFIG_SCHEMA_FORMATS)}, got {form!r}")
+        raise ValueError(f"form must be one of {sorted(forms)}, got {form!r}")
     out = c_void_p()
     _native.check(_native.hot.finmon_config_schema(code, ctypes.byref(out)))
     return _native.take_string(out).decode()

@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from ._bindings import Status
+
 __all__ = [
     "FinmonError",
     "InvalidArgumentError",
@@ -34,50 +36,69 @@ __all__ = [
 
 
 class FinmonError(Exception):
-    """Base class of every finmon error; ``code`` is the C status (negative)."""
+    """Base class of every finmon error; ``code`` is the C status (a negative
+    :class:`~finmon.Status`), by default the class's own."""
 
-    code: int = -99
+    code: int = Status.INTERNAL
 
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         if code is not None:
-            self.code = code
+            self.code = Status(code) if code in Status._value2member_map_ else code
 
 
 class InvalidArgumentError(FinmonError, ValueError):
     """A value out of range: NaN, a negative counter increment, NUL in a string..."""
 
+    code = Status.INVALID_ARGUMENT
+
 
 class InvalidHandleError(FinmonError, ValueError):
     """The object was closed, removed, or belongs to a freed collector."""
+
+    code = Status.INVALID_HANDLE
 
 
 class InvalidNameError(FinmonError, ValueError):
     """A metric or label name breaks Prometheus' naming rules."""
 
+    code = Status.INVALID_NAME
+
 
 class LabelError(FinmonError, ValueError):
     """Label names or their count do not match the metric's."""
+
+    code = Status.LABELS
 
 
 class MetricTypeError(FinmonError, TypeError):
     """The operation is not defined for this metric type (``set`` on a counter...)."""
 
+    code = Status.WRONG_TYPE
+
 
 class ConflictError(FinmonError, ValueError):
     """The name is already registered with another type, labels or buckets."""
+
+    code = Status.CONFLICT
 
 
 class NotFoundError(FinmonError, LookupError):
     """No such metric or sample."""
 
+    code = Status.NOT_FOUND
+
 
 class StateError(FinmonError, RuntimeError):
     """Not allowed in the current state (already started, unusable address...)."""
 
+    code = Status.STATE
+
 
 class FinmonIOError(FinmonError, OSError):
     """A file or socket operation failed."""
+
+    code = Status.IO
 
 
 class ConfigError(FinmonError, ValueError):
@@ -89,6 +110,8 @@ class ConfigError(FinmonError, ValueError):
         >>> error.file, error.line, error.key_path
         ('c.yaml', 14, 'alerts.diversity_collapse.window')
     """
+
+    code = Status.CONFIG
 
     @property
     def file(self) -> str | None:
@@ -116,9 +139,13 @@ class ConfigError(FinmonError, ValueError):
 class FinmonTimeoutError(FinmonError, TimeoutError):
     """A request to a server (Docker Engine, Alertmanager) timed out."""
 
+    code = Status.TIMEOUT
+
 
 class DockerError(FinmonError, RuntimeError):
     """The container engine answered with an error."""
+
+    code = Status.DOCKER
 
 
 class LibraryLoadError(FinmonError, ImportError):
@@ -126,20 +153,11 @@ class LibraryLoadError(FinmonError, ImportError):
 
 
 _BY_CODE: dict[int, type[FinmonError]] = {
-    -1: InvalidArgumentError,
-    -2: InvalidArgumentError,
-    -3: InvalidHandleError,
-    -4: InvalidArgumentError,
-    -5: InvalidNameError,
-    -6: LabelError,
-    -7: MetricTypeError,
-    -8: ConflictError,
-    -9: NotFoundError,
-    -10: StateError,
-    -11: FinmonIOError,
-    -12: ConfigError,
-    -13: FinmonTimeoutError,
-    -14: DockerError,
+    Status.NULL_POINTER: InvalidArgumentError,
+    Status.INVALID_UTF8: InvalidArgumentError,
+    **{cls.code: cls for cls in (InvalidArgumentError, InvalidHandleError, InvalidNameError, LabelError,
+                                 MetricTypeError, ConflictError, NotFoundError, StateError, FinmonIOError,
+                                 ConfigError, FinmonTimeoutError, DockerError)},
 }
 
 

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import _native
+from ._bindings import BatchOp, MetricType, Status
 from .errors import InvalidArgumentError, MetricTypeError
 
 if TYPE_CHECKING:
@@ -41,11 +42,9 @@ _get = _hot.finmon_series_get
 _batch_apply = _hot.finmon_batch_apply
 _raise = _native.raise_last
 
-_DROPPED = 1
-
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
-    return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}", -7)
+    return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}")
 
 
 class Child:
@@ -111,7 +110,7 @@ class Child:
 class Metric:
     """A metric family. Use a subclass: :class:`Counter`, :class:`Gauge`, :class:`Histogram`."""
 
-    _type_code = -1
+    _type_code: MetricType
 
     def __init__(self, collector: MetricsCollector, handle: int, name: str, documentation: str,
                  labelnames: tuple[str, ...]) -> None:
@@ -128,13 +127,13 @@ class Metric:
     def labels(self, *values: object, **labelkwargs: object) -> Child:
         """The child for these label values, by position or by name (not both)."""
         if values and labelkwargs:
-            raise InvalidArgumentError("labels() takes label values by position or by name, not both", -1)
+            raise InvalidArgumentError("labels() takes label values by position or by name, not both")
         if labelkwargs:
             if set(labelkwargs) != set(self.labelnames):
                 from .errors import LabelError
 
                 raise LabelError(
-                    f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}", -6)
+                    f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}")
             values = tuple(labelkwargs[name] for name in self.labelnames)
         key = tuple(v if type(v) is str else str(v) for v in values)
         child = self._children.get(key)
@@ -167,7 +166,7 @@ class Metric:
         out = c_void_p()
         rc = _native.check(_hot.finmon_metric_labels(
             self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(out)))
-        child = Child(out.value or 0, self, key, dropped=rc == _DROPPED)
+        child = Child(out.value or 0, self, key, dropped=rc == Status.DROPPED)
         if not child.dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
@@ -178,7 +177,7 @@ class Metric:
         if child is None:
             from .errors import LabelError
 
-            raise LabelError(f"metric '{self.name}' has labels {list(self.labelnames)}; call labels(...) first", -6)
+            raise LabelError(f"metric '{self.name}' has labels {list(self.labelnames)}; call labels(...) first")
         return child
 
     def __repr__(self) -> str:
@@ -188,7 +187,7 @@ class Metric:
 class Counter(Metric):
     """A monotonically increasing count. Example: ``collector.strategy_success.inc()``."""
 
-    _type_code = 0
+    _type_code = MetricType.COUNTER
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase by a finite amount >= 0."""
@@ -202,7 +201,7 @@ class Counter(Metric):
 class Gauge(Metric):
     """A value that goes up and down. Example: ``collector.population_diversity.set(0.4)``."""
 
-    _type_code = 1
+    _type_code = MetricType.GAUGE
 
     def set(self, value: float) -> None:
         """Set the value."""
@@ -224,7 +223,7 @@ class Gauge(Metric):
 class Histogram(Metric):
     """Observations counted in buckets. Example: ``collector.execution_time.observe(1.7)``."""
 
-    _type_code = 2
+    _type_code = MetricType.HISTOGRAM
 
     def observe(self, value: float) -> None:
         """Record one observation."""
@@ -286,7 +285,7 @@ class Batch:
         try:
             values = array("d", self._values)
         except TypeError as error:
-            raise MetricTypeError(f"batch values must be numbers: {error}", -7) from None
+            raise MetricTypeError(f"batch values must be numbers: {error}") from None
         handles = array("Q", self._handles)
         ops = array("B", self._ops)
         rc = _batch_apply(handles.buffer_info()[0], ops.buffer_info()[0], values.buffer_info()[0], count, None)
@@ -314,7 +313,7 @@ class Batch:
             self.clear()
 
 
-_OPS = {"set": 0, "inc": 1, "dec": 2, "observe": 3}
+_OPS = {"set": BatchOp.SET, "inc": BatchOp.INC, "dec": BatchOp.DEC, "observe": BatchOp.OBSERVE}
 
 
 class PreparedBatch:
@@ -347,7 +346,7 @@ class PreparedBatch:
             except (TypeError, ValueError):
                 raise TypeError(f"update {position} must be a (verb, metric or child) pair, got {update!r}") from None
             if verb not in _OPS:
-                raise InvalidArgumentError(f"update {position}: unknown verb {verb!r}; use set, inc, dec or observe", -1)
+                raise InvalidArgumentError(f"update {position}: unknown verb {verb!r}; use set, inc, dec or observe")
             if isinstance(target, Metric):
                 child = target._only()
             elif isinstance(target, Child):
@@ -376,8 +375,8 @@ class PreparedBatch:
             self._pack(self._values, 0, *values)
         except Exception as error:  # struct.error for a wrong count or a non-number
             if len(values) != self._count:
-                raise InvalidArgumentError(f"expected {self._count} values, got {len(values)}", -1) from None
-            raise MetricTypeError(f"prepared batch values must be numbers: {error}", -7) from None
+                raise InvalidArgumentError(f"expected {self._count} values, got {len(values)}") from None
+            raise MetricTypeError(f"prepared batch values must be numbers: {error}") from None
         rc = _batch_apply(*self._args)
         if rc:
             _raise(rc)

@@ -1,16 +1,24 @@
-"""The C ABI as a C program sees it: the header compiles strictly and matches the exports."""
+"""The C ABI as a C program sees it: the header compiles strictly and matches the exports,
+and Python's generated bindings match the header as the C compiler reads it (every
+signature and every constant, not only the names)."""
 
 from __future__ import annotations
 
+import ctypes
+import json
 import re
+import shutil
 import subprocess
 import textwrap
+from enum import IntEnum, IntFlag
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cprogram import compile_c
 
-from finmon import _native
+from finmon import _bindings, _native
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = ROOT / "include" / "finmon.h"
@@ -41,10 +49,84 @@ def test_every_export_has_a_prototype_and_every_prototype_is_exported() -> None:
     assert declared - exported == set(), "declared but not exported"
 
 
-def test_python_declares_exactly_the_header_functions() -> None:
-    shim = (ROOT / "python" / "finmon" / "_native.py").read_text()
-    declared = set(re.findall(r'_declare\(\w+, "(finmon_[a-z0-9_]+)"', shim))
-    assert declared == header_functions()
+@cache
+def clang_ast() -> list[dict[str, Any]]:
+    """The header's top-level declarations as clang parses them (a C compiler, not the
+    generator's own reader of the header)."""
+    clang = shutil.which("clang")
+    assert clang, "clang (part of the Swift toolchain) is needed to read the header"
+    dump = subprocess.run([clang, "-x", "c", "-std=c11", "-Xclang", "-ast-dump=json", "-fsyntax-only", str(HEADER)],
+                          check=True, capture_output=True, text=True).stdout
+    return [node for node in json.loads(dump)["inner"] if node.get("loc", {}).get("file", str(HEADER)) == str(HEADER)
+            or node.get("name", "").startswith("finmon_")]
+
+
+def ctypes_name(kind: Any) -> str:
+    """A ctypes type (or None) as a comparable name."""
+    if kind is None:
+        return "void"
+    if hasattr(kind, "_type_") and not isinstance(kind._type_, str):
+        return f"POINTER({ctypes_name(kind._type_)})"
+    return kind.__name__
+
+
+def expected_ctypes(qual_type: str, enums: set[str], opaque: set[str], *, result: bool) -> str:
+    """The ctypes type the bindings must give a C type, by the rules README's ABI section
+    states: handles and caller-freed strings are addresses, input arrays take an address."""
+    scalars = {"int": ctypes.c_int, "double": ctypes.c_double, "size_t": ctypes.c_size_t, "int64_t": ctypes.c_int64,
+               "uint64_t": ctypes.c_uint64, "uint8_t": ctypes.c_uint8}
+    bare = qual_type.replace("const ", "").replace(" *const", " *").strip()
+    base, stars = bare.rstrip(" *"), bare.count("*")
+    if bare == "void":
+        return "void"
+    if stars == 0:
+        return "c_int" if base in enums else ctypes_name(scalars[base])
+    if base == "char":
+        if stars == 1:
+            return "c_char_p" if qual_type.startswith("const") or result else "c_void_p"
+        return "POINTER(c_char_p)" if qual_type.startswith("const") else "POINTER(c_void_p)"
+    if base in opaque:
+        return "c_void_p" if stars == 1 else "POINTER(c_void_p)"
+    if qual_type.startswith("const"):
+        return "c_void_p"
+    return f"POINTER({ctypes_name(scalars[base])})"
+
+
+def test_bindings_match_every_signature_clang_reads_in_the_header() -> None:
+    nodes = clang_ast()
+    enums = {node["name"] for node in nodes if node["kind"] == "TypedefDecl"
+             and node["type"].get("qualType", "").startswith("enum ")}
+    opaque = {node["name"] for node in nodes if node["kind"] == "RecordDecl" and not node.get("completeDefinition")}
+    functions = {node["name"]: node for node in nodes if node["kind"] == "FunctionDecl"}
+    assert set(functions) == set(_bindings.PROTOTYPES) == header_functions()
+    for name, node in functions.items():
+        params = [p["type"]["qualType"] for p in node.get("inner", []) if p["kind"] == "ParmVarDecl"]
+        result = node["type"]["qualType"].split("(")[0].strip()
+        restype, argtypes = _bindings.PROTOTYPES[name]
+        assert ctypes_name(restype) == expected_ctypes(result, enums, opaque, result=True), name
+        assert [ctypes_name(a) for a in argtypes] == [expected_ctypes(p, enums, opaque, result=False) for p in params], name
+        # The loaded library carries the prototype on both views.
+        for library in (_native.hot, _native.blocking):
+            assert getattr(library, name).argtypes == argtypes, name
+
+
+def test_bindings_match_every_constant_clang_reads_in_the_header() -> None:
+    classes = {name: value for name, value in vars(_bindings).items()
+               if isinstance(value, type) and issubclass(value, (IntEnum, IntFlag))}
+    seen = 0
+    for node in clang_ast():
+        if node["kind"] != "EnumDecl" or not node.get("name"):
+            continue
+        members = {c["name"]: int(c["inner"][0]["value"]) for c in node["inner"] if c["kind"] == "EnumConstantDecl"}
+        python = classes["".join(part.capitalize() for part in node["name"].removeprefix("finmon_").split("_"))]
+        assert sorted(members.values()) == sorted(member.value for member in python), node["name"]
+        for c_name, value in members.items():
+            assert any(c_name.endswith(member.name) and member.value == value for member in python), c_name
+        seen += len(members)
+    assert seen == sum(len(python) for python in classes.values()) and seen > 40
+    # The version macros, as the library reports its version.
+    assert (_bindings.VERSION_MAJOR, _bindings.VERSION_MINOR, _bindings.VERSION_PATCH) == \
+        tuple(int(part) for part in _native.version().split("."))
 
 
 def test_version_macros_match_the_library() -> None:
