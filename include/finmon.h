@@ -69,7 +69,8 @@ typedef enum finmon_batch_op {
 typedef struct finmon_collector finmon_collector;
 /* A metric family of a collector. Owned by the collector; never freed by the caller. */
 typedef struct finmon_metric finmon_metric;
-/* One labeled series of a family. Owned by the family; invalid once removed or cleared. */
+/* One labeled series of a family. Owned by the family; invalid once removed or cleared, by the
+   caller or by the library itself (container cleanup): finmon_metric_labels re-creates it. */
 typedef struct finmon_series finmon_series;
 
 /* ---- Library ---------------------------------------------------------------------- */

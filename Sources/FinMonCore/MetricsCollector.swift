@@ -66,7 +66,8 @@ public final class MetricsCollector: Sendable {
     public func startExporter(
         host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
     ) throws -> Int? {
-        let interval = retryInterval.isFinite && retryInterval > 0 ? min(retryInterval, 3_600) : 5
+        let bounds = ConfigTable.secondsBounds("monitoring.prometheus.retry_interval")
+        let interval = bounds.contains(retryInterval) ? retryInterval : min(max(retryInterval.isNaN ? 5 : retryInterval, bounds.lower), bounds.upper)
         return try exporter.start(
             host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
     }
@@ -81,7 +82,7 @@ public final class MetricsCollector: Sendable {
     }
 
     /// Writes metrics_final.json and the Prometheus text snapshot now.
-    public func exportFinal(to export: FinalExport) throws(AtomicFile.WriteError) {
+    public func exportFinal(to export: FinalExport) throws(FinalExportError) {
         let run = FinalExport.Run(
             startedAtEpochSeconds: startedAtEpochSeconds, endedAtEpochSeconds: AlertTime.now().epochSeconds,
             iterations: loop.snapshot().lastIteration)
@@ -91,7 +92,7 @@ public final class MetricsCollector: Sendable {
     /// Joins every thread, then writes the final record if one is configured (returning
     /// the write's error, if any). Events already queued stay readable.
     @discardableResult
-    public func stop() -> AtomicFile.WriteError? {
+    public func stop() -> FinalExportError? {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
         containers.stop()

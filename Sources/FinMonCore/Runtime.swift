@@ -46,13 +46,16 @@ public final class Runtime: Sendable {
         try collector.loop.configure(successWindow: config.int("monitoring.alerts.success_rate.window_iterations"))
         try collector.diversity.configure(historySize: config.int("monitoring.diversity_monitor.history_size"))
         if config.bool("monitoring.export.enabled") {
-            collector.finalExport.withLock {
-                $0 = FinalExport(
-                    directory: config.string("monitoring.export.directory") ?? ".",
-                    jsonFile: config.string("monitoring.export.final_metrics_path") ?? "metrics_final.json",
-                    prometheusFile: config.string("monitoring.export.prometheus_snapshot_path")
-                        ?? "prometheus_metrics_final.txt")
-            }
+            let export = FinalExport(
+                directory: config.string("monitoring.export.directory") ?? ".",
+                jsonFile: config.string("monitoring.export.final_metrics_path") ?? "metrics_final.json",
+                prometheusFile: config.string("monitoring.export.prometheus_snapshot_path")
+                    ?? "prometheus_metrics_final.txt")
+            // Refused now, not at stop: a run must not learn at its end that its record has nowhere to go.
+            try export.validate(jsonArgument: "monitoring.export.final_metrics_path",
+                                prometheusArgument: "monitoring.export.prometheus_snapshot_path")
+            export.removeStaleTemporaries()
+            collector.finalExport.withLock { $0 = export }
         }
         if config.bool("monitoring.prometheus.enabled") {
             try collector.startExporter(
@@ -86,7 +89,7 @@ public final class Runtime: Sendable {
     /// Joins every thread, then writes the final record (returning the write's error, if
     /// any). Only the first call does anything.
     @discardableResult
-    public func stop() -> AtomicFile.WriteError? {
+    public func stop() -> FinalExportError? {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         return collector?.stop()
     }

@@ -23,6 +23,8 @@ extension finmon_status {
         case is LoopInputError, is DiversityInputError, is DiversityMathError: self = FINMON_E_INVALID_ARGUMENT
         case is ConfigError: self = FINMON_E_CONFIG
         case is AlertLogError: self = FINMON_E_IO
+        case let export as FinalExportError:
+            if case .invalid = export { self = FINMON_E_INVALID_ARGUMENT } else { self = FINMON_E_IO }
         case is AlertInputError: self = FINMON_E_INVALID_ARGUMENT
         case is AlertManagerError: self = FINMON_E_STATE
         case let containers as ContainerMonitorError: self = .init(forContainers: containers)

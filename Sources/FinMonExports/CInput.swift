@@ -18,23 +18,29 @@ enum CInput {
     }
 
     static func strings(_ pointer: UnsafePointer<UnsafePointer<CChar>?>?, count: Int, _ what: String) throws -> [String] {
-        guard count >= 0, count <= 64 else { throw ABIError.argument("\(what): \(count) entries; at most 64") }
+        guard count >= 0, count <= 64 else { throw ABIError.argument("\(what): \(unsigned(count)) entries; at most 64") }
         guard count > 0 else { return [] }
         guard let pointer else { throw ABIError.null(what) }
         return try (0..<count).map { try string(pointer[$0], "\(what)[\($0)]") }
     }
 
     static func doubles(_ pointer: UnsafePointer<Double>?, count: Int, _ what: String) throws -> [Double] {
-        guard count >= 0, count <= 1_000_000 else { throw ABIError.argument("\(what): count \(count) out of range") }
+        guard count >= 0, count <= 1_000_000 else {
+            throw ABIError.argument("\(what): count \(unsigned(count)) out of range (at most 1000000)")
+        }
         guard count > 0 else { return [] }
         guard let pointer else { throw ABIError.null(what) }
         return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
     static func count(_ value: Int, _ what: String, max: Int = 1_000_000) throws -> Int {
-        guard value >= 0, value <= max else { throw ABIError.argument("\(what) must be in 0...\(max), got \(value)") }
+        guard value >= 0, value <= max else { throw ABIError.argument("\(what) must be in 0...\(max), got \(unsigned(value))") }
         return value
     }
+
+    /// A C size_t count arrives as Int; one past Int.max would print negative, so messages
+    /// show the value the caller passed.
+    static func unsigned(_ value: Int) -> UInt { UInt(bitPattern: value) }
 
     /// Hands `text` to the caller through `out` (freed with finmon_string_free); FINMON_OK.
     static func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> finmon_status {

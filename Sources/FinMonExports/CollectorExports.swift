@@ -48,8 +48,10 @@ public func finmon_exporter_start(
     abiCall {
         let monitoring = try Handles.collector(collector)
         let host = try CInput.optionalString(address, "address") ?? "127.0.0.1"
-        guard retrySeconds.isFinite, retrySeconds > 0 else {
-            throw ABIError.argument("retry interval must be a positive number of seconds, got \(retrySeconds)")
+        // The config's bounds: a retry every nanosecond would burn a core while the port is busy.
+        let bounds = ConfigTable.secondsBounds("monitoring.prometheus.retry_interval")
+        guard bounds.contains(retrySeconds) else {
+            throw ABIError.argument("retry_interval must be a number of seconds in \(bounds), got \(retrySeconds)")
         }
         let bound = try monitoring.startExporter(host: host, port: Int(port), retryInterval: retrySeconds)
         boundPort?.pointee = Int32(clamping: bound ?? -1)
@@ -183,11 +185,7 @@ public func finmon_collector_export_final(
     abiCall {
         let monitoring = try Handles.collector(collector)
         let export = try finalExport(monitoring, directory, jsonFile, prometheusFile)
-        do {
-            try monitoring.exportFinal(to: export)
-        } catch {
-            throw ABIError(code: FINMON_E_IO, message: "\(error)")
-        }
+        try monitoring.exportFinal(to: export)
         return FINMON_OK
     }
 }
@@ -214,8 +212,7 @@ private func finalExport(
     if let directory = try CInput.optionalString(directory, "directory") { export.directory = directory }
     if let jsonFile = try CInput.optionalString(jsonFile, "json_file") { export.jsonFile = jsonFile }
     if let prometheusFile = try CInput.optionalString(prometheusFile, "prometheus_file") { export.prometheusFile = prometheusFile }
-    for name in [export.jsonFile, export.prometheusFile] where name.isEmpty {
-        throw ABIError.argument("file names must not be empty")
-    }
+    try export.validate()
+    export.removeStaleTemporaries()
     return export
 }

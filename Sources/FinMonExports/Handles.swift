@@ -35,7 +35,22 @@ enum Handles {
 
     static func series(_ pointer: OpaquePointer?) throws -> Series {
         guard let pointer else { throw ABIError.null("the series") }
-        guard let object = series.get(raw(pointer)) else { throw ABIError.handle("the series (it may have been removed)") }
+        guard let object = live(series.get(raw(pointer))) else {
+            throw ABIError.handle("the series (it may have been removed)")
+        }
+        return object
+    }
+
+    /// nil for a series its family removed, whose handle is freed here: the library removes
+    /// series itself (container cleanup) without the C side knowing, and a write through
+    /// the old handle must not succeed into nothing. The host asks for the labels again and
+    /// gets a live series (prometheus_client re-creates a removed child the same way).
+    static func live(_ object: Series?) -> Series? {
+        guard let object else { return nil }
+        guard !object.isRemoved else {
+            release(object)
+            return nil
+        }
         return object
     }
 

@@ -45,4 +45,22 @@ import Testing
             #expect(error.description == "alert log \(sink.path): open failed: No such file or directory (errno 2)")
         }
     }
+
+    @Test func aPartialLastLineIsRemovedAtOpenBeforeAppending() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        let sink = AlertLogSink(path: dir.path + "/alerts.jsonl")
+        try ConfigTestSupport.write("{\"whole\": 1}\n{\"cut\": ", to: sink.path)
+        let outcome = try sink.append(event(.highCPU, .firing))
+        #expect(outcome.repairedBytes == 8)
+        #expect(try ConfigTestSupport.read(sink.path) == "{\"whole\": 1}\n" + event(.highCPU, .firing).jsonLine() + "\n")
+        // Nothing but a partial line: the file is emptied, not dropped.
+        try ConfigTestSupport.write("{\"cut\": ", to: sink.path)
+        #expect(try sink.repair() == 8)
+        #expect(try ConfigTestSupport.read(sink.path) == "")
+        // A whole file, or no file at all, is left alone.
+        #expect(try sink.repair() == 0)
+        #expect(try AlertLogSink(path: dir.path + "/absent.jsonl").repair() == 0)
+        #expect(AtomicFile.kind(of: dir.path + "/absent.jsonl") == nil)
+    }
 }

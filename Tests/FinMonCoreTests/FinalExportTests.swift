@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import FinMonCore
 
@@ -30,5 +31,54 @@ import Testing
     @Test func aMissingIterationCountIsNull() {
         let json = FinalExport.json(registry: MetricsRegistry(), run: .init(startedAtEpochSeconds: 5, endedAtEpochSeconds: 1, iterations: nil), activeAlerts: [])
         #expect(json.contains("\"duration_seconds\": 0.0, \"iterations\": null}"))
+    }
+
+    @Test func namesThatWouldLeaveTheFolderAreRefusedWithTheirArgument() {
+        for name in ["../x.json", "sub/x.json", ".", "..", ""] {
+            #expect(throws: FinalExportError.self) {
+                try FinalExport(directory: "out", jsonFile: name).validate(jsonArgument: "monitoring.export.final_metrics_path")
+            }
+            do {
+                try FinalExport(directory: "out", prometheusFile: name).validate()
+            } catch {
+                guard case .invalid(let argument, _) = error else { Issue.record("\(error)"); continue }
+                #expect(argument == "prometheus_file")
+            }
+        }
+        #expect(throws: Never.self) { try FinalExport(directory: "/nonexistent-finmon", jsonFile: "/nonexistent-finmon/a").validate() }
+    }
+
+    @Test func targetsThatAreNotRegularFilesOrTheSameFileAreRefused() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(mkfifo(dir.path + "/fifo", 0o600) == 0)
+        #expect(symlink("/dev/null", dir.path + "/null") == 0)
+        for name in ["fifo", "null", "/dev/null"] {
+            #expect(throws: FinalExportError.self) { try FinalExport(directory: dir.path, jsonFile: name).validate() }
+        }
+        #expect(throws: FinalExportError.invalid(argument: "prometheus_file", reason:
+            "names the same file as json_file (\(dir.path)/same); one would overwrite the other")) {
+            try FinalExport(directory: dir.path, jsonFile: "same", prometheusFile: "same").validate()
+        }
+        // The write itself re-checks, and a refused write leaves the FIFO as it was.
+        let export = FinalExport(directory: dir.path, jsonFile: "fifo")
+        #expect(throws: FinalExportError.self) {
+            try export.write(registry: MetricsRegistry(), run: .init(startedAtEpochSeconds: 0, endedAtEpochSeconds: 1, iterations: nil), activeAlerts: [])
+        }
+        #expect(AtomicFile.kind(of: dir.path + "/fifo") == .fifo)
+        #expect(AtomicFile.kind(of: dir.path + "/prometheus_metrics_final.txt") == nil)
+    }
+
+    @Test func staleTemporariesOfDeadProcessesAreRemovedAndOthersKept() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        // pid_max is at most 2^22: this pid cannot be alive.
+        let dead = dir.path + "/metrics_final.json.tmp.99999999"
+        let live = dir.path + "/metrics_final.json.tmp.1"
+        let other = dir.path + "/metrics_final.jsonl.tmp.99999999"
+        for path in [dead, live, other] { try ConfigTestSupport.write("x", to: path) }
+        let removed = FinalExport(directory: dir.path).removeStaleTemporaries()
+        #expect(removed == [dead])
+        #expect(AtomicFile.kind(of: live) == .regular && AtomicFile.kind(of: other) == .regular)
     }
 }

@@ -45,6 +45,8 @@ private let expectedFamilies: [(name: String, type: MetricType, labels: [String]
     ("alert_notifications_total", .counter, ["receiver", "result"]),
     ("finmon_collection_errors_total", .counter, ["collector"]),
     ("finmon_rejected_values_total", .counter, ["hook", "reason"]),
+    ("finmon_alert_log_errors_total", .counter, []),
+    ("finmon_exporter_connections_rejected_total", .counter, ["reason"]),
 ]
 
 @Test func everyCatalogFamilyIsRegisteredWithItsTypeAndLabels() throws {

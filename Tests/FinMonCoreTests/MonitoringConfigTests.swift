@@ -120,7 +120,7 @@ import Testing
          "must be an integer in [0, 65535], got 80.5"),
         ("monitoring:\n  resource_monitor:\n    collection_interval: fast\n", 3,
          "monitoring.resource_monitor.collection_interval", "must be a number of seconds in [0.01, 86400], got fast"),
-        ("monitoring:\n  prometheus:\n    address: 8080\n", 3, "monitoring.prometheus.address", "must be a string, got 8080"),
+        ("monitoring:\n  prometheus:\n    address: 8080\n", 3, "monitoring.prometheus.address", "must be an IPv4 or IPv6 address or a host name, got 8080"),
         ("monitoring:\n  container_monitor:\n    orphan_statuses: exited\n", 3,
          "monitoring.container_monitor.orphan_statuses", "must be a list of strings, got exited"),
         ("monitoring: [1, 2]\n", 1, "monitoring", "must be a mapping, got a list"),
@@ -196,6 +196,19 @@ import Testing
          "must be a duration such as \"5s\" or \"1m\", got 5 s"),
         ("grafana:\n  refresh_interval: 0s\n", 2, "grafana.refresh_interval",
          "must be a duration such as \"5s\" or \"1m\", got 0s"),
+        // The audit's validation gaps: each refused at load, naming the key.
+        ("monitoring:\n  alerts:\n    log_file: \"/tmp/al\\0x.jsonl\"\n", 3, "monitoring.alerts.log_file",
+         "must not contain NUL"),
+        ("monitoring:\n  alerts:\n    alertmanager:\n      url: \"http://127.0.0.1:9093\\r\\nX-Evil: 1\"\n", 4,
+         "monitoring.alerts.alertmanager.url", "must not contain a carriage return (CR)"),
+        ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {env: \"a\\nb\"}\n", 4,
+         "monitoring.alerts.alertmanager.labels.env", "must not contain a line feed (LF)"),
+        ("monitoring:\n  prometheus:\n    address: 999.1.1.1\n", 3, "monitoring.prometheus.address",
+         "must be an IPv4 or IPv6 address or a host name, got 999.1.1.1"),
+        ("monitoring:\n  prometheus:\n    address: \"::g\"\n", 3, "monitoring.prometheus.address",
+         "must be an IPv4 or IPv6 address or a host name, got \"::g\""),
+        ("monitoring:\n  prometheus:\n    address: \"bad host\"\n", 3, "monitoring.prometheus.address",
+         "must be an IPv4 or IPv6 address or a host name, got \"bad host\""),
     ] as [(String, Int, String, String)])
     func outOfRange(text: String, line: Int, keyPath: String, message: String) {
         let error = parseError(text)
@@ -203,6 +216,15 @@ import Testing
         #expect(error?.line == line)
         #expect(error?.keyPath == keyPath)
         #expect(error?.message == message)
+    }
+
+    @Test func listenAddressesThatAreAddressesOrHostNamesPass() throws {
+        for host in ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "metrics-1.example.com"] {
+            #expect(ConfigType.isHost(host), "\(host)")
+            let config = try MonitoringConfig.parse(text: "monitoring:\n  prometheus:\n    address: \"\(host)\"\n")
+            #expect(config.string("monitoring.prometheus.address") == host)
+        }
+        for host in ["256.0.0.1", "1.2.3", "-a.com", "a..b", "a_b", ""] { #expect(!ConfigType.isHost(host), "\(host)") }
     }
 
     @Test func topLevelMustBeAMapping() {

@@ -44,6 +44,24 @@ import Testing
         unlink(dir.path + "/run.prom")
     }
 
+    @Test func aFinalRecordThatWouldLeaveItsFolderStopsTheStartNamingTheKey() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            _ = try Runtime.start(config: config("""
+                monitoring:
+                  prometheus: {enabled: false}
+                  resource_monitor: {enabled: false}
+                  container_monitor: {enabled: false}
+                  alerts: {enabled: false}
+                  export: {directory: "\(dir.path)", final_metrics_path: ../escaped.json}
+                """))
+            Issue.record("the runtime started")
+        } catch {
+            #expect("\(error)".hasPrefix("monitoring.export.final_metrics_path: '../escaped.json' must be a file name"))
+        }
+    }
+
     @Test func disabledStartsNothing() throws {
         let runtime = try Runtime.start(config: config("monitoring:\n  enabled: false\n"))
         #expect(runtime.collector == nil && runtime.port == nil && runtime.stop() == nil)
@@ -78,7 +96,7 @@ import Testing
                 """))
         }
         #expect(throws: MetricsExporter.StartError.self) {
-            try Runtime.start(config: config("monitoring:\n  prometheus: {address: \"not an address\", port: 0}\n"))
+            try Runtime.start(config: config("monitoring:\n  prometheus: {address: nonexistent.invalid, port: 0}\n"))
         }
     }
 

@@ -17,9 +17,9 @@ private func smallRegistry() throws -> MetricsRegistry {
 
 @Test func prometheusTextIsExact() throws {
     let expected = #"""
-        # HELP errors Errors seen.
-        # TYPE errors counter
-        errors 1.0
+        # HELP errors_total Errors seen.
+        # TYPE errors_total counter
+        errors_total 1.0
         # HELP finmon_dropped_series_total Series not created because their family reached its series limit.
         # TYPE finmon_dropped_series_total counter
         # HELP lat Latency.
@@ -148,6 +148,25 @@ private func smallRegistry() throws -> MetricsRegistry {
     #expect(lines.contains("# TYPE level_total gauge"))
     #expect(lines.contains("level_total 3.0"))
     let text = TextExposition.renderString(registry, format: .prometheusText).split(separator: "\n").map(String.init)
-    #expect(text.contains("bytes 2.0"))
+    #expect(text.contains("bytes_total 2.0") && text.contains("# TYPE bytes_total counter"))
     #expect(text.contains("# TYPE jobs_total counter"))
+}
+
+/// prometheus_client exposes a counter registered as `jobs` as `jobs_total` in both
+/// formats; a query must not depend on which format Prometheus negotiated.
+@Test func aCounterWithoutTheSuffixIsExposedWithItInBothFormats() throws {
+    let registry = MetricsRegistry()
+    try registry.register(.counter, name: "jobs", help: "Jobs.").labels([]).inc(2)
+    let text = TextExposition.renderString(registry, format: .prometheusText)
+    let open = TextExposition.renderString(registry, format: .openMetrics)
+    #expect(text.contains("# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 2.0\n"))
+    #expect(open.contains("# HELP jobs Jobs.\n# TYPE jobs counter\njobs_total 2.0\n"))
+    #expect(!text.contains("\njobs ") && !open.contains("\njobs "))
+    #expect(registry.sampleValue(name: "jobs_total") == 2)
+    #expect(registry.sampleValue(name: "jobs") == nil)
+    // Either spelling taken by the other kind would expose the same samples twice.
+    #expect(throws: MetricsError.self) { try registry.register(.counter, name: "jobs_total", help: "Jobs.") }
+    #expect(throws: MetricsError.self) { try registry.register(.gauge, name: "jobs_total", help: "Jobs.") }
+    try registry.register(.gauge, name: "queue", help: "Q.")
+    #expect(throws: MetricsError.self) { try registry.register(.counter, name: "queue_total", help: "Q.") }
 }

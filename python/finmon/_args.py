@@ -55,7 +55,10 @@ def real(value: object, what: str) -> float:
     """``value`` as a float; TypeError for a non-number (a str, None, a bool)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{what} must be a number, got {type(value).__name__}: {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise InvalidArgumentError(f"{what} is too large for a 64-bit float") from None
 
 
 def finite_or_none(value: object, what: str) -> float | None:

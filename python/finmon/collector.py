@@ -22,7 +22,7 @@ import weakref
 from pathlib import Path
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, TypeVar
 
 from . import _args, _native
 from ._bindings import Format, LoopFlag, MetricType, Status
@@ -69,6 +69,8 @@ CATALOG: dict[str, str] = {
     "alert_notifications": "alert_notifications_total",
     "collection_errors": "finmon_collection_errors_total",
     "rejected_values": "finmon_rejected_values_total",
+    "alert_log_errors": "finmon_alert_log_errors_total",
+    "exporter_connections_rejected": "finmon_exporter_connections_rejected_total",
 }
 
 #: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
@@ -77,6 +79,8 @@ ALIASES: dict[str, str] = {"alerts_triggered": "alerts_triggered_total"}
 _KINDS: dict[int, type[Metric]] = {kind._type_code: kind for kind in (Counter, Gauge, Histogram)}
 _TYPE_CODES = {member.name.lower(): member for member in MetricType}
 _M = TypeVar("_M", bound=Metric)
+#: A folder or file argument of the final record; None takes the configured value.
+_PathArg = str | os.PathLike[str] | None
 
 _live: weakref.WeakSet[MetricsCollector] = weakref.WeakSet()
 
@@ -176,7 +180,7 @@ class MetricsCollector:
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
-        self._final: tuple[str | os.PathLike[str] | None, str | None, str | None] = (None, None, None)
+        self._final: tuple[_PathArg, _PathArg, _PathArg] = (None, None, None)
         self._mirror: RegistryMirror | None = None
         self._ensure_pump()
         for attribute, name in CATALOG.items():
@@ -212,6 +216,8 @@ class MetricsCollector:
 
     def unregister(self, metric: Metric) -> None:
         """Remove a metric from this collector."""
+        if not isinstance(metric, Metric):
+            raise TypeError(f"unregister() takes a finmon metric, got {type(metric).__name__}: {metric!r}")
         _native.check(_native.hot.finmon_metric_unregister(self._live_handle(), metric._handle))
         self._metrics.pop(metric.name, None)
 
@@ -225,6 +231,8 @@ class MetricsCollector:
 
     def get_sample_value(self, name: str, labels: dict[str, str] | None = None) -> float | None:
         """A sample's value as prometheus_client's ``REGISTRY.get_sample_value`` finds it, or None."""
+        if labels is not None and not isinstance(labels, Mapping):
+            raise TypeError(f"labels must be a mapping of label names to values, got {type(labels).__name__}: {labels!r}")
         labels = labels or {}
         names = [_native.encode(k, "a label name") for k in labels]
         values = [_native.encode(v, "a label value") for v in labels.values()]
@@ -270,37 +278,42 @@ class MetricsCollector:
 
     # ---- final record --------------------------------------------------------------
 
-    def export_final(self, directory: str | os.PathLike[str] | None = None, json_file: str | None = None,
-                     prometheus_file: str | None = None) -> tuple[Path, Path]:
+    def export_final(self, directory: _PathArg = None, json_file: _PathArg = None,
+                     prometheus_file: _PathArg = None) -> tuple[Path, Path]:
         """Write ``metrics_final.json`` and the Prometheus text snapshot now (atomically).
 
         Unset arguments take the values given to :meth:`configure_final_export`, else
         ``"."``, ``"metrics_final.json"`` and ``"prometheus_metrics_final.txt"``.
         Returns the two paths written.
+
+        A file name is written inside the folder; an absolute path is taken as given. A
+        relative path with folders (``../x``), a target that is not a regular file (a
+        device, a FIFO, a symbolic link) and the same file for both are refused before
+        anything is written.
         """
         args = self._final_args(directory, json_file, prometheus_file)
         _native.check(_native.blocking.finmon_collector_export_final(self._live_handle(), *args))
         return self._final_paths(directory, json_file, prometheus_file)
 
-    def configure_final_export(self, directory: str | os.PathLike[str] | None = None, json_file: str | None = None,
-                               prometheus_file: str | None = None) -> None:
+    def configure_final_export(self, directory: _PathArg = None, json_file: _PathArg = None,
+                               prometheus_file: _PathArg = None) -> None:
         """Make :meth:`stop` write the final record to these paths."""
         args = self._final_args(directory, json_file, prometheus_file)
         _native.check(_native.hot.finmon_collector_configure_final_export(self._live_handle(), *args))
         self._final = (directory, json_file, prometheus_file)
 
-    def _final_args(self, directory: str | os.PathLike[str] | None, json_file: str | None,
-                    prometheus_file: str | None) -> tuple[bytes | None, bytes | None, bytes | None]:
-        return (None if directory is None else _native.encode(os.fspath(directory), "directory"),
-                None if json_file is None else _native.encode(json_file, "json_file"),
-                None if prometheus_file is None else _native.encode(prometheus_file, "prometheus_file"))
+    def _final_args(self, directory: _PathArg, json_file: _PathArg,
+                    prometheus_file: _PathArg) -> tuple[bytes | None, bytes | None, bytes | None]:
+        # Checked here, so `export_final(d, 1)` is refused before anything is written
+        # (str(1) would otherwise name a file "1").
+        return (_path_arg(directory, "directory"), _path_arg(json_file, "json_file"),
+                _path_arg(prometheus_file, "prometheus_file"))
 
-    def _final_paths(self, directory: str | os.PathLike[str] | None, json_file: str | None,
-                     prometheus_file: str | None) -> tuple[Path, Path]:
+    def _final_paths(self, directory: _PathArg, json_file: _PathArg, prometheus_file: _PathArg) -> tuple[Path, Path]:
         saved = self._final
         folder = Path(os.fspath(directory if directory is not None else (saved[0] or ".")))
-        return (folder / (json_file or saved[1] or "metrics_final.json"),
-                folder / (prometheus_file or saved[2] or "prometheus_metrics_final.txt"))
+        return (folder / os.fspath(json_file or saved[1] or "metrics_final.json"),
+                folder / os.fspath(prometheus_file or saved[2] or "prometheus_metrics_final.txt"))
 
     # ---- exporter and lifecycle ----------------------------------------------------
 
@@ -309,7 +322,8 @@ class MetricsCollector:
 
         If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
         is logged on the ``finmon`` logger, None is returned, collecting goes on, and the
-        exporter binds by itself once the port is free (checked every ``retry_interval`` s).
+        exporter binds by itself once the port is free (checked every ``retry_interval`` s,
+        0.1 to 3600 as ``monitoring.prometheus.retry_interval`` in the settings table).
         """
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, got {type(port).__name__}")
@@ -318,7 +332,8 @@ class MetricsCollector:
         self._ensure_pump()
         bound = c_int(-1)
         _native.check(_native.blocking.finmon_exporter_start(
-            self._live_handle(), _native.encode(addr, "addr"), port, float(retry_interval), ctypes.byref(bound)))
+            self._live_handle(), _native.encode(addr, "addr"), port, _args.real(retry_interval, "retry_interval"),
+            ctypes.byref(bound)))
         return bound.value if bound.value >= 0 else None
 
     @property
@@ -382,10 +397,17 @@ class MetricsCollector:
 
     def _register(self, kind: type[_M], name: str, documentation: str, labelnames: Sequence[str],
                   buckets: Sequence[float] | None) -> _M:
+        # str() would turn None into a metric named "None" and "123" into buckets 1, 2, 3.
+        _require_str(name, "name")
+        _require_str(documentation, "documentation")
         if isinstance(labelnames, str):
             raise TypeError("labelnames must be a sequence of names, not a string")
+        for label in labelnames:
+            _require_str(label, "a label name")
         names = [_native.encode(label, "a label name") for label in labelnames]
         bucket_array = None
+        if isinstance(buckets, (str, bytes)):
+            raise TypeError(f"buckets must be a sequence of numbers, not a {type(buckets).__name__}: {buckets!r}")
         if buckets is not None:
             try:
                 bucket_array = (c_double * len(buckets))(*[float(b) for b in buckets])
@@ -489,3 +511,20 @@ class MetricsCollector:
         _native.check(_native.hot.finmon_loop_success_rate(self._live_handle(), ctypes.byref(rate),
                                                           ctypes.byref(full)))
         return bool(full.value)
+
+
+def _path_arg(value: object, what: str) -> bytes | None:
+    """None, or a str or path-like as the C string of a path; TypeError for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a str or a path, got {type(value).__name__}: {value!r}")
+    path = os.fspath(value)
+    if not isinstance(path, str):
+        raise TypeError(f"{what} must be a str path, got {type(path).__name__}")
+    return _native.encode(path, what)
+
+
+def _require_str(value: object, what: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, got {type(value).__name__}: {value!r}")

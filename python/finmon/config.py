@@ -357,7 +357,8 @@ _ALERTS = "monitoring.alerts"
 #: Every alert name of the severities and for_seconds tables: the in-process alerts, then
 #: the ones only Prometheus raises (about the scrape target).
 ALERT_NAMES = ("high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
-               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent")
+               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent",
+               "alert_log_failing")
 #: The alerts with hysteresis (the resource alerts).
 _HYSTERESIS_TYPES = ("high_memory", "high_cpu")
 _TABLES = {"severities": ALERT_NAMES, "for_seconds": ALERT_NAMES, "hysteresis": _HYSTERESIS_TYPES}

@@ -22,7 +22,7 @@ import struct
 from array import array
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _native
 from ._bindings import BatchOp, MetricType, Status
@@ -42,9 +42,21 @@ _get = _hot.finmon_series_get
 _batch_apply = _hot.finmon_batch_apply
 _raise = _native.raise_last
 
+#: Rebinds a child may try in one call: each is a removal racing this very call.
+_REVIVALS = 8
+
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
     return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}")
+
+
+def _argument_error(verb: str, value: object, error: Exception) -> Exception:
+    """A non-number is a type error; an int too large for a double (``10**400``) a value error."""
+    # ctypes wraps the OverflowError of an int it cannot convert in an ArgumentError.
+    if isinstance(error, OverflowError) or (isinstance(value, int) and not isinstance(value, bool)):
+        return InvalidArgumentError(
+            f"{verb}() takes a number that fits a 64-bit float, got an {type(value).__name__} too large for one")
+    return _type_error(verb, value)
 
 
 class Child:
@@ -59,39 +71,50 @@ class Child:
         #: True when the family was full and this series writes nowhere (see finmon_dropped_series_total).
         self.dropped = dropped
 
+    # Each verb is one C call on the success path; _after_failure runs only on an error.
+
     def set(self, value: float) -> None:
         """Set a gauge (NaN and infinities are kept as such)."""
         try:
             rc = _set(self._handle, value)
-        except ctypes.ArgumentError:
-            raise _type_error("set", value) from None
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("set", value, error) from None
         if rc:
-            _raise(rc)
+            self._after_failure(rc, _set, value)
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
         try:
             rc = _inc(self._handle, amount)
-        except ctypes.ArgumentError:
-            raise _type_error("inc", amount) from None
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("inc", amount, error) from None
         if rc:
-            _raise(rc)
+            self._after_failure(rc, _inc, amount)
 
     def dec(self, amount: float = 1.0) -> None:
         """Decrease a gauge."""
         try:
             rc = _dec(self._handle, amount)
-        except ctypes.ArgumentError:
-            raise _type_error("dec", amount) from None
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("dec", amount, error) from None
         if rc:
-            _raise(rc)
+            self._after_failure(rc, _dec, amount)
 
     def observe(self, value: float) -> None:
         """Record one histogram observation (NaN is refused)."""
         try:
             rc = _observe(self._handle, value)
-        except ctypes.ArgumentError:
-            raise _type_error("observe", value) from None
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("observe", value, error) from None
+        if rc:
+            self._after_failure(rc, _observe, value)
+
+    def _after_failure(self, rc: int, call: Any, value: float) -> None:
+        """A removed series is re-created and the update applied to it; other errors raise."""
+        revivals = 0
+        while rc == Status.INVALID_HANDLE and revivals < _REVIVALS and self._revive():
+            rc = call(self._handle, value)
+            revivals += 1
         if rc:
             _raise(rc)
 
@@ -99,9 +122,24 @@ class Child:
         """The current value (a histogram's observation count)."""
         out = c_double()
         rc = _get(self._handle, ctypes.byref(out))
+        if rc == Status.INVALID_HANDLE and self._revive():
+            rc = _get(self._handle, ctypes.byref(out))
         if rc:
             _raise(rc)
         return out.value
+
+    def _revive(self) -> bool:
+        """After the series was removed (by ``remove``/``clear``, or by the library's own
+        container cleanup), bind this child to the series its labels name now, creating it,
+        as prometheus_client re-creates a removed child. False when there is nothing to
+        rebind (a dropped child); an error of the family itself (a closed collector) raises."""
+        if self.dropped:
+            return False
+        fresh = self._metric._bind(self.label_values)
+        if fresh.dropped:
+            self.dropped = True
+        self._handle = fresh._handle
+        return True
 
     def __repr__(self) -> str:
         return f"<finmon child of {self._metric.name} {dict(zip(self._metric.labelnames, self.label_values))}>"
@@ -234,8 +272,8 @@ class Batch:
     """Many updates applied in one native call: the cheapest way to update a whole catalog.
 
     Entries are checked together when the batch is applied; if one is bad (a negative
-    counter increment, NaN observed, a removed child) none is applied and the error says
-    which.
+    counter increment, NaN observed) none is applied and the error says which. A child
+    whose series was removed is re-created, as a child's own verbs do.
 
     Example:
         >>> import finmon
@@ -248,12 +286,13 @@ class Batch:
         >>> collector.close()
     """
 
-    __slots__ = ("_handles", "_ops", "_values")
+    __slots__ = ("_handles", "_ops", "_values", "_children")
 
     def __init__(self) -> None:
         self._handles: list[int] = []
         self._ops: list[int] = []
         self._values: list[float] = []
+        self._children: list[Child] = []
 
     def set(self, target: Child | Metric, value: float) -> None:
         """Queue a gauge set."""
@@ -272,8 +311,14 @@ class Batch:
         self._add(target, 3, value)
 
     def _add(self, target: Child | Metric, op: int, value: float) -> None:
-        child = target if type(target) is Child else target._only()  # type: ignore[union-attr]
-        self._handles.append(child._handle)  # type: ignore[union-attr]
+        if type(target) is Child:
+            child = target
+        elif isinstance(target, Metric):
+            child = target._only()
+        else:
+            raise TypeError(f"a batch update takes a finmon metric or child, got {type(target).__name__}: {target!r}")
+        self._handles.append(child._handle)
+        self._children.append(child)
         self._ops.append(op)
         self._values.append(value)
 
@@ -288,7 +333,15 @@ class Batch:
             raise MetricTypeError(f"batch values must be numbers: {error}") from None
         handles = array("Q", self._handles)
         ops = array("B", self._ops)
-        rc = _batch_apply(handles.buffer_info()[0], ops.buffer_info()[0], values.buffer_info()[0], count, None)
+        args = (handles.buffer_info()[0], ops.buffer_info()[0], values.buffer_info()[0], count)
+        failed = c_size_t()
+        rc = _batch_apply(*args, ctypes.byref(failed))
+        # A removed child is re-created (nothing was applied yet: all are checked first).
+        revivals = 0
+        while rc == Status.INVALID_HANDLE and revivals < count + _REVIVALS and self._children[failed.value]._revive():
+            handles[failed.value] = self._children[failed.value]._handle
+            rc = _batch_apply(*args, ctypes.byref(failed))
+            revivals += 1
         self.clear()
         if rc:
             _raise(rc)
@@ -296,6 +349,7 @@ class Batch:
     def clear(self) -> None:
         """Forget the queued updates."""
         self._handles.clear()
+        self._children.clear()
         self._ops.clear()
         self._values.clear()
 
@@ -334,7 +388,7 @@ class PreparedBatch:
         >>> collector.close()
     """
 
-    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets")
+    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed")
 
     def __init__(self, updates: list[tuple[str, Child | Metric]]) -> None:
         handles: list[int] = []
@@ -362,15 +416,17 @@ class PreparedBatch:
         self._ops = (ctypes.c_uint8 * self._count)(*ops)
         self._values = (ctypes.c_double * self._count)()
         self._pack = struct.Struct(f"={self._count}d").pack_into
+        self._failed = c_size_t()
         self._args = (ctypes.addressof(self._handles), ctypes.addressof(self._ops), ctypes.addressof(self._values),
-                      self._count, None)
+                      self._count, ctypes.byref(self._failed))
 
     def __len__(self) -> int:
         return self._count
 
     def apply(self, values: list[float] | tuple[float, ...]) -> None:
         """Apply one value per prepared update, in order. All are checked before any is
-        applied; a bad one (negative increment, NaN observed, removed child) applies none."""
+        applied; a bad one (negative increment, NaN observed) applies none. A removed
+        child is re-created first."""
         try:
             self._pack(self._values, 0, *values)
         except Exception as error:  # struct.error for a wrong count or a non-number
@@ -378,6 +434,11 @@ class PreparedBatch:
                 raise InvalidArgumentError(f"expected {self._count} values, got {len(values)}") from None
             raise MetricTypeError(f"prepared batch values must be numbers: {error}") from None
         rc = _batch_apply(*self._args)
+        revivals = 0
+        while rc == Status.INVALID_HANDLE and revivals < self._count + _REVIVALS and self._targets[self._failed.value]._revive():
+            self._handles[self._failed.value] = self._targets[self._failed.value]._handle
+            rc = _batch_apply(*self._args)
+            revivals += 1
         if rc:
             _raise(rc)
 

@@ -44,6 +44,7 @@ public final class AlertManager: Sendable {
     private let diversity: DiversityMonitor
     private let triggered: LabeledMetric<Counter>
     private let active: LabeledMetric<Gauge>
+    private let logErrors: Metric<Counter>
 
     /// Periodic evaluation and deliveries run on `threads`' loop, asked for lazily, so
     /// threads exist only once something needs them.
@@ -57,6 +58,7 @@ public final class AlertManager: Sendable {
         self.policy = policy
         triggered = catalog.alertsTriggeredTotal
         active = catalog.alertActive
+        logErrors = catalog.alertLogErrorsTotal
         evaluation = EventLoopJob(threads: threads)
         dispatcher = AlertDispatcher(catalog: catalog, events: events, threads: threads, policy: policy)
     }
@@ -81,6 +83,7 @@ public final class AlertManager: Sendable {
             core.engine = AlertEngine(config: config)
             core.log = config.string("monitoring.alerts.log_file").map { AlertLogSink(path: Self.absolutePath($0)) }
             core.logLatch = WarningLatch()
+            repairLog(&core)
             for type in AlertType.allCases {
                 // Every type shows 0 from the start, so dashboards and absent() see the series.
                 active.child([type.rawValue]).set(0)
@@ -229,14 +232,39 @@ public final class AlertManager: Sendable {
         dispatcher.enqueue(happened)
     }
 
+    /// A partial last line left by a crash is removed at configuration; a failure to look
+    /// counts as a log error (the first append reports it).
+    private func repairLog(_ core: inout Core) {
+        guard let log = core.log else { return }
+        do {
+            let removed = try log.repair()
+            if removed > 0 {
+                events.push(RuntimeEvent(
+                    level: .warning,
+                    message: "alert log \(log.path) ended in a partial line (\(removed) bytes of an interrupted write); removed it"))
+            }
+        } catch {
+            logErrors.inc()
+        }
+    }
+
+    /// A failed append counts in `finmon_alert_log_errors_total` (the `alert_log_failing`
+    /// rule's signal: an alert about the log cannot go through the log) and is reported
+    /// once until the log works again; the event still reaches logging and the receivers.
     private func writeLog(_ happened: [AlertEvent], _ core: inout Core) {
         guard let log = core.log else { return }
         do {
-            try log.append(happened)
+            let outcome = try log.append(happened)
+            if outcome.repairedBytes > 0 {
+                events.push(RuntimeEvent(
+                    level: .warning,
+                    message: "alert log \(log.path) ended in a partial line (\(outcome.repairedBytes) bytes of an interrupted write); removed it"))
+            }
             if core.logLatch.recordSuccess(log.path) {
                 events.push(RuntimeEvent(level: .info, message: "alert log \(log.path) is writable again"))
             }
         } catch {
+            logErrors.inc()
             if core.logLatch.recordFailure(log.path) {
                 events.push(RuntimeEvent(
                     level: .error,

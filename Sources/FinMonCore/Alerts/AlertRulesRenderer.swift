@@ -15,7 +15,8 @@ public enum AlertRulesRenderer {
             # AlertRulesRenderer (`python -m finmon rules CONFIG`). Do not edit: change the config
             # and regenerate. Each rule raises the alert finmon's in-process evaluation raises for
             # the same condition, with the same labels, threshold, hold-down (for:) and hysteresis,
-            # so Alertmanager deduplicates the two; loop_down and loop_absent only Prometheus sees.
+            # so Alertmanager deduplicates the two; loop_down, loop_absent and alert_log_failing only
+            # Prometheus sees.
             groups:
               - name: finmon
                 interval: \(duration(config.double("monitoring.alerts.evaluation_interval")))
@@ -43,6 +44,9 @@ public enum AlertRulesRenderer {
                  "Prometheus cannot scrape {{ $labels.instance }} of job \(job): the loop process died or hangs")
             case .loopAbsent:
                 ("absent(\(selector))", "Prometheus has no target of job \(job): check its scrape configuration")
+            case .alertLogFailing:
+                ("increase(finmon_alert_log_errors_total{job=\(quoted(job))}[5m]) > 0",
+                 "{{ $labels.instance }} could not append to its alert log in the last 5 minutes (disk full or not writable); alerts still reach the receivers")
             }
             out += entry(
                 name: alert.rawValue, expression: expression, forSeconds: config.forSeconds(of: alert.rawValue),

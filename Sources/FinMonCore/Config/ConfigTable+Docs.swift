@@ -80,6 +80,7 @@ extension ConfigType {
         case .number: "number"
         case .seconds: "seconds"
         case .string: "string"
+        case .host: "host"
         case .optionalString: "optional_string"
         case .sendURL: "send_url"
         case .url: "url"

@@ -24,7 +24,7 @@ public enum ConfigTable {
                   "seconds; how often Prometheus scrapes (written into the generated prometheus.yml)", design: true),
         ConfigKey("monitoring.prometheus.enabled", .bool, .bool(true),
                   "serve the exposition over HTTP"),
-        ConfigKey("monitoring.prometheus.address", .string, .string("127.0.0.1"),
+        ConfigKey("monitoring.prometheus.address", .host, .string("127.0.0.1"),
                   "listen address; \"0.0.0.0\" exposes the exporter to the network"),
         ConfigKey("monitoring.prometheus.retry_interval", .seconds(ConfigBounds(0.1, 3600)), .number(5),
                   "seconds between attempts to bind a port that is in use"),
@@ -182,6 +182,15 @@ public enum ConfigTable {
     public static func integerRange(_ path: String) -> ClosedRange<Int> {
         guard case .integer(let min, let max)? = key(path)?.type else { return 1...1 }
         return min...max
+    }
+
+    /// The bounds of the number or seconds setting at `path`, for APIs that take the same
+    /// value outside a config file (a retry interval given to `start_http_server`).
+    public static func secondsBounds(_ path: String) -> ConfigBounds {
+        switch key(path)?.type {
+        case .seconds(let bounds)?, .number(let bounds)?: return bounds
+        default: return ConfigBounds(0, 0)
+        }
     }
 
     /// The row of `path`, nil when there is none.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where a value sits in the file, so each error names the file, line and key path.
 struct ConfigLocation: Sendable {
     let fileName: String
@@ -37,6 +43,10 @@ extension ConfigType {
             return .number(double)
         case .string:
             return .string(try Self.nonEmpty(scalar, at: location, wrongType: wrongType))
+        case .host:
+            let host = try Self.nonEmpty(scalar, at: location, wrongType: wrongType)
+            guard Self.isHost(host) else { throw outOfRange() }
+            return .string(host)
         case .optionalString:
             if scalar?.isNull == true { return .null }
             return .string(try Self.nonEmpty(scalar, at: location, wrongType: wrongType, hint: " (use null to disable)"))
@@ -116,7 +126,31 @@ extension ConfigType {
     ) throws(ConfigError) -> String {
         guard let string = scalar?.stringValue else { throw wrongType() }
         guard !string.isEmpty else { throw location.error(.outOfRange, "must not be empty\(hint)") }
+        try checkNoControlCharacters(string, at: location)
         return string
+    }
+
+    /// A NUL would cut a path short at the C boundary (`al\0x.jsonl` wrote `al`), and CR or
+    /// LF in a URL or label would split an HTTP header: no setting has a use for either.
+    private static func checkNoControlCharacters(_ text: String, at location: ConfigLocation) throws(ConfigError) {
+        guard let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
+        let name = [0: "NUL", 9: "a tab", 10: "a line feed (LF)", 13: "a carriage return (CR)"][bad.value]
+            ?? "control character U+\(String(bad.value, radix: 16, uppercase: true))"
+        throw location.error(.outOfRange, "must not contain \(name)")
+    }
+
+    /// An IPv4 literal (each part 0-255: `999.1.1.1` is refused), an IPv6 literal, or a
+    /// host name of letters, digits and hyphens.
+    public static func isHost(_ text: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        if text.contains(":") { return inet_pton(AF_INET6, text, &v6) == 1 }
+        if text.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }) { return inet_pton(AF_INET, text, &v4) == 1 }
+        guard text.utf8.count <= 253 else { return false }
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
     }
 
     /// An `http://` base URL finmon can reach itself. HTTPS is refused here rather than at
@@ -178,6 +212,7 @@ extension ConfigType {
                 throw here.error(.wrongType, "must be a string, got \(describe(label.value))")
             }
             guard !text.isEmpty else { throw here.error(.outOfRange, "must not be empty") }
+            try checkNoControlCharacters(text, at: here)
             result[label.key] = text
         }
         return result

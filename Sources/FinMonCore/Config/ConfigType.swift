@@ -8,8 +8,10 @@ public enum ConfigType: Sendable, Equatable {
     case number(ConfigBounds)
     /// A finite number of seconds within the bounds (intervals, timeouts, windows).
     case seconds(ConfigBounds)
-    /// A non-empty string (file names, addresses, labels).
+    /// A non-empty string (file names, labels).
     case string
+    /// An address to listen on: an IPv4 or IPv6 literal, or a host name.
+    case host
     /// A non-empty string, or null.
     case optionalString
     /// An http:// URL finmon sends to itself, or null (HTTPS receivers are Alertmanager's job).
@@ -38,6 +40,7 @@ public enum ConfigType: Sendable, Equatable {
         case .number(let bounds): "number in \(bounds)"
         case .seconds(let bounds): "seconds in \(bounds)"
         case .string: "string"
+        case .host: "IP address or host name"
         case .optionalString: "string or null"
         case .sendURL: "http:// URL or null"
         case .url: "http:// or https:// URL"
@@ -58,6 +61,7 @@ public enum ConfigType: Sendable, Equatable {
         case .number(let bounds): "a number in \(bounds)"
         case .seconds(let bounds): "a number of seconds in \(bounds)"
         case .string: "a string"
+        case .host: "an IPv4 or IPv6 address or a host name"
         case .optionalString, .sendURL: "a string or null"
         case .url: "an http:// or https:// URL"
         case .urlPath: "a URL path starting with /"

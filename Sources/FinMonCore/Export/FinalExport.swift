@@ -1,3 +1,5 @@
+import Glibc
+
 /// The record a run leaves behind: `metrics_final.json` (every family with its samples,
 /// the active alerts, run start and end, the iteration count) and the Prometheus text
 /// snapshot, both from one collection so they agree with each other.
@@ -27,13 +29,69 @@ public struct FinalExport: Sendable {
     public var jsonPath: String { Self.join(directory, jsonFile) }
     public var prometheusPath: String { Self.join(directory, prometheusFile) }
 
-    /// Writes both files atomically. `activeAlerts` are JSON objects (AlertEvent.jsonLine()).
-    public func write(registry: MetricsRegistry, run: Run, activeAlerts: [String]) throws(AtomicFile.WriteError) {
+    /// Checks the two targets before anything is written. Each file is a plain name,
+    /// written inside `directory`, or an absolute path the caller chose; a relative path
+    /// with a folder in it (`../x`, `sub/x`) is refused, so a name can never walk out of
+    /// the export folder. Either target must be a regular file or not exist yet, and the
+    /// two must differ (one would overwrite the other). `jsonArgument` and
+    /// `prometheusArgument` are how errors name them (an argument or a config key).
+    public func validate(jsonArgument: String = "json_file", prometheusArgument: String = "prometheus_file")
+        throws(FinalExportError)
+    {
+        for (argument, name) in [(jsonArgument, jsonFile), (prometheusArgument, prometheusFile)] {
+            try Self.checkName(name, argument: argument)
+        }
+        if Self.sameFile(jsonPath, prometheusPath) {
+            throw .invalid(argument: prometheusArgument,
+                           reason: "names the same file as \(jsonArgument) (\(prometheusPath)); one would overwrite the other")
+        }
+        for (argument, path) in [(jsonArgument, jsonPath), (prometheusArgument, prometheusPath)] {
+            do {
+                try AtomicFile.checkReplaceable(path)
+            } catch {
+                throw .invalid(argument: argument, reason: error.description)
+            }
+        }
+    }
+
+    /// Deletes the temporary files a killed export of an earlier process left next to the
+    /// two targets (`<target>.tmp.<pid>` of a pid no longer alive). Returns what it removed.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        AtomicFile.removeStaleTemporaries(of: jsonPath) + AtomicFile.removeStaleTemporaries(of: prometheusPath)
+    }
+
+    static func checkName(_ name: String, argument: String) throws(FinalExportError) {
+        if name.isEmpty { throw .invalid(argument: argument, reason: "must not be empty") }
+        if name.utf8.contains(0) { throw .invalid(argument: argument, reason: "contains a NUL character") }
+        if name.hasPrefix("/") { return }
+        if name.contains("/") || name == "." || name == ".." {
+            throw .invalid(argument: argument, reason: "'\(name)' must be a file name inside the export folder "
+                + "or an absolute path; a relative path with folders could leave the folder")
+        }
+    }
+
+    /// The same path, or two names of one existing file (a hard link, `./x` and `x`).
+    static func sameFile(_ first: String, _ second: String) -> Bool {
+        if first == second { return true }
+        var a = stat(), b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
+    /// Checks the targets (`validate`), then writes both files atomically.
+    /// `activeAlerts` are JSON objects (AlertEvent.jsonLine()).
+    public func write(registry: MetricsRegistry, run: Run, activeAlerts: [String]) throws(FinalExportError) {
+        try validate()
         registry.collect()
         let text = TextExposition.render(registry, format: .prometheusText, collectFirst: false)
         let json = Self.json(registry: registry, run: run, activeAlerts: activeAlerts)
-        try AtomicFile.write(Array(json.utf8), to: jsonPath)
-        try AtomicFile.write(text, to: prometheusPath)
+        do {
+            try AtomicFile.write(Array(json.utf8), to: jsonPath)
+            try AtomicFile.write(text, to: prometheusPath)
+        } catch {
+            throw .write(error)
+        }
     }
 
     /// The JSON document. Non-finite values, which JSON cannot hold, are the strings
@@ -78,7 +136,7 @@ public struct FinalExport: Sendable {
             let labels = Array(zip(family.labelNames, series.labelValues))
             switch family.type {
             case .counter, .gauge:
-                result.append(Sample(name: family.name, labels: labels, value: series.value))
+                result.append(Sample(name: family.sampleName, labels: labels, value: series.value))
             case .histogram:
                 let snapshot = series.histogramSnapshot()
                 for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {

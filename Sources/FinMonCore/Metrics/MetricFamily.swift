@@ -23,6 +23,17 @@ public final class MetricFamily: Sendable {
     /// The one detached series handed out for every label set past the limit, so callers
     /// that keep asking for new series do not allocate for each.
     public let overflowSink: Series
+    /// The name its counter or gauge samples carry: a counter's ends in `_total` (a counter
+    /// registered as `jobs` is exposed as `jobs_total`, as prometheus_client does), any
+    /// other family's is its name.
+    public let sampleName: String
+    public static let counterSuffix = "_total"
+    /// Every name the exposition uses for it: the family and sample names of both formats.
+    var exposedNames: Set<String> {
+        var names: Set<String> = [name, sampleName]
+        if type == .counter { names.insert(String(sampleName.dropLast(Self.counterSuffix.count))) }
+        return names
+    }
     /// The C ABI's handle for this family (see Series.hostToken).
     public let hostToken = Atomic<UInt64>(0)
     private let onDrop: @Sendable (String) -> Void
@@ -32,6 +43,7 @@ public final class MetricFamily: Sendable {
         maxSeries: Int, onDrop: @escaping @Sendable (String) -> Void
     ) {
         self.name = name
+        self.sampleName = type == .counter && !name.hasSuffix(Self.counterSuffix) ? name + Self.counterSuffix : name
         self.help = help
         self.type = type
         self.labelNames = labelNames
@@ -94,7 +106,7 @@ public final class MetricFamily: Sendable {
             state.sorted = nil
             return removed
         }
-        removed?.detach()
+        removed?.markRemoved()
         return removed
     }
 
@@ -117,7 +129,7 @@ public final class MetricFamily: Sendable {
             state.sorted = []
             return all
         }
-        for series in old { series.detach() }
+        for series in old { series.markRemoved() }
         return old
     }
 

@@ -55,6 +55,8 @@ public struct MetricsCatalog: Sendable {
     // finmon's own health
     public let collectionErrorsTotal: LabeledMetric<Counter>
     public let rejectedValuesTotal: LabeledMetric<Counter>
+    public let alertLogErrorsTotal: Metric<Counter>
+    public let exporterConnectionsRejectedTotal: LabeledMetric<Counter>
 
     public init(registry r: MetricsRegistry) throws(MetricsError) {
         systemMemoryUsageBytes = try Self.metric(r, name: "system_memory_usage_bytes",
@@ -145,6 +147,11 @@ public struct MetricsCatalog: Sendable {
             help: "Samples finmon could not collect, by collector.", labelNames: ["collector"])
         rejectedValuesTotal = try Self.labeled(r, name: "finmon_rejected_values_total",
             help: "Values a loop hook could not use and skipped, by hook and reason.", labelNames: ["hook", "reason"])
+        alertLogErrorsTotal = try Self.metric(r, name: "finmon_alert_log_errors_total",
+            help: "Appends to the alert log that failed (disk full, permissions); the alert_log_failing rule fires on it.")
+        exporterConnectionsRejectedTotal = try Self.labeled(r, name: "finmon_exporter_connections_rejected_total",
+            help: "Exporter connections closed by its limits, by reason (connection_limit, read_timeout, idle_timeout).",
+            labelNames: ["reason"])
     }
 
     /// Registers an unlabeled family of the kind the property declares.

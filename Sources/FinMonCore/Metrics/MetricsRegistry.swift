@@ -55,6 +55,13 @@ public final class MetricsRegistry: Sendable {
             name: name, help: help, type: type, labelNames: labelNames, upperBounds: bounds,
             maxSeries: limit, onDrop: { [weak self] family in self?.countDrop(of: family) })
         return try state.withLock { state throws(MetricsError) -> MetricFamily in
+            // `jobs` (a counter) and `jobs_total` would expose the same samples.
+            for other in Self.namesSharingSamples(with: name, type) {
+                if let existing = state.families[other], !existing.exposedNames.isDisjoint(with: candidate.exposedNames) {
+                    throw .conflictingRegistration(
+                        name: name, reason: "as \(existing.type) '\(existing.name)', whose samples are \(existing.sampleName)")
+                }
+            }
             if let existing = state.families[name] {
                 guard existing.type == type else {
                     throw .conflictingRegistration(name: name, reason: "as a \(existing.type)")
@@ -71,6 +78,11 @@ public final class MetricsRegistry: Sendable {
             state.sorted = nil
             return candidate
         }
+    }
+
+    private static func namesSharingSamples(with name: String, _ type: MetricType) -> [String] {
+        let suffix = MetricFamily.counterSuffix
+        return name.hasSuffix(suffix) ? [String(name.dropLast(suffix.count))] : [name + suffix]
     }
 
     public func family(named name: String) -> MetricFamily? {
@@ -117,7 +129,9 @@ public final class MetricsRegistry: Sendable {
     /// A sample's value the way prometheus_client's `get_sample_value` finds it: by sample
     /// name (`x`, or `x_bucket`/`x_sum`/`x_count` of a histogram) and labels by name.
     public func sampleValue(name: String, labels: [String: String] = [:]) -> Double? {
-        if let family = family(named: name), family.type != .histogram {
+        let suffix = MetricFamily.counterSuffix
+        let candidates = [family(named: name), name.hasSuffix(suffix) ? family(named: String(name.dropLast(suffix.count))) : nil]
+        if let family = candidates.compactMap({ $0 }).first(where: { $0.type != .histogram && $0.sampleName == name }) {
             guard let values = try? family.orderedValues(labels) else { return nil }
             return family.existingSeries(values)?.value
         }

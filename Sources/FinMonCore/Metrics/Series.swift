@@ -20,6 +20,10 @@ public final class Series: Sendable {
     /// Set once the series is removed from its family: writes through an old handle
     /// still succeed (as with prometheus_client's detached children) but reach no scrape.
     private let detachedFlag = Atomic<Bool>(false)
+    /// Set when the family removed the series (a `remove`, a `clear`, the library's own
+    /// container cleanup), as opposed to the overflow sink, which is detached from birth.
+    /// The C ABI then treats its handle as stale, so a host re-creates the series.
+    private let removedFlag = Atomic<Bool>(false)
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
@@ -49,6 +53,11 @@ public final class Series: Sendable {
 
     public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
     func detach() { detachedFlag.store(true, ordering: .relaxed) }
+    public var isRemoved: Bool { removedFlag.load(ordering: .acquiring) }
+    func markRemoved() {
+        removedFlag.store(true, ordering: .releasing)
+        detach()
+    }
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {

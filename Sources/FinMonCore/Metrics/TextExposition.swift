@@ -25,12 +25,12 @@ public enum TextExposition {
 
     static func render(_ family: MetricFamily, format: ExpositionFormat, into out: inout [UInt8]) {
         let series = family.sortedSeries()
-        // OpenMetrics names a counter family without `_total` and its sample with it.
-        var familyName = family.name
-        var sampleName = family.name
-        if format == .openMetrics, family.type == .counter {
-            if familyName.hasSuffix("_total") { familyName = String(familyName.dropLast(6)) } else { sampleName += "_total" }
-        }
+        // A counter's sample always ends in `_total`, as prometheus_client writes it, so a
+        // query finds it whichever format Prometheus negotiated; OpenMetrics names the
+        // family without the suffix, the text format with it.
+        let sampleName = family.sampleName
+        let familyName = format == .openMetrics && family.type == .counter
+            ? String(sampleName.dropLast(MetricFamily.counterSuffix.count)) : sampleName
         append("# HELP ", to: &out)
         append(familyName, to: &out)
         out.append(UInt8(ascii: " "))

@@ -16,7 +16,8 @@ from finmon.config import render_rules
 REPO = Path(__file__).resolve().parents[3]
 CONFIG = REPO / "config"
 ALERT_TYPES = ["high_memory", "high_cpu", "diversity_collapse", "champion_staleness", "low_success_rate",
-               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent"]
+               "orphaned_containers", "memory_leak", "loop_stuck", "loop_down", "loop_absent",
+               "alert_log_failing"]
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -72,6 +73,9 @@ def mutated_run(tmp_path: Path, old: str, new: str) -> str:
      "alertname: loop_stuck, time: 10m10s"),
     ("[300s], 3600)", "[300s], 600)", "alertname: memory_leak, time: 10m20s"),
     ("for: 600s", "for: 120s", "alertname: memory_leak, time: 10m"),
+    # The alert log: one failed append is enough.
+    ("alert_log_errors_total{job=\"finmon\"}[5m]) > 0", "alert_log_errors_total{job=\"finmon\"}[5m]) > 1",
+     "alertname: alert_log_failing"),
 ])
 def test_the_unit_tests_catch_a_wrong_rule(tmp_path: Path, old: str, new: str, caught: str) -> None:
     assert caught in mutated_run(tmp_path, old, new)

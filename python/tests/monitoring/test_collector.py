@@ -84,8 +84,9 @@ def test_remove_and_clear(collector: finmon.MetricsCollector) -> None:
     memory.remove("a")
     assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "a"}) is None
     assert memory.series_count() == 1
-    with pytest.raises(finmon.InvalidHandleError, match="removed"):
-        old.set(3)
+    # The old child re-creates its series, as prometheus_client's would.
+    old.set(3)
+    assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "a"}) == 3
     memory.clear()
     assert memory.series_count() == 0
     assert 'container_id="b"' not in collector.generate_latest().decode()
@@ -222,5 +223,5 @@ def test_prepared_batch_applies_values_in_one_call(collector: finmon.MetricsColl
     with pytest.raises(TypeError):
         collector.prepare_batch([("set", "not a metric")])  # type: ignore[list-item]
     collector.container_memory_usage.remove("c0")
-    with pytest.raises(finmon.InvalidHandleError):
-        update.apply([0.5, 1, 0.9] + [0.0] * 20)
+    update.apply([0.5, 1, 0.9] + [7.0] * 20)  # the removed child is re-created
+    assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "c0"}) == 7.0

@@ -119,3 +119,27 @@ def test_bad_address_is_a_clear_error(collector: finmon.MetricsCollector) -> Non
     with pytest.raises(ValueError, match="0..65535"):
         collector.start_http_server(port=70000)
     assert collector.start_http_server(port=0) is not None
+
+
+def test_a_counter_is_exposed_with_total_in_both_formats_as_prometheus_client_does(
+        collector: finmon.MetricsCollector) -> None:
+    import prometheus_client
+    from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
+
+    port = collector.start_http_server(port=0)
+    assert port
+    collector.counter("jobs", "Jobs done.").inc(2)
+    reference = prometheus_client.CollectorRegistry()
+    prometheus_client.Counter("jobs", "Jobs done.", registry=reference).inc(2)
+    _, _, text = get(port, headers={"Accept": "text/plain;version=0.0.4"})
+    _, _, open_text = get(port, headers={"Accept": "application/openmetrics-text;version=1.0.0"})
+    for ours, theirs in ((text.decode(), prometheus_client.generate_latest(reference).decode()),
+                         (open_text.decode(), openmetrics_latest(reference).decode())):
+        # The same HELP, TYPE and sample lines (prometheus_client adds a jobs_created gauge).
+        wanted = [line for line in theirs.splitlines() if "jobs" in line and "created" not in line]
+        assert wanted and all(line in ours.splitlines() for line in wanted), (wanted, ours)
+        assert "\njobs 2.0" not in ours and "jobs_total 2.0" in ours
+    assert collector.get_sample_value("jobs_total") == 2.0
+    assert collector.get_sample_value("jobs") is None  # as prometheus_client's registry answers
+    # The catalog keeps its names: already ending in _total, nothing is appended twice.
+    assert b"strategy_success_total 0.0" in text and b"_total_total" not in text + open_text
