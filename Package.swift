@@ -6,7 +6,7 @@ import PackageDescription
 let exportsLinkerFlags: [String] = [
     "-static-stdlib",
     "-Xlinker", "-z", "-Xlinker", "defs",
-    "-Xlinker", "-soname=libfinmon.so.1",
+    "-Xlinker", "-soname=libfinmon.so.0",  // ABI major 0: see README, "ABI versions"
     "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
 ]
 

@@ -4,7 +4,8 @@
  * Conventions
  *  - Every fallible call returns int: FINMON_OK (0) or a positive note on success, a
  *    negative finmon_status on failure. Out-parameters come last and are left untouched
- *    on failure. finmon_last_error() then holds a message for the calling thread.
+ *    on failure. finmon_last_error() then holds a message for the calling thread, and
+ *    finmon_error_last() the status, message and (for a config error) location.
  *  - Handles are opaque and checked on every call: a freed or made-up handle is an
  *    error (FINMON_E_INVALID_HANDLE), never a crash. No input can make the library trap.
  *  - Strings passed in are NUL-terminated UTF-8 and borrowed for the call only.
@@ -81,6 +82,24 @@ const char *finmon_version(void);
 /* The calling thread's message for its last failed call; "" if none. Never NULL.
    Owned by the library and valid until the thread's next failing call: do not free. */
 const char *finmon_last_error(void);
+
+/* The details of the calling thread's last failed call, in the manner of libgit2's
+   git_error_last(): always its status and message; for FINMON_E_CONFIG also where the
+   problem is, so a host need not parse the message. */
+typedef struct finmon_error {
+    int status;           /* the call's finmon_status; FINMON_OK while no call failed */
+    const char *message;  /* what finmon_last_error() returns; never NULL */
+    const char *file;     /* config errors: the file (or the name given to config text); else NULL */
+    int line;             /* config errors: 1-based line; 0 when there is none (an unreadable file) */
+    int column;           /* config errors: 1-based column; 0 when unknown */
+    const char *key_path; /* config errors: the dotted key, e.g. "alerts.high_cpu.threshold"; NULL when
+                             the error is not about one key */
+    const char *reason;   /* config errors: the problem without its location; else NULL */
+} finmon_error;
+
+/* Never NULL. Owned by the library and valid, with its strings, until the calling
+   thread's next failing call: do not free. */
+const finmon_error *finmon_error_last(void);
 
 /* Frees a string the library returned. NULL is ignored. */
 void finmon_string_free(char *string);
@@ -331,7 +350,8 @@ int finmon_diversity_unique_fraction(const char *const *fingerprints, const size
 
 /* Config errors are FINMON_E_CONFIG with finmon_last_error() as
    "file:line: key.path: message" (a syntax error: "file:line:column: message"; an
-   unreadable file: "file: cannot open: ..."). */
+   unreadable file: "file: cannot open: ..."), and the same parts apart in
+   finmon_error_last()'s file, line, column, key_path and reason. */
 
 /* Reads and validates a monitoring_config.yaml (the original design's layout; the
    previous layout loads too, each of its keys with a warning naming its new place).
@@ -559,8 +579,8 @@ typedef struct finmon_runtime finmon_runtime;
    warnings (keys of the previous layout, settings in disagreement) are queued as
    "warning" events on the collector (finmon_events_next). With monitoring.enabled false
    nothing starts. A part that cannot start stops those already started; the status is
-   then FINMON_E_CONFIG (bad file or override, finmon_last_error() names file, line and
-   key), FINMON_E_INVALID_ARGUMENT (a path the monitors cannot use) or FINMON_E_STATE
+   then FINMON_E_CONFIG (bad file or override, finmon_error_last() gives file, line and
+   key path), FINMON_E_INVALID_ARGUMENT (a path the monitors cannot use) or FINMON_E_STATE
    (an address the exporter cannot listen on). On success *out owns the runtime: call
    finmon_runtime_stop, then finmon_runtime_free. */
 int finmon_runtime_start(const char *config_path, const char *overrides, finmon_runtime **out);

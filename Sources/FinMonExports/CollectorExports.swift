@@ -4,7 +4,12 @@ import Glibc
 
 @c @implementation
 public func finmon_last_error() -> UnsafePointer<CChar>? {
-    LastError.pointer
+    LastError.current.pointee.message
+}
+
+@c @implementation
+public func finmon_error_last() -> UnsafePointer<finmon_error>? {
+    LastError.current
 }
 
 @c @implementation
@@ -17,7 +22,7 @@ public func finmon_collector_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -
     abiCall {
         guard let out else { throw ABIError.null("out") }
         let monitoring = try MetricsCollector()
-        out.pointee = Handles.pointer(Handles.collectors.insert(monitoring))
+        out.pointee = try Handles.issue(monitoring, in: Handles.collectors)
         return FINMON_OK
     }
 }

@@ -18,7 +18,7 @@ public func finmon_metric_register(
         let bounds = bucketCount == 0 && buckets == nil ? nil : try CInput.doubles(buckets, count: bucketCount, "buckets")
         guard let out else { throw ABIError.null("out") }
         let family = try monitoring.registry.register(metricType, name: metricName, help: helpText, labelNames: labels, buckets: bounds)
-        out.pointee = Handles.handle(for: family)
+        out.pointee = try Handles.handle(for: family)
         return FINMON_OK
     }
 }
@@ -34,7 +34,7 @@ public func finmon_metric_lookup(
         guard let family = monitoring.registry.family(named: metricName) else {
             throw ABIError(code: FINMON_E_NOT_FOUND, message: "no metric named '\(metricName)' is registered")
         }
-        out.pointee = Handles.handle(for: family)
+        out.pointee = try Handles.handle(for: family)
         return FINMON_OK
     }
 }
@@ -66,7 +66,7 @@ public func finmon_metric_labels(
         let values = try labelValuesInOrder(family, labelNames, labelValues, count)
         guard let out else { throw ABIError.null("out") }
         let series = try family.labels(values)
-        out.pointee = Handles.handle(for: series)
+        out.pointee = try Handles.handle(for: series)
         return series === family.overflowSink ? FINMON_DROPPED : FINMON_OK
     }
 }

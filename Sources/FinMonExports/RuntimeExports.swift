@@ -43,8 +43,20 @@ public func finmon_runtime_start(
             try config.apply(overrides: text, name: "overrides")
         }
         let runtime = try Runtime.start(config: config)
-        let token = runtime.collector.map { Handles.collectors.insert($0) }
-        out.pointee = Handles.pointer(Handles.runtimes.insert(RuntimeHandle(runtime: runtime, collectorToken: token)))
+        var token: UInt64?
+        if let collector = runtime.collector {
+            token = Handles.collectors.insert(collector)
+            guard token != nil else {
+                runtime.stop()
+                throw ABIError(code: FINMON_E_STATE, message: "too many live finmon_collector handles; free some first")
+            }
+        }
+        guard let handle = Handles.runtimes.insert(RuntimeHandle(runtime: runtime, collectorToken: token)) else {
+            runtime.stop()
+            if let token, let collector = Handles.collectors.remove(token) { Handles.release(collector) }
+            throw ABIError(code: FINMON_E_STATE, message: "too many live finmon_runtime handles; free some first")
+        }
+        out.pointee = Handles.pointer(handle)
         return FINMON_OK
     }
 }

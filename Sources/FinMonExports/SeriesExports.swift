@@ -56,7 +56,9 @@ public func finmon_batch_apply(
         resolved.reserveCapacity(n)
         for i in 0..<n {
             do {
-                guard let series = Handles.live(Handles.series.get(handles[i])) else { throw ABIError.handle("handles[\(i)]") }
+                guard let series = Handles.live(Handles.series.get(handles[i])) else {
+                    throw Handles.wrongHandle(handles[i], in: Handles.series, "handles[\(i)]")
+                }
                 guard let op = BatchOp(ops[i]) else {
                     throw ABIError.argument("ops[\(i)] = \(ops[i]); use 0 set, 1 inc, 2 dec, 3 observe")
                 }

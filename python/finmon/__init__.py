@@ -38,7 +38,8 @@ from .errors import (
     StateError,
 )
 from .iteration import Iteration
-from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
+from .batch import Batch, PreparedBatch
+from .metrics import Child, Counter, Gauge, Histogram, Metric
 from .monitors import DiversityMonitor
 
 if TYPE_CHECKING:

@@ -8,13 +8,14 @@ names status codes and enum values only through the classes here.
 
 from __future__ import annotations
 
-from ctypes import (POINTER, c_char_p, c_double, c_int, c_int64, c_size_t, c_void_p)
+from ctypes import (POINTER, Structure, c_char_p, c_double, c_int, c_int64, c_size_t, c_void_p)
 from enum import IntEnum, IntFlag
 
 __all__ = [
     "AlertInput",
     "BatchOp",
     "ConfigSchemaFormat",
+    "Error",
     "Format",
     "LoopFlag",
     "MetricType",
@@ -111,12 +112,31 @@ class ConfigSchemaFormat(IntEnum):
     YAML = 2
 
 
+class Error(Structure):
+    """finmon_error: The details of the calling thread's last failed call, in the manner of libgit2's
+    git_error_last(): always its status and message; for FINMON_E_CONFIG also where the problem is, so a
+    host need not parse the message.
+    """
+
+    _fields_ = [
+        ("status", c_int),
+        ("message", c_char_p),
+        ("file", c_char_p),
+        ("line", c_int),
+        ("column", c_int),
+        ("key_path", c_char_p),
+        ("reason", c_char_p),
+    ]
+
+
 #: name -> (restype, argtypes), in header order.
 PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     # const char *finmon_version(void);
     "finmon_version": (c_char_p, []),
     # const char *finmon_last_error(void);
     "finmon_last_error": (c_char_p, []),
+    # const finmon_error *finmon_error_last(void);
+    "finmon_error_last": (POINTER(Error), []),
     # void finmon_string_free(char *string);
     "finmon_string_free": (None, [c_void_p]),
     # void finmon_after_fork_child(void);

@@ -99,9 +99,19 @@ def last_error() -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
 def raise_last(code: int) -> NoReturn:
-    """Raise the exception for a failed call's status code."""
-    raise error_for(code, last_error() or f"finmon call failed with status {code}")
+    """Raise the exception for a failed call's status code, with the details the library
+    recorded for it (finmon_error_last: a config error's file, line, column and key path)."""
+    details = hot.finmon_error_last().contents
+    message = _text(details.message) or f"finmon call failed with status {code}"
+    if details.status != code:  # the record is another call's: only the code is known
+        raise error_for(code, message)
+    raise error_for(code, message, file=_text(details.file), line=details.line or None,
+                    column=details.column or None, key_path=_text(details.key_path), reason=_text(details.reason))
 
 
 def check(code: int) -> int:

@@ -102,38 +102,30 @@ class FinmonIOError(FinmonError, OSError):
 
 
 class ConfigError(FinmonError, ValueError):
-    """An invalid configuration file or value; the message names file, key and line, which
-    are also attributes (``file``, ``line``, ``key_path``; None where the error has none).
+    """An invalid configuration file or value. The message names file, line and key path;
+    the library also hands them over apart (finmon_error_last()), as attributes: ``file``,
+    ``line``, ``column``, ``key_path`` and ``reason`` (the problem without its location),
+    each None where the error has none.
 
     Example:
-        >>> error = ConfigError("c.yaml:14: alerts.diversity_collapse.window: must be a positive integer")
-        >>> error.file, error.line, error.key_path
-        ('c.yaml', 14, 'alerts.diversity_collapse.window')
+        >>> import finmon
+        >>> try:
+        ...     finmon.MonitoringConfig.from_text("alerts:\\n  memory_threshold_percent: 150\\n", "c.yaml")
+        ... except finmon.ConfigError as error:
+        ...     print(error.file, error.line, error.key_path)
+        c.yaml 2 alerts.memory_threshold_percent
     """
 
     code = Status.CONFIG
 
-    @property
-    def file(self) -> str | None:
-        return self._parts()[0]
-
-    @property
-    def line(self) -> int | None:
-        return self._parts()[1]
-
-    @property
-    def key_path(self) -> str | None:
-        return self._parts()[2]
-
-    def _parts(self) -> tuple[str | None, int | None, str | None]:
-        import re
-
-        # "file:line: key.path: message", "file:line:column: message" or "file: message".
-        found = re.match(r"(?P<file>.+?):(?P<line>\d+)(?::\d+)?: (?:(?P<key>[A-Za-z_][\w.]*): )?", str(self))
-        if found:
-            return found["file"], int(found["line"]), found["key"]
-        plain = re.match(r"(?P<file>[^:]+): ", str(self))
-        return (plain["file"] if plain else None), None, None
+    def __init__(self, message: str, code: int | None = None, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, key_path: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message, code)
+        self.file = file
+        self.line = line
+        self.column = column
+        self.key_path = key_path
+        self.reason = reason
 
 
 class FinmonTimeoutError(FinmonError, TimeoutError):
@@ -161,6 +153,10 @@ _BY_CODE: dict[int, type[FinmonError]] = {
 }
 
 
-def error_for(code: int, message: str) -> FinmonError:
-    """The exception for a native status code."""
-    return _BY_CODE.get(code, FinmonError)(message, code)
+def error_for(code: int, message: str, **details: object) -> FinmonError:
+    """The exception for a native status code; ``details`` (a config error's file, line,
+    column, key_path and reason) go to a :class:`ConfigError`."""
+    kind = _BY_CODE.get(code, FinmonError)
+    if kind is ConfigError:
+        return ConfigError(message, code, **details)  # type: ignore[arg-type]
+    return kind(message, code)

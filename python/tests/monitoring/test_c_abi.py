@@ -70,6 +70,10 @@ def ctypes_name(kind: Any) -> str:
     return kind.__name__
 
 
+def camel(c_name: str) -> str:
+    return "".join(part.capitalize() for part in c_name.removeprefix("finmon_").split("_"))
+
+
 def expected_ctypes(qual_type: str, enums: set[str], opaque: set[str], *, result: bool) -> str:
     """The ctypes type the bindings must give a C type, by the rules README's ABI section
     states: handles and caller-freed strings are addresses, input arrays take an address."""
@@ -87,6 +91,8 @@ def expected_ctypes(qual_type: str, enums: set[str], opaque: set[str], *, result
         return "POINTER(c_char_p)" if qual_type.startswith("const") else "POINTER(c_void_p)"
     if base in opaque:
         return "c_void_p" if stars == 1 else "POINTER(c_void_p)"
+    if base.startswith("finmon_") and stars == 1:  # a struct the header defines
+        return f"POINTER({camel(base)})"
     if qual_type.startswith("const"):
         return "c_void_p"
     return f"POINTER({ctypes_name(scalars[base])})"
@@ -110,6 +116,18 @@ def test_bindings_match_every_signature_clang_reads_in_the_header() -> None:
             assert getattr(library, name).argtypes == argtypes, name
 
 
+def test_bindings_lay_out_every_struct_as_clang_reads_it() -> None:
+    structs = [node for node in clang_ast() if node["kind"] == "RecordDecl" and node.get("completeDefinition")
+               and node.get("name", "").startswith("finmon_")]
+    assert [node["name"] for node in structs] == ["finmon_error"]
+    for node in structs:
+        fields = [(field["name"], field["type"]["qualType"]) for field in node["inner"] if field["kind"] == "FieldDecl"]
+        python = getattr(_bindings, camel(node["name"]))
+        assert [name for name, _ in python._fields_] == [name for name, _ in fields]
+        assert [ctypes_name(kind) for _, kind in python._fields_] == \
+            [expected_ctypes(c_type, set(), set(), result=True) for _, c_type in fields]
+
+
 def test_bindings_match_every_constant_clang_reads_in_the_header() -> None:
     classes = {name: value for name, value in vars(_bindings).items()
                if isinstance(value, type) and issubclass(value, (IntEnum, IntFlag))}
@@ -118,7 +136,7 @@ def test_bindings_match_every_constant_clang_reads_in_the_header() -> None:
         if node["kind"] != "EnumDecl" or not node.get("name"):
             continue
         members = {c["name"]: int(c["inner"][0]["value"]) for c in node["inner"] if c["kind"] == "EnumConstantDecl"}
-        python = classes["".join(part.capitalize() for part in node["name"].removeprefix("finmon_").split("_"))]
+        python = classes[camel(node["name"])]
         assert sorted(members.values()) == sorted(member.value for member in python), node["name"]
         for c_name, value in members.items():
             assert any(c_name.endswith(member.name) and member.value == value for member in python), c_name
@@ -181,6 +199,26 @@ C_PROGRAM = textwrap.dedent(r"""
         CHECK(finmon_metric_labels(counter, NULL, NULL, 0, &successes) == FINMON_OK);
         CHECK(finmon_series_inc(successes, -1) == FINMON_E_INVALID_ARGUMENT);
         CHECK(finmon_series_inc(successes, NAN) == FINMON_E_INVALID_ARGUMENT);
+
+        /* Handles carry their kind: one kind where another is expected is refused, never
+           taken for whatever object of the other kind has the same slot. */
+        CHECK(finmon_series_set((finmon_series *)(void *)collector, 1) == FINMON_E_INVALID_HANDLE);
+        CHECK(strstr(finmon_last_error(), "a finmon_collector handle, not a finmon_series") != NULL);
+        CHECK(finmon_metric_clear((finmon_metric *)(void *)only) == FINMON_E_INVALID_HANDLE);
+        CHECK(finmon_collector_stop((finmon_collector *)(void *)diversity) == FINMON_E_INVALID_HANDLE);
+        CHECK(finmon_series_get(only, &value) == FINMON_OK && value == 0.4);
+
+        /* Structured error details, as libgit2's git_error_last(). */
+        const finmon_error *details = finmon_error_last();
+        CHECK(details->status == FINMON_E_INVALID_HANDLE && details->file == NULL && details->key_path == NULL);
+        CHECK(strcmp(details->message, finmon_last_error()) == 0);
+        char *parsed = NULL;
+        CHECK(finmon_config_parse("alerts:\n  memory_threshold_percent: 150\n", "c.yaml", &parsed) == FINMON_E_CONFIG);
+        CHECK(parsed == NULL);
+        details = finmon_error_last();
+        CHECK(details->status == FINMON_E_CONFIG && strcmp(details->file, "c.yaml") == 0 && details->line == 2);
+        CHECK(strcmp(details->key_path, "alerts.memory_threshold_percent") == 0);
+        CHECK(strstr(details->reason, "150") != NULL && strstr(details->reason, "c.yaml") == NULL);
         CHECK(finmon_series_set(successes, 1) == FINMON_E_WRONG_TYPE);
         finmon_metric *bad = NULL;
         CHECK(finmon_metric_register(collector, FINMON_GAUGE, "bad name", "h", NULL, 0, NULL, 0, &bad) == FINMON_E_INVALID_NAME);
@@ -209,6 +247,23 @@ C_PROGRAM = textwrap.dedent(r"""
 """)
 
 
+def test_a_handle_of_another_kind_is_refused_through_ctypes() -> None:
+    import finmon
+    from finmon._bindings import Status
+
+    with finmon.MetricsCollector() as collector:
+        child = collector.population_diversity._only()
+        child.set(0.25)
+        collector_handle = collector._live_handle()
+        # The collector's handle where a series goes, and the series' where a collector goes.
+        assert _native.hot.finmon_series_set(collector_handle, 1.0) == Status.INVALID_HANDLE
+        assert "a finmon_collector handle, not a finmon_series" in _native.last_error()
+        out = ctypes.c_int()
+        assert _native.hot.finmon_exporter_port(child._handle, ctypes.byref(out)) == Status.INVALID_HANDLE
+        assert "a finmon_series handle, not a finmon_collector" in _native.last_error()
+        assert collector.get_sample_value("population_diversity") == 0.25
+
+
 def test_a_c_program_compiles_with_all_warnings_as_errors_and_runs(tmp_path: Path) -> None:
     binary, env = compile_c(tmp_path, C_PROGRAM)
     run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60, env=env)
@@ -223,7 +278,8 @@ def test_library_is_self_contained() -> None:
     allowed = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "libz.so.1", "libyaml-0.so.2"}
     assert needed <= allowed, needed - allowed
     soname = subprocess.run(["objdump", "-p", str(_native.library_path())], capture_output=True, text=True).stdout
-    assert re.search(r"SONAME\s+libfinmon\.so\.1", soname)
+    # The SONAME carries the ABI major (README, "ABI versions"), which is the header's.
+    assert re.search(rf"SONAME\s+libfinmon\.so\.{_bindings.VERSION_MAJOR}\n", soname)
 
 
 @pytest.mark.parametrize("symbol", ["swift_retain", "$s7NIOCore10ByteBufferVN"])
