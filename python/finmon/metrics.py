@@ -41,6 +41,8 @@ _raise = _native.raise_last
 
 #: Rebinds a child may try in one call: each is a removal racing this very call.
 _REVIVALS = 8
+#: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
+_INVALID_HANDLE = int(Status.INVALID_HANDLE)
 
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
@@ -111,7 +113,7 @@ class Child(Managed):
     def _after_failure(self, rc: int, call: Any, value: float) -> None:
         """A removed series is re-created and the update applied to it; other errors raise."""
         revivals = 0
-        while rc == Status.INVALID_HANDLE and revivals < _REVIVALS and self._revive():
+        while rc == _INVALID_HANDLE and revivals < _REVIVALS and self._revive():
             rc = call(self._handle, value)
             revivals += 1
         if rc:
@@ -121,7 +123,7 @@ class Child(Managed):
         """The current value (a histogram's observation count)."""
         out = c_double()
         rc = _get(self._handle, ctypes.byref(out))
-        if rc == Status.INVALID_HANDLE and self._revive():
+        if rc == _INVALID_HANDLE and self._revive():
             rc = _get(self._handle, ctypes.byref(out))
         if rc:
             _raise(rc)
