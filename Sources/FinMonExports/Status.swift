@@ -47,7 +47,9 @@ extension Status {
             case .unknownMetric: return notFound
             case .textTooLong, .invalidBuckets, .invalidValue: return invalidArgument
             }
-        case is MetricsExporter.StartError: return state
+        case let start as MetricsExporter.StartError:
+            if case .invalidLimit = start { return invalidArgument }
+            return state
         case is LoopInputError, is DiversityInputError, is DiversityMathError: return invalidArgument
         case is ConfigError: return config
         case is AlertLogError: return io

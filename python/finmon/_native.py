@@ -90,6 +90,9 @@ _declare(hot, "finmon_collector_sample_value", c_int,
          [c_void_p, c_char_p, c_char_pp, c_char_pp, c_size_t, POINTER(c_double)])
 # int finmon_exporter_start(finmon_collector *, const char *address, int port, double retry_seconds, int *bound_port);
 _declare(blocking, "finmon_exporter_start", c_int, [c_void_p, c_char_p, c_int, c_double, POINTER(c_int)])
+# int finmon_exporter_configure(finmon_collector *, int64_t max_connections, double read_timeout_seconds,
+#                               double idle_timeout_seconds);
+_declare(hot, "finmon_exporter_configure", c_int, [c_void_p, ctypes.c_int64, c_double, c_double])
 # int finmon_exporter_stop(finmon_collector *collector);
 _declare(blocking, "finmon_exporter_stop", c_int, [c_void_p])
 # int finmon_exporter_port(finmon_collector *collector, int *port);
