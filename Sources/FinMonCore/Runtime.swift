@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// The config-wired whole: one collector with its exporter, resource sampler, diversity
@@ -16,21 +17,33 @@ public final class Runtime: Sendable {
     public let config: MonitoringConfig
     /// nil when `monitoring.enabled` is false.
     public let collector: MetricsCollector?
+    /// The file_sd entry of this loop; nil when `monitoring.prometheus.file_sd_path` is null.
+    public let announcer: TargetAnnouncer?
     private let stopped = Atomic<Bool>(false)
 
-    private init(config: MonitoringConfig, collector: MetricsCollector?) {
+    private init(config: MonitoringConfig, collector: MetricsCollector?, announcer: TargetAnnouncer? = nil) {
         self.config = config
         self.collector = collector
+        self.announcer = announcer
     }
+
+    /// The `run_id` label of this run: `monitoring.prometheus.run_id`, or the one made at
+    /// start when that is null and the loop announces itself; nil otherwise.
+    public var runID: String? { config.string("monitoring.prometheus.run_id") }
 
     /// Starts every part the config enables, in the order that lets each see the others:
     /// the loop's windows, the final record, the exporter, the monitors, then the alerts.
     /// A part that cannot start stops the ones already started, and its error is thrown.
     public static func start(config: MonitoringConfig) throws -> Runtime {
         guard config.bool("monitoring.enabled") else { return Runtime(config: config, collector: nil) }
+        var config = config
+        if config.string("monitoring.prometheus.file_sd_path") != nil, config.string("monitoring.prometheus.run_id") == nil {
+            try config.set("monitoring.prometheus.run_id", .string(makeRunID()))
+        }
         let collector = try MetricsCollector()
+        let announcer: TargetAnnouncer?
         do {
-            try wire(collector, config)
+            announcer = try wire(collector, config)
         } catch {
             collector.stop()
             throw error
@@ -38,10 +51,23 @@ public final class Runtime: Sendable {
         for warning in config.warnings {
             collector.events.push(RuntimeEvent(level: .warning, message: warning.description))
         }
-        return Runtime(config: config, collector: collector)
+        return Runtime(config: config, collector: collector, announcer: announcer)
     }
 
-    private static func wire(_ collector: MetricsCollector, _ config: MonitoringConfig) throws {
+    /// A run id no other start makes: the start time (UTC, to the second, so runs sort by
+    /// time in a dashboard's list) and 32 random bits.
+    static func makeRunID() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+        let random = String(UInt32.random(in: .min ... .max), radix: 16)
+        return stamp + "-" + String(repeating: "0", count: 8 - random.count) + random
+    }
+
+    private static func wire(_ collector: MetricsCollector, _ config: MonitoringConfig) throws -> TargetAnnouncer? {
         collector.hooks.isStrict = config.bool("monitoring.strict")
         try collector.loop.configure(successWindow: config.int("monitoring.alerts.success_rate.window_iterations"))
         try collector.diversity.configure(historySize: config.int("monitoring.diversity_monitor.history_size"))
@@ -57,8 +83,9 @@ public final class Runtime: Sendable {
             export.removeStaleTemporaries()
             collector.finalExport.withLock { $0 = export }
         }
+        var port: Int?
         if config.bool("monitoring.prometheus.enabled") {
-            try collector.startExporter(
+            port = try collector.startExporter(
                 host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
                 port: config.int("monitoring.prometheus.port"),
                 retryInterval: config.double("monitoring.prometheus.retry_interval"),
@@ -79,6 +106,15 @@ public final class Runtime: Sendable {
         }
         collector.alerts.configure(from: config)
         if config.bool("monitoring.alerts.enabled") { try collector.alerts.start() }
+        // Last, so a part that fails to start leaves no entry behind. A busy configured port
+        // is announced all the same: Prometheus shows the target down until the retry binds.
+        guard config.bool("monitoring.prometheus.enabled"),
+              let path = config.string("monitoring.prometheus.file_sd_path") else { return nil }
+        let announcer = TargetAnnouncer(
+            path: path, target: ScrapeTarget(config: config, boundPort: port),
+            extraLabels: config.labels("monitoring.alerts.alertmanager.labels"))
+        try announcer.announce()
+        return announcer
     }
 
     /// The port the exporter serves; nil while it waits for a busy port, or when it is off.
@@ -87,11 +123,18 @@ public final class Runtime: Sendable {
         return port
     }
 
-    /// Joins every thread, then writes the final record (returning the write's error, if
-    /// any). Only the first call does anything.
+    /// Removes the file_sd entry (first, so Prometheus drops the target rather than seeing
+    /// it down), joins every thread, then writes the final record (returning the write's
+    /// error, if any). Only the first call does anything.
     @discardableResult
     public func stop() -> FinalExportError? {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+        do {
+            try announcer?.withdraw()
+        } catch {
+            collector?.events.push(RuntimeEvent(
+                level: .error, message: "finmon could not remove its entry from the file_sd file: \(error)"))
+        }
         return collector?.stop()
     }
 }

@@ -72,7 +72,7 @@ import Testing
         #expect(config.string("monitoring.alerts.alertmanager.url") == "http://127.0.0.1:9093")
         #expect(config.labels("monitoring.alerts.alertmanager.labels") == ["env": "prod", "team": "quant"])
         #expect(config.double("monitoring.alerts.hysteresis.high_cpu") == 2.5)
-        #expect(ScrapeTarget(config: config) == ScrapeTarget(job: "evolution", instance: "loop-1"))
+        #expect(ScrapeTarget(config: config) == ScrapeTarget(job: "evolution", instance: "loop-1", address: "127.0.0.1:0"))
         #expect(config.string("grafana.refresh_interval") == "1m30s")
         #expect(config.string("grafana.datasource_url") == "https://prom.example.com:9443")
         #expect(config.warnings.isEmpty)
@@ -101,8 +101,8 @@ import Testing
         let error = parseError("monitoring:\n  prometheus:\n    enabled: true\n    prot: 9000\n")
         #expect(error?.kind == .unknownKey)
         #expect(error?.description == "monitoring_config.yaml:4: monitoring.prometheus.prot: "
-            + "unknown key (expected one of: address, enabled, idle_timeout_seconds, instance, job_name, max_connections, "
-            + "metrics_path, port, read_timeout_seconds, retry_interval, scrape_interval)")
+            + "unknown key (expected one of: address, enabled, file_sd_path, idle_timeout_seconds, instance, job_name, "
+            + "max_connections, metrics_path, port, read_timeout_seconds, retry_interval, run_id, scrape_interval)")
         #expect(parseError("alert:\n  enabled: true\n")?.description
             == "monitoring_config.yaml:1: alert: unknown key (expected one of: grafana, monitoring)")
         #expect(parseError("monitoring:\n  alerts:\n    for_seconds:\n      high_disk: 5\n")?.keyPath
@@ -181,11 +181,15 @@ import Testing
          "is not a usable URL: invalid endpoint \"http://host:99999/x\": port must be a number from 1 to 65535"),
         ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {alertname: x}\n", 4,
          "monitoring.alerts.alertmanager.labels.alertname",
-         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance)"),
+         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance, run_id, host)"),
         ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {instance: x}\n", 4,
          "monitoring.alerts.alertmanager.labels.instance",
-         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance; "
+         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance, run_id, host; "
             + "set it with monitoring.prometheus.instance)"),
+        ("monitoring:\n  alerts:\n    alertmanager:\n      labels: {run_id: x}\n", 4,
+         "monitoring.alerts.alertmanager.labels.run_id",
+         "is set by finmon itself (reserved: alertname, alert_type, severity, job, instance, run_id, host; "
+            + "set it with monitoring.prometheus.run_id)"),
         ("monitoring:\n  alerts:\n    alertmanager:\n      labels:\n        9env: x\n", 5,
          "monitoring.alerts.alertmanager.labels.9env", "is not a valid Prometheus label name"),
         ("monitoring:\n  export:\n    final_metrics_path: \"\"\n", 3, "monitoring.export.final_metrics_path",

@@ -113,4 +113,66 @@ import Testing
         let event = try #require(runtime.collector?.events.next(timeout: 1))
         #expect(event.level == .warning && event.message.hasPrefix("runtime.yaml:1: alerts.log_file: deprecated key"))
     }
+
+    @Test func aLoopWithAFileSDPathAnnouncesItsBoundPortAndRemovesItselfAtStop() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/targets.json"
+        let yaml = """
+            monitoring:
+              prometheus: {port: 0, file_sd_path: "\(path)"}
+              resource_monitor: {enabled: false}
+              container_monitor: {enabled: false}
+              alerts: {log_file: null, alertmanager: {labels: {env: test}}}
+              export: {enabled: false}
+            """
+        let runtime = try Runtime.start(config: config(yaml))
+        let port = try #require(runtime.port)
+        let runID = try #require(runtime.runID)
+        // 20261202T114512Z-0a1b2c3d: the start time, then 32 random bits.
+        #expect(runID.count == 25 && runID.dropFirst(8).first == "T" && runID.dropFirst(15).first == "Z")
+        let entries = try TargetAnnouncer.entries(path)
+        #expect(entries.count == 1)
+        #expect(entries.first?["targets"]?[0]?.stringValue == "127.0.0.1:\(port)")
+        let labels = entries.first?["labels"]
+        #expect(labels?["instance"]?.stringValue == "127.0.0.1:\(port)")
+        #expect(labels?["run_id"]?.stringValue == runID && labels?["env"]?.stringValue == "test")
+        #expect(labels?["host"]?.stringValue == ScrapeTarget.hostName())
+
+        let second = try Runtime.start(config: config(yaml))
+        #expect(second.runID != runID)  // a new one at each start
+        #expect(try TargetAnnouncer.entries(path).count == 2)
+        second.stop()
+        runtime.stop()
+        #expect(try TargetAnnouncer.entries(path).isEmpty)
+    }
+
+    @Test func aConfiguredRunIDIsKept() throws {
+        let dir = try ConfigTestSupport.TemporaryDirectory()
+        defer { dir.remove() }
+        let runtime = try Runtime.start(config: config("""
+            monitoring:
+              prometheus: {port: 0, file_sd_path: "\(dir.path)/t.json", run_id: nightly-42, instance: loop-a}
+              resource_monitor: {enabled: false}
+              container_monitor: {enabled: false}
+              alerts: {log_file: null}
+              export: {enabled: false}
+            """))
+        defer { runtime.stop() }
+        #expect(runtime.runID == "nightly-42")
+        #expect(try TargetAnnouncer.entries(dir.path + "/t.json").first?["labels"]?["instance"]?.stringValue == "loop-a")
+    }
+
+    @Test func anUnwritableFileSDPathFailsTheStart() throws {
+        #expect(throws: AtomicFile.WriteError.self) {
+            try Runtime.start(config: config("""
+                monitoring:
+                  prometheus: {port: 0, file_sd_path: /nonexistent-finmon-dir/targets.json}
+                  resource_monitor: {enabled: false}
+                  container_monitor: {enabled: false}
+                  alerts: {log_file: null}
+                  export: {enabled: false}
+                """))
+        }
+    }
 }

@@ -9,7 +9,7 @@ Example:
     >>> from finmon.dashboard import DashboardThresholds
     >>> board = render(DashboardThresholds(), title="t", uid="u")
     >>> [v["name"] for v in board["templating"]["list"]]
-    ['datasource', 'job', 'instance']
+    ['datasource', 'job', 'instance', 'run_id']
 """
 
 from __future__ import annotations
@@ -173,6 +173,9 @@ def _templating(input_name: str) -> list[dict[str, Any]]:
         query = variable_query(index)
         found.append({
             "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+            # "All" is .*, not the alternation of the values found: it also matches a series
+            # without the label (a loop scraped statically has no run_id).
+            "allValue": ".*",
             "datasource": DATASOURCE, "definition": query, "hide": 0, "includeAll": True, "label": variable.label,
             "multi": True, "name": variable.name, "options": [], "query": query,
             # 2: on time range change, so a loop that stopped an hour ago is still listed.

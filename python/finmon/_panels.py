@@ -4,13 +4,13 @@ threshold lines. ``finmon._grafana`` renders it; the exporter's live page (issue
 draws the same quadrants, graphs, units and thresholds.
 
 Every query is written against ``SELECTOR`` (the variables' label matchers) and
-aggregates ``by`` their labels, so adding a variable (a ``run_id``, say) is one entry in
+aggregates ``by`` their labels, so adding a variable (as ``run_id`` was) is one entry in
 ``VARIABLES``: every query, the variable queries after it and the alert state follow.
 
 Example:
     >>> from finmon._panels import selector, variables
     >>> [v.name for v in variables()], selector()
-    (['job', 'instance'], '{job=~"$job",instance=~"$instance"}')
+    (['job', 'instance', 'run_id'], '{job=~"$job",instance=~"$instance",run_id=~"$run_id"}')
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ class Variable:
         return f'{self.name}=~"${self.name}"'
 
 
-#: In order; each narrows the next. Issue 17 adds ``Variable("run_id", "Run")`` here.
-VARIABLES: tuple[Variable, ...] = (Variable("job", "Job"), Variable("instance", "Instance"))
+#: In order; each narrows the next. ``run_id`` is a label of the loops' file_sd entries
+#: (``monitoring.prometheus.file_sd_path``); a statically scraped loop has none, which
+#: "All" (``.*``) still matches.
+VARIABLES: tuple[Variable, ...] = (Variable("job", "Job"), Variable("instance", "Instance"), Variable("run_id", "Run"))
 
 
 def variables() -> tuple[Variable, ...]:

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,12 +60,17 @@ class StackSettings:
     #: ``monitoring.alerts.alertmanager.labels``: on the target, so Prometheus' alerts carry
     #: them as finmon's own do.
     target_labels: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+    #: ``monitoring.prometheus.file_sd_path``: the file_sd target file the loops announce
+    #: themselves in; when set, Prometheus scrapes what it lists instead of one static target.
+    file_sd_path: str | None = default("monitoring.prometheus.file_sd_path")
 
     def __post_init__(self) -> None:
         if not isinstance(self.job_name, str) or not self.job_name:
             raise ValueError(f"job_name must be a non-empty string, got {self.job_name!r}")
         if self.instance is not None and (not isinstance(self.instance, str) or not self.instance):
             raise ValueError(f"instance must be a non-empty string or None, got {self.instance!r}")
+        if self.file_sd_path is not None and (not isinstance(self.file_sd_path, str) or not self.file_sd_path):
+            raise ValueError(f"file_sd_path must be a non-empty string or None, got {self.file_sd_path!r}")
         if not isinstance(self.target_labels, Mapping):
             raise TypeError(f"target_labels must be a mapping, got {type(self.target_labels).__name__}")
         object.__setattr__(self, "target_labels", types.MappingProxyType(dict(self.target_labels)))
@@ -89,7 +95,8 @@ class StackSettings:
         Example:
             >>> from types import SimpleNamespace as NS
             >>> cfg = NS(monitoring=NS(prometheus=NS(scrape_interval=2, address="127.0.0.1", port=9100,
-            ...                                      metrics_path="/metrics", job_name="finmon", instance=None),
+            ...                                      metrics_path="/metrics", job_name="finmon", instance=None,
+            ...                                      file_sd_path=None),
             ...                        alerts=NS(evaluation_interval=1, alertmanager=NS(labels={})),
             ...                        export=NS(retention_days=7)),
             ...          grafana=NS(datasource_url="http://127.0.0.1:9091"))
@@ -111,6 +118,7 @@ class StackSettings:
             job_name=read("monitoring.prometheus.job_name"),
             instance=read("monitoring.prometheus.instance"),
             target_labels=read("monitoring.alerts.alertmanager.labels"),
+            file_sd_path=read("monitoring.prometheus.file_sd_path"),
         )
 
     @property
@@ -208,6 +216,20 @@ def render_prometheus_config(
         f"  - job_name: {_yaml_string(settings.job_name)}",
         f"    scrape_interval: {scrape}",
         f"    metrics_path: {_yaml_string(settings.metrics_path)}",
+    ]
+    if settings.file_sd_path is not None:
+        # Each loop writes its own entry (instance, run_id, host and the alert labels), so
+        # the file carries the labels; an absolute path, as the loops resolve theirs from
+        # their working folder and Prometheus would resolve a relative one from this file's.
+        lines += [
+            "    # Every loop announces itself in this file (monitoring.prometheus.file_sd_path),",
+            "    # with its instance, run_id and host labels, and removes itself at a clean stop.",
+            "    file_sd_configs:",
+            f"      - files: [{_yaml_string(os.path.abspath(settings.file_sd_path), force=True)}]",
+            "        refresh_interval: 5s",
+        ]
+        return "\n".join(lines) + "\n"
+    lines += [
         "    static_configs:",
         f"      - targets: [{_yaml_string(settings.scrape_target, force=True)}]",
     ]

@@ -5,8 +5,8 @@
 quadrants (Resource Usage top left, Strategy Performance top right, Diversity bottom
 left, Container Stats bottom right), each with the design's three graphs and threshold
 lines (the config's alert thresholds), under a row of current values and an alert-state
-panel. Every query selects with the template variables (``job`` and ``instance``, see
-``VARIABLES``) and aggregates ``by`` them, so several loops in one Prometheus are never
+panel. Every query selects with the template variables (``job``, ``instance`` and
+``run_id``, see ``VARIABLES``) and aggregates ``by`` them, so several loops in one Prometheus are never
 summed together. The data source is the ``datasource`` variable: imported, Grafana asks
 for it (``__inputs``) and it defaults to the answer; provisioned from the file, it
 defaults to the default Prometheus.
@@ -185,7 +185,7 @@ def expressions(dashboard: dict[str, Any]) -> list[str]:
 
     Example:
         >>> expressions(render(DashboardThresholds()))[0]
-        'up{job=~"$job",instance=~"$instance"}'
+        'up{job=~"$job",instance=~"$instance",run_id=~"$run_id"}'
     """
     found: list[str] = []
     for panel in dashboard.get("panels", []):

@@ -80,6 +80,14 @@ class Runtime:
         _native.check(_native.hot.finmon_runtime_port(self._handle, ctypes.byref(out)))
         return out.value if out.value >= 0 else None
 
+    @property
+    def run_id(self) -> str | None:
+        """The ``run_id`` label of this run's file_sd entry: ``monitoring.prometheus.run_id``,
+        or the one the library made at start (``20261202T114512Z-0a1b2c3d``: the start time
+        and 32 random bits) when that is null and ``file_sd_path`` is set; else None."""
+        value = self.config.setting("monitoring.prometheus.run_id")
+        return value if isinstance(value, str) else None
+
     # ---- hooks: each is a no-op when monitoring is disabled -------------------------
 
     def record_iteration(self, iteration: int, success: bool, execution_time_seconds: float,

@@ -16,7 +16,9 @@
   ``monitoring.prometheus.job_name`` with the target labels finmon's own alerts carry,
   loading ``alert_rules.yml`` from the config's folder when it is there, keeping
   ``monitoring.export.retention_days`` days of metrics (``--storage.tsdb.retention.time``),
-  sending alerts to the Alertmanager above.
+  sending alerts to the Alertmanager above. With ``monitoring.prometheus.file_sd_path`` set
+  it scrapes every loop listed in that file_sd file instead (each loop announces itself
+  there with its instance, run_id and host labels), so the exporter port may be 0.
 
 It prints their URLs once each answers, and stops them (by PID) on Ctrl-C or SIGTERM,
 exiting 0. A server whose binary is not installed is skipped with a message: the loop's
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import signal
 import sys
@@ -145,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.write(render_prometheus_config(settings, alertmanager=f"127.0.0.1:{args.alertmanager_port}"))
         return 0
 
-    if settings.exporter_port == 0:
+    if settings.exporter_port == 0 and settings.file_sd_path is None:
         print("finmon stack: the exporter port is 0 (picked at start), so Prometheus cannot know it; "
               "set monitoring.prometheus.port", file=err)
         return 2
@@ -192,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{service.name} ready: {service.url}/ (pid {service.pid}, log {service.log_path})",
                   file=out, flush=True)
         if not stop.is_set():
-            print(f"finmon stack: running; Prometheus scrapes {settings.scrape_target} every "
+            scraped = settings.scrape_target if settings.file_sd_path is None \
+                else f"the loops listed in {os.path.abspath(settings.file_sd_path)}"
+            print(f"finmon stack: running; Prometheus scrapes {scraped} every "
                   f"{duration(float(settings.scrape_interval_seconds))}. Ctrl-C stops it.",
                   file=out, flush=True)
         while not stop.wait(0.2):

@@ -379,7 +379,9 @@ class _HTTPServer(ManagedServer):
 class PrometheusServer(_HTTPServer):
     """Prometheus scraping ``scrape_targets`` (job ``finmon``) with rules every 1 s.
 
-    ``scrape_targets`` are ``host:port`` strings. ``rule_files`` are loaded and
+    ``scrape_targets`` are ``host:port`` strings; ``file_sd_files`` are Prometheus
+    file_sd target files (what loops with ``monitoring.prometheus.file_sd_path`` write),
+    scraped as the same job. ``rule_files`` are loaded and
     evaluated every second (``global.evaluation_interval: 1s``); firing alerts
     go to ``alertmanager_url`` if given, resent every ``resend_delay``
     (``--rules.alert.resend-delay``, 1 s instead of 1 min) so tests see
@@ -404,10 +406,12 @@ class PrometheusServer(_HTTPServer):
         metrics_path: str = "/metrics",
         evaluation_interval: str = "1s",
         resend_delay: str | None = "1s",
+        file_sd_files: Sequence[Path] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.scrape_targets = list(scrape_targets)
+        self.file_sd_files = [Path(p).resolve() for p in file_sd_files]
         self.scrape_interval = scrape_interval
         self.evaluation_interval = evaluation_interval
         self.rule_files = [Path(p).resolve() for p in rule_files]
@@ -430,10 +434,14 @@ class PrometheusServer(_HTTPServer):
                 {
                     "job_name": self.job_name,
                     "metrics_path": self.metrics_path,
-                    "static_configs": [{"targets": self.scrape_targets}],
+                    "static_configs": [{"targets": self.scrape_targets}] if self.scrape_targets else [],
                 }
             ],
         }
+        if self.file_sd_files:
+            # Prometheus watches the files' folder; the interval is the fallback re-read.
+            config["scrape_configs"][0]["file_sd_configs"] = [
+                {"files": [str(p) for p in self.file_sd_files], "refresh_interval": "1s"}]
         if self.alertmanager_url is not None:
             parsed = urllib.parse.urlsplit(self.alertmanager_url)
             if not parsed.scheme or not parsed.netloc:

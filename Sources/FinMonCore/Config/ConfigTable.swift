@@ -41,6 +41,10 @@ public enum ConfigTable {
                   "job of the generated prometheus.yml and rules; the `job` label of every alert finmon sends"),
         ConfigKey("monitoring.prometheus.instance", .optionalString, .null,
                   "`instance` label of the scrape target and of every alert finmon sends; null: address:port"),
+        ConfigKey("monitoring.prometheus.file_sd_path", .optionalString, .null,
+                  "Prometheus file_sd target file this loop announces its exporter in (removed at stop); null: none"),
+        ConfigKey("monitoring.prometheus.run_id", .optionalString, .null,
+                  "`run_id` label of the announced target and of finmon's alerts; null: a new one at each start"),
 
         // monitoring.resource_monitor
         ConfigKey("monitoring.resource_monitor.enabled", .bool, .bool(true),
@@ -155,7 +159,7 @@ public enum ConfigTable {
 
     /// The alert labels finmon sets itself, which `alertmanager.labels` may not override
     /// (`job` and `instance` have keys of their own under `monitoring.prometheus`).
-    public static let reservedAlertLabels = ["alertname", "alert_type", "severity", "job", "instance"]
+    public static let reservedAlertLabels = ["alertname", "alert_type", "severity", "job", "instance", "run_id", "host"]
 
     /// Every alert name of the rule file: the in-process ones, then the target's.
     public static let alertNames = AlertType.allCases.map(\.rawValue) + TargetAlert.allCases.map(\.rawValue)

@@ -204,7 +204,8 @@ extension ConfigType {
                 throw here.error(.outOfRange, "is not a valid Prometheus label name")
             }
             guard !reserved.contains(label.key) else {
-                let own = ["job": "monitoring.prometheus.job_name", "instance": "monitoring.prometheus.instance"]
+                let own = ["job": "monitoring.prometheus.job_name", "instance": "monitoring.prometheus.instance",
+                           "run_id": "monitoring.prometheus.run_id"]
                 let hint = own[label.key].map { "; set it with \($0)" } ?? ""
                 throw here.error(.outOfRange, "is set by finmon itself (reserved: \(reserved.joined(separator: ", "))\(hint))")
             }

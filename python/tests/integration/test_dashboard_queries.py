@@ -37,7 +37,8 @@ DASHBOARD = REPO_ROOT / "config" / "grafana_dashboard.json"
 
 #: Grafana variables and what they become here. Grafana makes $__rate_interval at least
 #: four scrape intervals; 1m covers the whole run at the test's 1 s scrapes.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$job": "finmon"}
+# run_id as "All" sends it: .*, which matches the statically scraped loop (no run_id label).
+GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$job": "finmon", "$run_id": ".*"}
 #: The graphs of the Container Stats quadrant, which must show more than zeros.
 CONTAINER_PANELS = ("Active containers", "Container memory (GB)", "Orphaned containers")
 ITERATIONS = 50

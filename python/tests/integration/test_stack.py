@@ -373,3 +373,44 @@ def test_prometheus_listens_where_the_dashboard_reads_it(run_stack: Any, config_
     prometheus, _ = stack_process.servers()["Prometheus"]
     assert prometheus == f"http://127.0.0.1:{port}"
     assert http_json(f"{prometheus}/api/v1/status/flags")["data"]["web.listen-address"] == f"127.0.0.1:{port}"
+
+
+def test_with_a_file_sd_path_the_stack_scrapes_every_loop_the_file_lists(
+        run_stack: Any, config_dir: Path, tmp_path: Path) -> None:
+    """Loops announcing themselves (port 0 too: the file says which port each got) are
+    scraped with their instance, run_id and host labels; a loop that stops is dropped."""
+    targets = tmp_path / "targets.json"
+    config = config_dir / "monitoring_config.yaml"
+    text = config.read_text()
+    for old, new in (("port: 8000 ", "port: 0    "), ("file_sd_path: null", f'file_sd_path: "{targets}"'),
+                     ("scrape_interval: 5 ", "scrape_interval: 1 ")):
+        assert old in text, old
+        text = text.replace(old, new)
+    config.write_text(text)
+    checked = subprocess.run(["promtool", "check", "config", "/dev/stdin"], input=subprocess.run(
+        [sys.executable, "-m", "finmon.stack", "--config", str(config), "--print-prometheus-config"],
+        capture_output=True, text=True, check=True).stdout.replace("alert_rules.yml", str(config_dir / "alert_rules.yml")),
+        capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    loops = [finmon.start(config, final_export=False, enable_containers=False) for _ in range(2)]
+    try:
+        stack_process = run_stack("--config", str(config), "--prometheus-port", str(free_port()),
+                                  "--alertmanager-port", str(free_port()))
+        stack_process.wait_for_line(
+            r"^finmon stack: running; Prometheus scrapes the loops listed in " + re.escape(str(targets)))
+        prometheus, _ = stack_process.servers()["Prometheus"]
+        expected = {f"127.0.0.1:{loop.port}": loop.run_id for loop in loops}
+
+        def up() -> dict[str, str]:
+            found = http_json(f"{prometheus}/api/v1/query?query=up%3D%3D1")["data"]["result"]
+            return {r["metric"]["instance"]: r["metric"]["run_id"] for r in found}
+
+        wait_for(lambda: up() == expected, timeout=60, message=f"both loops scraped: {expected}")
+        loops[0].stop()
+        remaining = {f"127.0.0.1:{loops[1].port}"}
+        wait_for(lambda: {t["labels"]["instance"] for t in http_json(f"{prometheus}/api/v1/targets")["data"]
+                          ["activeTargets"]} == remaining, timeout=60, message="the stopped loop dropped")
+    finally:
+        for loop in loops:
+            loop.stop()

@@ -37,10 +37,10 @@ QUADRANTS = [
 ]
 STATS = ["Loop up", "Iteration", "Champion Sharpe", "Diversity", "Success rate", "Active alerts"]
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-SELECTOR = '{job=~"$job",instance=~"$instance"}'
+SELECTOR = '{job=~"$job",instance=~"$instance",run_id=~"$run_id"}'
 #: PromQL words that are not metric names.
 PROMQL_WORDS = {"rate", "histogram_quantile", "sum", "max", "count", "by", "le", "or", "and", "changes",
-                "label_replace", "label_values", "alertname", "alert_type", "job", "instance", "alertstate"}
+                "label_replace", "label_values", "alertname", "alert_type", "job", "instance", "run_id", "alertstate"}
 
 
 def committed_thresholds() -> DashboardThresholds:
@@ -271,16 +271,19 @@ def test_the_current_values_color_diversity_and_success_rate_at_their_thresholds
 # ---- queries and variables ------------------------------------------------------------
 
 
-def test_job_and_instance_variables_narrow_each_other(board: dict[str, Any]) -> None:
+def test_job_instance_and_run_variables_narrow_each_other(board: dict[str, Any]) -> None:
     variables = {v["name"]: v for v in board["templating"]["list"]}
-    assert list(variables) == ["datasource", "job", "instance"]
+    assert list(variables) == ["datasource", "job", "instance", "run_id"]
     assert variables["job"]["query"] == "label_values(loop_iteration, job)"
     assert variables["instance"]["query"] == 'label_values(loop_iteration{job=~"$job"}, instance)'
-    for name in ("job", "instance"):
+    assert variables["run_id"]["query"] == 'label_values(loop_iteration{job=~"$job",instance=~"$instance"}, run_id)'
+    for name in ("job", "instance", "run_id"):
         variable = variables[name]
         assert variable["type"] == "query" and variable["definition"] == variable["query"]
         assert variable["multi"] is True and variable["includeAll"] is True
         assert variable["current"]["value"] == ["$__all"]
+        # "All" matches a series without the label too: a statically scraped loop has no run_id.
+        assert variable["allValue"] == ".*"
         assert variable["refresh"] == 2  # on time range change: a loop that stopped is still listed
 
 
@@ -292,25 +295,26 @@ def test_every_query_selects_with_every_variable_and_keeps_loops_apart(board: di
         assert selectors, expr
         for name, braces in selectors:
             assert 'job=~"$job"' in braces and 'instance=~"$instance"' in braces, (name, expr)
+            assert 'run_id=~"$run_id"' in braces, (name, expr)
         for aggregation in re.findall(r"\b(?:sum|max|count)\b\s*(by \([^)]*\))?", expr):
-            assert aggregation.startswith("by (job, instance"), expr
+            assert aggregation.startswith("by (job, instance, run_id"), expr
 
 
 def test_adding_a_variable_reaches_every_query(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Issue 17 adds a run_id: one entry in the variables tuple.
-    monkeypatch.setattr(_panels, "VARIABLES", (*_panels.VARIABLES, _panels.Variable("run_id", "Run")))
+    monkeypatch.setattr(_panels, "VARIABLES", (*_panels.VARIABLES, _panels.Variable("host", "Host")))
     import finmon._grafana as grafana
     monkeypatch.setattr(grafana, "VARIABLES", _panels.VARIABLES)
     generated = render(DashboardThresholds())
     variables = {v["name"]: v for v in generated["templating"]["list"]}
-    assert variables["run_id"]["query"] == 'label_values(loop_iteration{job=~"$job",instance=~"$instance"}, run_id)'
+    assert variables["host"]["query"] == \
+        'label_values(loop_iteration{job=~"$job",instance=~"$instance",run_id=~"$run_id"}, host)'
     for expr in expressions(generated):
         if expr.startswith("label_values("):
             continue
         for name, braces in metric_selectors(expr):
-            assert 'run_id=~"$run_id"' in braces, (name, expr)
+            assert 'host=~"$host"' in braces, (name, expr)
         for aggregation in re.findall(r"by \([^)]*\)", expr):
-            assert "run_id" in aggregation, expr
+            assert "host" in aggregation, expr
 
 
 def test_queries_plot_what_the_panels_say(board: dict[str, Any]) -> None:
@@ -325,12 +329,12 @@ def test_queries_plot_what_the_panels_say(board: dict[str, Any]) -> None:
     mean, p95 = exprs("Execution time per iteration (s)")
     assert mean == (f"rate(execution_time_seconds_sum{SELECTOR}[$__rate_interval]) / "
                     f"rate(execution_time_seconds_count{SELECTOR}[$__rate_interval])")
-    assert p95.startswith("histogram_quantile(0.95, sum by (job, instance, le) ")
+    assert p95.startswith("histogram_quantile(0.95, sum by (job, instance, run_id, le) ")
     assert exprs("Success rate (%, rolling)") == [f"100 * strategy_success_rate{SELECTOR}"]
     assert exprs("Unique vs total strategies") == [f"unique_strategy_count{SELECTOR}", f"population_size{SELECTOR}"]
     assert exprs("Champion age (iterations)") == [f"champion_staleness_iterations{SELECTOR}"]
     assert exprs("Container memory (GB)") == [
-        f"sum by (job, instance) (container_memory_usage_bytes{SELECTOR}) / 1e9 or active_containers{SELECTOR} * 0"]
+        f"sum by (job, instance, run_id) (container_memory_usage_bytes{SELECTOR}) / 1e9 or active_containers{SELECTOR} * 0"]
     assert panel(board, "Container memory (GB)")["fieldConfig"]["defaults"]["unit"] == "decgbytes"
     # $__rate_interval is at least 4 x the targets' min step, the scrape interval.
     assert {p["interval"] for p in timeseries(board)} == {"5s"}
@@ -342,10 +346,11 @@ def test_queries_plot_what_the_panels_say(board: dict[str, Any]) -> None:
 def test_the_alert_state_joins_finmon_s_and_prometheus_alerts(board: dict[str, Any]) -> None:
     (state,) = panel(board, "Alert state")["targets"]
     assert state["expr"] == (
-        'max by (job, instance, alertname) (label_replace(alert_active{job=~"$job",instance=~"$instance"}, '
-        '"alertname", "$1", "alert_type", "(.+)") or ALERTS{job=~"$job",instance=~"$instance",alertstate="firing"})')
+        'max by (job, instance, run_id, alertname) (label_replace(alert_active{job=~"$job",instance=~"$instance",'
+        'run_id=~"$run_id"}, "alertname", "$1", "alert_type", "(.+)") or '
+        'ALERTS{job=~"$job",instance=~"$instance",run_id=~"$run_id",alertstate="firing"})')
     (active,) = panel(board, "Active alerts", "stat")["targets"]
-    assert active["expr"].startswith(f"count by (job, instance) ({state['expr']} == 1) or (up{SELECTOR} * 0)")
+    assert active["expr"].startswith(f"count by (job, instance, run_id) ({state['expr']} == 1) or (up{SELECTOR} * 0)")
 
 
 def test_champion_updates_are_annotated(board: dict[str, Any]) -> None:
@@ -448,7 +453,8 @@ def test_expressions_lists_panels_then_variables_then_the_annotation_once_each()
     found = expressions(render(DashboardThresholds()))
     assert len(found) == len(set(found))
     assert found[0] == f"up{SELECTOR}"
-    assert found[-3:] == ["label_values(loop_iteration, job)", 'label_values(loop_iteration{job=~"$job"}, instance)',
+    assert found[-4:] == ["label_values(loop_iteration, job)", 'label_values(loop_iteration{job=~"$job"}, instance)',
+                          'label_values(loop_iteration{job=~"$job",instance=~"$instance"}, run_id)',
                           f"changes(champion_updates_total{SELECTOR}[10s]) > 0"]
 
 
