@@ -46,7 +46,11 @@ let package = Package(
             exclude: ["finmon.map"],
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),
-        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "FinMonCoreTests",
+            dependencies: ["FinMonCore", .product(name: "NIOEmbedded", package: "swift-nio")],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

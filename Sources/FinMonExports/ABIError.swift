@@ -19,7 +19,8 @@ extension finmon_status {
         switch error {
         case let abi as ABIError: self = abi.code
         case let metrics as MetricsError: self = .init(forMetrics: metrics)
-        case is MetricsExporter.StartError: self = FINMON_E_STATE
+        case let start as MetricsExporter.StartError:
+            if case .invalidLimit = start { self = FINMON_E_INVALID_ARGUMENT } else { self = FINMON_E_STATE }
         case is LoopInputError, is DiversityInputError, is DiversityMathError: self = FINMON_E_INVALID_ARGUMENT
         case is ConfigError: self = FINMON_E_CONFIG
         case is AlertLogError: self = FINMON_E_IO

@@ -64,6 +64,23 @@ public func finmon_exporter_start(
     }
 }
 
+/// The limits the next finmon_exporter_start uses (see ExporterLimits); checked here
+/// against the settings table, each error naming its argument.
+@c @implementation
+public func finmon_exporter_configure(
+    _ collector: OpaquePointer?, _ maxConnections: Int64, _ readTimeoutSeconds: Double, _ idleTimeoutSeconds: Double
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let limits = ExporterLimits(
+            maxConnections: Int(clamping: maxConnections), readTimeoutSeconds: readTimeoutSeconds,
+            idleTimeoutSeconds: idleTimeoutSeconds)
+        try limits.validate()
+        monitoring.exporterLimits.withLock { $0 = limits }
+        return FINMON_OK
+    }
+}
+
 @c @implementation
 public func finmon_exporter_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {

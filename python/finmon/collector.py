@@ -269,18 +269,35 @@ class MetricsCollector(Managed, LoopHooks):
 
     # ---- exporter and lifecycle ----------------------------------------------------
 
-    def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0) -> int | None:
+    def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0, *,
+                          max_connections: int | None = None, read_timeout_seconds: float | None = None,
+                          idle_timeout_seconds: float | None = None) -> int | None:
         """Serve ``/metrics`` and ``/healthz``; return the bound port.
 
         If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
         is logged on the ``finmon`` logger, None is returned, collecting goes on, and the
         exporter binds by itself once the port is free (checked every ``retry_interval`` s,
         0.1 to 3600 as ``monitoring.prometheus.retry_interval`` in the settings table).
+
+        The limits are the config's keys of the same names (None: their defaults): at most
+        ``max_connections`` connections at once (past it, the one waiting longest for a
+        request is closed), ``read_timeout_seconds`` for a new connection to send a whole
+        request, ``idle_timeout_seconds`` between keep-alive requests. Connections they close
+        count in ``finmon_exporter_connections_rejected_total{reason}``.
         """
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, got {type(port).__name__}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {port}")
+        from .config import default
+
+        def limit(value: object, key: str) -> object:
+            return default(f"monitoring.prometheus.{key}") if value is None else value
+
+        _native.check(_native.hot.finmon_exporter_configure(
+            self._live_handle(), _args.int64(limit(max_connections, "max_connections"), "max_connections"),
+            _args.real(limit(read_timeout_seconds, "read_timeout_seconds"), "read_timeout_seconds"),
+            _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
         self._ensure_pump()
         bound = c_int(-1)
         _native.check(_native.blocking.finmon_exporter_start(
