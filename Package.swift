@@ -6,7 +6,7 @@ import PackageDescription
 let exportsLinkerFlags: [String] = [
     "-static-stdlib",
     "-Xlinker", "-z", "-Xlinker", "defs",
-    "-Xlinker", "-soname=libfinmon.so.1",
+    "-Xlinker", "-soname=libfinmon.so.0",  // ABI major 0: see README, "ABI versions"
     "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
 ]
 
@@ -34,6 +34,8 @@ let package = Package(
             exclude: ["assets"],
             cSettings: [.unsafeFlags(["-std=c23"])]
         ),
+        // include/finmon.h, the single source of the C ABI (see Sources/CFinMon/module.modulemap).
+        .systemLibrary(name: "CFinMon", path: "Sources/CFinMon"),
         .target(
             name: "FinMonCore",
             dependencies: [
@@ -47,11 +49,15 @@ let package = Package(
         ),
         .target(
             name: "FinMonExports",
-            dependencies: ["FinMonCore"],
+            dependencies: ["FinMonCore", "CFinMon"],
             exclude: ["finmon.map"],
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),
-        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "FinMonCoreTests",
+            dependencies: ["FinMonCore", .product(name: "NIOEmbedded", package: "swift-nio")],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,8 @@
  * Conventions
  *  - Every fallible call returns int: FINMON_OK (0) or a positive note on success, a
  *    negative finmon_status on failure. Out-parameters come last and are left untouched
- *    on failure. finmon_last_error() then holds a message for the calling thread.
+ *    on failure. finmon_last_error() then holds a message for the calling thread, and
+ *    finmon_error_last() the status, message and (for a config error) location.
  *  - Handles are opaque and checked on every call: a freed or made-up handle is an
  *    error (FINMON_E_INVALID_HANDLE), never a crash. No input can make the library trap.
  *  - Strings passed in are NUL-terminated UTF-8 and borrowed for the call only.
@@ -82,6 +83,24 @@ const char *finmon_version(void);
    Owned by the library and valid until the thread's next failing call: do not free. */
 const char *finmon_last_error(void);
 
+/* The details of the calling thread's last failed call, in the manner of libgit2's
+   git_error_last(): always its status and message; for FINMON_E_CONFIG also where the
+   problem is, so a host need not parse the message. */
+typedef struct finmon_error {
+    int status;           /* the call's finmon_status; FINMON_OK while no call failed */
+    const char *message;  /* what finmon_last_error() returns; never NULL */
+    const char *file;     /* config errors: the file (or the name given to config text); else NULL */
+    int line;             /* config errors: 1-based line; 0 when there is none (an unreadable file) */
+    int column;           /* config errors: 1-based column; 0 when unknown */
+    const char *key_path; /* config errors: the dotted key, e.g. "alerts.high_cpu.threshold"; NULL when
+                             the error is not about one key */
+    const char *reason;   /* config errors: the problem without its location; else NULL */
+} finmon_error;
+
+/* Never NULL. Owned by the library and valid, with its strings, until the calling
+   thread's next failing call: do not free. */
+const finmon_error *finmon_error_last(void);
+
 /* Frees a string the library returned. NULL is ignored. */
 void finmon_string_free(char *string);
 
@@ -133,7 +152,7 @@ int finmon_exporter_attach_exposition(finmon_collector *collector, const char *t
 
 /* Renders the registry. *out (NUL-terminated, *length bytes without the NUL) is owned by
    the caller: free it with finmon_string_free. length may be NULL. */
-int finmon_collector_exposition(finmon_collector *collector, int format, char **out, size_t *length);
+int finmon_collector_exposition(finmon_collector *collector, finmon_format format, char **out, size_t *length);
 
 /* The value of one sample, found as prometheus_client's get_sample_value does: by sample
    name (x, or x_bucket / x_sum / x_count of a histogram) and labels by name (with "le"
@@ -150,6 +169,17 @@ int finmon_collector_sample_value(finmon_collector *collector, const char *name,
    retry_seconds until it binds. bound_port may be NULL. */
 int finmon_exporter_start(finmon_collector *collector, const char *address, int port,
                           double retry_seconds, int *bound_port);
+
+/* Sets the limits the next finmon_exporter_start serves with (the config's
+   monitoring.prometheus.max_connections, read_timeout_seconds, idle_timeout_seconds):
+   at most max_connections connections at once (at the limit, the one waiting longest for
+   a request is closed; 1..65536, default 128), read_timeout_seconds for a new connection
+   to send a whole request (0.1..300, default 10), idle_timeout_seconds for a keep-alive
+   connection between requests (0.1..3600, default 60). Connections closed by a limit count
+   in finmon_exporter_connections_rejected_total{reason}. FINMON_E_INVALID_ARGUMENT, naming
+   the argument, for a value out of its range; nothing changes then. */
+int finmon_exporter_configure(finmon_collector *collector, int64_t max_connections,
+                              double read_timeout_seconds, double idle_timeout_seconds);
 
 /* Stops serving; collecting goes on. */
 int finmon_exporter_stop(finmon_collector *collector);
@@ -174,7 +204,7 @@ int finmon_events_close(finmon_collector *collector);
    label_names has label_count entries (may be NULL when 0). buckets (histograms only;
    NULL and 0 for the defaults) are strictly increasing finite bounds; +Inf is implied.
    *out is owned by the collector. */
-int finmon_metric_register(finmon_collector *collector, int type, const char *name, const char *help,
+int finmon_metric_register(finmon_collector *collector, finmon_metric_type type, const char *name, const char *help,
                            const char *const *label_names, size_t label_count,
                            const double *buckets, size_t bucket_count, finmon_metric **out);
 
@@ -242,9 +272,12 @@ int finmon_collector_set_strict(finmon_collector *collector, int strict);
 /* *strict = 1 when the collector is strict, else 0. */
 int finmon_collector_strict(finmon_collector *collector, int *strict);
 
-/* Bits of finmon_loop_record_iteration's flags: which optional figures are present. */
-#define FINMON_LOOP_HAS_SHARPE 1
-#define FINMON_LOOP_HAS_MAX_DRAWDOWN 2
+/* Bits of finmon_loop_record_iteration's flags: which optional figures are present (a
+   flag rather than a NaN sentinel, because NaN is a value the hooks must refuse). */
+typedef enum finmon_loop_flag {
+    FINMON_LOOP_HAS_SHARPE = 1,
+    FINMON_LOOP_HAS_MAX_DRAWDOWN = 2
+} finmon_loop_flag;
 
 /* Records one iteration's outcome in one call: observes execution_time_seconds, counts
    strategy_success_total or strategy_failure_total, sets strategy_success_rate (over the
@@ -258,6 +291,11 @@ int finmon_collector_strict(finmon_collector *collector, int *strict);
    FINMON_E_INVALID_ARGUMENT. */
 int finmon_loop_record_iteration(finmon_collector *collector, int64_t iteration, int success,
                                  double execution_seconds, double sharpe, double max_drawdown, int flags);
+
+/* Sets the rolling success-rate window (iterations, >= 1) and the diversity history size
+   (values kept, >= 1). Meant for start-up: a changed size starts that rolling state over
+   (the registry's counters keep their values). */
+int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
 
 /* The success fraction over the outcomes in the window so far (the gauge's value), NaN
    before the first outcome; *window_full (may be NULL) is 1 once the window holds N
@@ -330,7 +368,8 @@ int finmon_diversity_unique_fraction(const char *const *fingerprints, const size
 
 /* Config errors are FINMON_E_CONFIG with finmon_last_error() as
    "file:line: key.path: message" (a syntax error: "file:line:column: message"; an
-   unreadable file: "file: cannot open: ..."). */
+   unreadable file: "file: cannot open: ..."), and the same parts apart in
+   finmon_error_last()'s file, line, column, key_path and reason. */
 
 /* Reads and validates a monitoring_config.yaml (the original design's layout; the
    previous layout loads too, each of its keys with a warning naming its new place).
@@ -391,7 +430,7 @@ typedef enum finmon_alert_input {
    Without an override the value comes from the library's monitors (memory, CPU and
    orphans are unavailable until their monitors provide them). FINMON_E_INVALID_ARGUMENT,
    changing nothing, for an unknown input or a value it cannot take. */
-int finmon_alerts_inject(finmon_collector *collector, int input, double value);
+int finmon_alerts_inject(finmon_collector *collector, finmon_alert_input input, double value);
 
 /* Delivery state as a JSON object {"alertmanager_url","alertmanager_pending",
    "alertmanager_in_sync","alertmanager_down","webhook_url","webhook_pending",
@@ -402,6 +441,7 @@ int finmon_alerts_delivery_status(finmon_collector *collector, char **out_json);
    NULL: the defaults) as a rule-file YAML text; caller frees it. The output depends only
    on the config, so a committed rule file can be compared byte for byte. */
 int finmon_alerts_render_rules(const char *path, char **out_yaml);
+
 /* ---- Containers ------------------------------------------------------------------- */
 
 /* Sets where the collector's container monitor finds the Docker Engine API and what it
@@ -467,12 +507,6 @@ int finmon_containers_stop_polling(finmon_collector *collector);
    engine_failing, last_error, errors, orphaned_containers, auto_removed. */
 int finmon_containers_status(finmon_collector *collector, char **out);
 
-/* ---- Loop configuration --------------------------------------------------------- */
-
-/* Sets the rolling success-rate window (iterations, >= 1) and the diversity history size
-   (values kept, >= 1). Meant for start-up: a changed size starts that rolling state over
-   (the registry's counters keep their values). */
-int finmon_loop_configure(finmon_collector *collector, int64_t success_window, int64_t history_size);
 /* ---- Resource monitor ------------------------------------------------------------- */
 
 /* One resource monitor per collector samples host CPU (psutil.cpu_percent), memory
@@ -563,8 +597,8 @@ typedef struct finmon_runtime finmon_runtime;
    warnings (keys of the previous layout, settings in disagreement) are queued as
    "warning" events on the collector (finmon_events_next). With monitoring.enabled false
    nothing starts. A part that cannot start stops those already started; the status is
-   then FINMON_E_CONFIG (bad file or override, finmon_last_error() names file, line and
-   key), FINMON_E_INVALID_ARGUMENT (a path the monitors cannot use) or FINMON_E_STATE
+   then FINMON_E_CONFIG (bad file or override, finmon_error_last() gives file, line and
+   key path), FINMON_E_INVALID_ARGUMENT (a path the monitors cannot use) or FINMON_E_STATE
    (an address the exporter cannot listen on). On success *out owns the runtime: call
    finmon_runtime_stop, then finmon_runtime_free. */
 int finmon_runtime_start(const char *config_path, const char *overrides, finmon_runtime **out);
@@ -600,7 +634,7 @@ typedef enum finmon_config_schema_format {
 
 /* *out receives the table in `format` (a finmon_config_schema_format; another value is
    FINMON_E_INVALID_ARGUMENT); caller frees it with finmon_string_free. */
-int finmon_config_schema(int format, char **out);
+int finmon_config_schema(finmon_config_schema_format format, char **out);
 
 #ifdef __cplusplus
 }

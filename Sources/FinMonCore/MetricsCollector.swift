@@ -65,10 +65,15 @@ public final class MetricsCollector: Sendable {
 
     public var exporter: MetricsExporter { threads.exporter }
 
+    /// The exporter's connection limits used when `startExporter` is given none (set by the
+    /// C ABI's finmon_exporter_configure, so `start_http_server`'s keywords reach the start).
+    public let exporterLimits = Mutex<ExporterLimits>(.default)
+
     /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
     public func startExporter(
-        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
+        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics",
+        limits: ExporterLimits? = nil
     ) throws -> Int? {
         let bounds = ConfigTable.secondsBounds("monitoring.prometheus.retry_interval")
         let interval = bounds.contains(retryInterval) ? retryInterval : min(max(retryInterval.isNaN ? 5 : retryInterval, bounds.lower), bounds.upper)
@@ -76,7 +81,8 @@ public final class MetricsCollector: Sendable {
         // The page draws the history: sample it (at the default interval unless the runtime set one).
         if !history.isRunning { history.start() }
         return try exporter.start(
-            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
+            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath,
+            limits: limits ?? exporterLimits.withLock { $0 })
     }
 
     /// The exporter's status, without starting threads for a collector that has none.

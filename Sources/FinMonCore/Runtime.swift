@@ -93,7 +93,8 @@ public final class Runtime: Sendable {
                 host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
                 port: config.int("monitoring.prometheus.port"),
                 retryInterval: config.double("monitoring.prometheus.retry_interval"),
-                metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics")
+                metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics",
+                limits: ExporterLimits(config: config))
         }
         if config.bool("monitoring.resource_monitor.enabled") {
             var sampler = collector.resources.configuration

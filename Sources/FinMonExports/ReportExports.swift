@@ -1,7 +1,8 @@
+import CFinMon
 import FinMonCore
 
 /// Writes report.html from a metrics_final.json (see include/finmon.h).
-@_cdecl("finmon_report_write")
+@c @implementation
 public func finmon_report_write(_ finalJSON: UnsafePointer<CChar>?, _ report: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let source = try CInput.string(finalJSON, "final_json")
@@ -11,9 +12,9 @@ public func finmon_report_write(_ finalJSON: UnsafePointer<CChar>?, _ report: Un
         } catch let failure as RunReport.Failure {
             switch failure {
             case .notFinalRecord: throw ABIError.argument(failure.description)
-            case .unreadable, .write: throw ABIError(code: Status.io, message: failure.description)
+            case .unreadable, .write: throw ABIError(code: FINMON_E_IO, message: failure.description)
             }
         }
-        return Status.ok
+        return FINMON_OK
     }
 }

@@ -20,7 +20,7 @@ def compile_c(folder: Path, source: str, name: str = "client",
     path.write_text(source)
     libdir = folder / "lib"
     libdir.mkdir(exist_ok=True)
-    for link in ("libfinmon.so", "libfinmon.so.1"):  # link by name, load by SONAME
+    for link in ("libfinmon.so", f"libfinmon.so.{_native.ABI_MAJOR}"):  # link by name, load by SONAME
         if not (libdir / link).exists():
             (libdir / link).symlink_to(_native.library_path())
     binary = folder / name

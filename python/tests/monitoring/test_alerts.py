@@ -440,7 +440,7 @@ def test_the_c_abi_refuses_bad_arguments_with_a_status(collector: finmon.Metrics
     assert _native.blocking.finmon_alerts_start(handle) == -10
     assert hot.finmon_alerts_configure_text(handle, b"", None) == 0  # empty text: the defaults
     assert hot.finmon_alerts_inject(handle, 11, 1.0) == -1
-    assert "finmon_alert_input (0...10), got 11" in _native.last_error()
+    assert "finmon_alert_input, got 11" in _native.last_error()
     assert hot.finmon_alerts_inject(handle, 9, 0.0) == -1  # a memory limit must be > 0
     assert "memory_limit_bytes must be a finite number > 0, got 0.0" in _native.last_error()
     assert hot.finmon_alerts_inject(handle, -1, 1.0) == -1
