@@ -34,7 +34,8 @@ let package = Package(
             exclude: ["assets"],
             cSettings: [.unsafeFlags(["-std=c23"])]
         ),
-        // include/finmon.h, the single source of the C ABI (see Sources/CFinMon/module.modulemap).
+        // include/finmon.h (with its parts, include/finmon/*.h), the single source of the C ABI
+        // (see Sources/CFinMon/module.modulemap).
         .systemLibrary(name: "CFinMon", path: "Sources/CFinMon"),
         .target(
             name: "FinMonCore",

@@ -11,6 +11,10 @@ FINMON_* <integer>`, `typedef enum name { NAME = value, ... } name;`, `typedef s
 { <type> <field>; ... } name;`, opaque `typedef struct name name;` and one-line-or-more
 prototypes `<type> finmon_*(<params>);`. Anything else that looks like a declaration is
 an error, so a header change the generator does not understand cannot slip through.
+
+finmon.h is split into parts (include/finmon/*.h, as libgit2's git2.h includes git2/*.h):
+header_text() reads it as the compiler does, each `#include "..."` replaced by the part's
+text, in order and once, so the bindings follow the parts' order.
 """
 
 from __future__ import annotations
@@ -68,6 +72,26 @@ class Header:
     structs: list[Struct]
     opaque: list[str]
     functions: list[Function]
+
+
+def header_text(path: Path = HEADER, seen: set[Path] | None = None) -> str:
+    """The header with every quoted `#include` inlined (each file once, as its include
+    guard makes it for the compiler), resolved relative to the including file. An
+    include it cannot find is an error: the bindings must not silently miss a part."""
+    seen = set() if seen is None else seen
+    seen.add(path.resolve())
+    lines = []
+    for line in path.read_text().splitlines(keepends=True):
+        found = re.fullmatch(r'\s*#\s*include\s+"([^"]+)"\s*', line)
+        if not found:
+            lines.append(line)
+            continue
+        part = (path.parent / found[1]).resolve()
+        if not part.is_file():
+            raise SystemExit(f"gen_bindings: {path.name} includes {found[1]!r}, which is not at {part}")
+        if part not in seen:
+            lines.append(header_text(part, seen))
+    return "".join(lines)
 
 
 def _strip_comments(text: str) -> str:
@@ -279,7 +303,7 @@ def render_body(header: Header) -> list[str]:
 
 
 def generate() -> str:
-    return render(parse(HEADER.read_text()))
+    return render(parse(header_text()))
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,6 @@
-"""Compiling a C program against include/finmon.h and the library under test, with every
-warning an error, as a C user of finmon would build one."""
+"""Compiling a C program against include/finmon.h (which includes its parts,
+include/finmon/*.h) and the library under test, with every warning an error, as a C user
+of finmon would build one."""
 
 from __future__ import annotations
 

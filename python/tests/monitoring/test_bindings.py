@@ -36,7 +36,7 @@ def test_the_committed_bindings_are_what_the_header_generates() -> None:
 
 def test_a_header_change_changes_the_bindings() -> None:
     gen = generator()
-    header = (ROOT / "include" / "finmon.h").read_text()
+    header = gen.header_text()
     changed = header.replace("FINMON_E_NOT_FOUND = -9,", "FINMON_E_NOT_FOUND = -90,").replace(
         "int finmon_series_set(finmon_series *series, double value);",
         "int finmon_series_set(finmon_series *series, int64_t value);")
@@ -45,9 +45,26 @@ def test_a_header_change_changes_the_bindings() -> None:
     assert '"finmon_series_set": (c_int, [c_void_p, c_int64]),' in text
 
 
+def test_the_generator_reads_every_part_of_the_header() -> None:
+    # finmon.h is split into include/finmon/*.h: a declaration in a part is in the
+    # generator's text, and a part the generator cannot find is an error, not a gap.
+    gen = generator()
+    text = gen.header_text()
+    assert "int finmon_config_schema(finmon_config_schema_format format, char **out);" in text
+    assert '#include "finmon/' not in text
+    assert text.count("typedef enum finmon_status {") == 1
+
+
+def test_an_include_the_generator_cannot_find_is_an_error(tmp_path: Path) -> None:
+    header = tmp_path / "finmon.h"
+    header.write_text('#include "finmon/missing.h"\n')
+    with pytest.raises(SystemExit, match="missing.h"):
+        generator().header_text(header)
+
+
 def test_a_declaration_the_generator_cannot_read_is_an_error() -> None:
     gen = generator()
-    header = (ROOT / "include" / "finmon.h").read_text()
+    header = gen.header_text()
     with pytest.raises(SystemExit, match="no ctypes mapping"):
         gen.render(gen.parse(header.replace("void finmon_string_free(char *string);",
                                             "void finmon_string_free(float *string);")))

@@ -22,10 +22,16 @@ from finmon import _bindings, _native
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = ROOT / "include" / "finmon.h"
+#: finmon.h's parts (libgit2's layout: git2.h includes git2/*.h).
+PARTS = ROOT / "include" / "finmon"
+
+
+def header_files() -> list[Path]:
+    return [HEADER, *sorted(PARTS.glob("*.h"))]
 
 
 def header_functions() -> set[str]:
-    text = re.sub(r"/\*.*?\*/", "", HEADER.read_text(), flags=re.S)
+    text = re.sub(r"/\*.*?\*/", "", "".join(path.read_text() for path in header_files()), flags=re.S)
     return set(re.findall(r"\b(finmon_[a-z0-9_]+)\s*\(", text))
 
 
@@ -57,8 +63,14 @@ def clang_ast() -> list[dict[str, Any]]:
     assert clang, "clang (part of the Swift toolchain) is needed to read the header"
     dump = subprocess.run([clang, "-x", "c", "-std=c11", "-Xclang", "-ast-dump=json", "-fsyntax-only", str(HEADER)],
                           check=True, capture_output=True, text=True).stdout
-    return [node for node in json.loads(dump)["inner"] if node.get("loc", {}).get("file", str(HEADER)) == str(HEADER)
-            or node.get("name", "").startswith("finmon_")]
+    # clang's JSON names a node's file only where it differs from the previous node's.
+    ours = {str(path) for path in header_files()}
+    nodes, current = [], ""
+    for node in json.loads(dump)["inner"]:
+        current = node.get("loc", {}).get("file", current)
+        if current in ours or node.get("name", "").startswith("finmon_"):
+            nodes.append(node)
+    return nodes
 
 
 def ctypes_name(kind: Any) -> str:
@@ -148,7 +160,7 @@ def test_bindings_match_every_constant_clang_reads_in_the_header() -> None:
 
 
 def test_version_macros_match_the_library() -> None:
-    text = HEADER.read_text()
+    text = "".join(path.read_text() for path in header_files())
     major = re.search(r"#define FINMON_VERSION_MAJOR (\d+)", text)
     minor = re.search(r"#define FINMON_VERSION_MINOR (\d+)", text)
     patch = re.search(r"#define FINMON_VERSION_PATCH (\d+)", text)
