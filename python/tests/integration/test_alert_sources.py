@@ -186,7 +186,12 @@ def test_each_alert_reaches_alertmanager_and_the_receiver_once_and_a_killed_loop
 
         listed = in_alertmanager()
         names = Counter(a["labels"]["alertname"] for a in listed)
-        assert {name: names[name] for name in IN_PROCESS} == {name: 1 for name in IN_PROCESS}, names
+        # One copy each, never two. high_cpu alone may have resolved by now: its input is the
+        # machine's real CPU over 0.5 s, which an idle 2-core machine can bring to 0% (no busy
+        # jiffy in the interval), below its 0.005% clear level; it was seen firing above.
+        assert all(names[name] <= 1 for name in IN_PROCESS), names
+        steady = [name for name in IN_PROCESS if name != "high_cpu"]
+        assert {name: names[name] for name in steady} == {name: 1 for name in steady}, names
         for alert in listed:
             name = alert["labels"]["alertname"]
             assert alert["labels"] == {"alertname": name, "alert_type": name, "job": "finmon", "instance": instance,
