@@ -6,7 +6,7 @@ import PackageDescription
 let exportsLinkerFlags: [String] = [
     "-static-stdlib",
     "-Xlinker", "-z", "-Xlinker", "defs",
-    "-Xlinker", "-soname=libfinmon.so.1",
+    "-Xlinker", "-soname=libfinmon.so.0",  // ABI major 0: see README, "ABI versions"
     "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
 ]
 
@@ -28,11 +28,21 @@ let package = Package(
         // because Yams imports full Foundation and so links ICU into the .so.
         .systemLibrary(name: "CFinMonZlib", path: "Sources/CFinMonZlib"),
         .systemLibrary(name: "CFinMonYAML", path: "Sources/CFinMonYAML"),
+        // The live page's files and dygraphs as bytes (C23 #embed at build time).
+        .target(
+            name: "CFinMonPage",
+            exclude: ["assets"],
+            cSettings: [.unsafeFlags(["-std=c23"])]
+        ),
+        // include/finmon.h (with its parts, include/finmon/*.h), the single source of the C ABI
+        // (see Sources/CFinMon/module.modulemap).
+        .systemLibrary(name: "CFinMon", path: "Sources/CFinMon"),
         .target(
             name: "FinMonCore",
             dependencies: [
                 "CFinMonZlib",
                 "CFinMonYAML",
+                "CFinMonPage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -40,11 +50,15 @@ let package = Package(
         ),
         .target(
             name: "FinMonExports",
-            dependencies: ["FinMonCore"],
+            dependencies: ["FinMonCore", "CFinMon"],
             exclude: ["finmon.map"],
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),
-        .testTarget(name: "FinMonCoreTests", dependencies: ["FinMonCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "FinMonCoreTests",
+            dependencies: ["FinMonCore", .product(name: "NIOEmbedded", package: "swift-nio")],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

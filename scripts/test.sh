@@ -10,7 +10,7 @@ bash scripts/setup.sh
 
 echo "== swift build"
 swift build 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
-ln -sf libfinmon.so .build/debug/libfinmon.so.1
+ln -sf libfinmon.so .build/debug/libfinmon.so.0  # the SONAME: libfinmon.so.<ABI major>
 
 echo "== swift test (with a real podman engine for the Docker client's live test)"
 export CONTAINERS_CONF="$ROOT/config/containers.conf"

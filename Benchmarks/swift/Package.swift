@@ -17,6 +17,10 @@ let package = Package(
             dependencies: [.product(name: "FinMonCore", package: "finmon")]
         ),
         .executableTarget(
+            name: "HistoryBench",
+            dependencies: [.product(name: "FinMonCore", package: "finmon")]
+        ),
+        .executableTarget(
             name: "RegistryBench",
             dependencies: [
                 .product(name: "FinMonCore", package: "finmon"),

@@ -25,6 +25,8 @@ public final class MetricsCollector: Sendable {
     public let resources: ResourceMonitor
     /// The hooks' policy for values they cannot use: skip and count, or refuse in strict mode.
     public let hooks: HookGuard
+    /// The run's metrics over time, for the live page at `/` and the report.
+    public let history: MetricsHistory
 
     /// When the collector was created: the run's start in the final record.
     public let startedAtEpochSeconds: Double = AlertTime.now().epochSeconds
@@ -46,6 +48,8 @@ public final class MetricsCollector: Sendable {
         alerts = AlertManager(catalog: catalog, events: events, loop: loop, diversity: diversity, threads: threads)
         containers = try ContainerMonitor(catalog: catalog, events: events, threads: threads)
         hooks = HookGuard(counter: catalog.rejectedValuesTotal, events: events)
+        history = MetricsHistory(registry: registry, threads: threads, champions: diversity.champions,
+                                 activeAlerts: { [alerts] in alerts.activeAlerts })
         alerts.setProvider(.orphanedContainers) { [containers] in containers.status().orphanedContainers.map { Double($0) } }
         alerts.setProvider(.memoryPercent) { [resources] in resources.currentStats()?.memory?.percent }
         alerts.setProvider(.cpuPercent) { [resources] in resources.currentStats()?.cpuPercent }
@@ -65,15 +69,24 @@ public final class MetricsCollector: Sendable {
 
     public var exporter: MetricsExporter { threads.exporter }
 
+    /// The exporter's connection limits used when `startExporter` is given none (set by the
+    /// C ABI's finmon_exporter_configure, so `start_http_server`'s keywords reach the start).
+    public let exporterLimits = Mutex<ExporterLimits>(.default)
+
     /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
     public func startExporter(
-        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics"
+        host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics",
+        limits: ExporterLimits? = nil
     ) throws -> Int? {
         let bounds = ConfigTable.secondsBounds("monitoring.prometheus.retry_interval")
         let interval = bounds.contains(retryInterval) ? retryInterval : min(max(retryInterval.isNaN ? 5 : retryInterval, bounds.lower), bounds.upper)
+        exporter.attach(LivePage(history: history, metricsPath: metricsPath))
+        // The page draws the history: sample it (at the default interval unless the runtime set one).
+        if !history.isRunning { history.start() }
         return try exporter.start(
-            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath)
+            host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath,
+            limits: limits ?? exporterLimits.withLock { $0 })
     }
 
     /// The exporter's status, without starting threads for a collector that has none.
@@ -90,7 +103,9 @@ public final class MetricsCollector: Sendable {
         let run = FinalExport.Run(
             startedAtEpochSeconds: startedAtEpochSeconds, endedAtEpochSeconds: AlertTime.now().epochSeconds,
             iterations: loop.snapshot().lastIteration)
-        try export.write(registry: registry, run: run, activeAlerts: alerts.activeAlerts.map { $0.jsonLine() })
+        // A collector that never sampled (no runtime, no exporter) has no history to report.
+        try export.write(registry: registry, run: run, activeAlerts: alerts.activeAlerts.map { $0.jsonLine() },
+                         history: history.sampleCount > 0 ? history.json() : nil)
     }
 
     /// Joins every thread, then writes the final record if one is configured (returning
@@ -99,6 +114,11 @@ public final class MetricsCollector: Sendable {
     public func stop() -> FinalExportError? {
         // Before the loop goes: its timers are cancelled while it still runs them.
         alerts.shutDown()
+        // The last values, so the report ends where the run did (and a run stopped before
+        // the job's first tick on a busy machine still has its sample).
+        let sampled = history.isRunning || history.sampleCount > 0
+        history.stop()
+        if sampled { history.sample() }
         containers.stop()
         resources.stop()
         threads.shutDown()
@@ -126,6 +146,7 @@ public final class MetricsCollector: Sendable {
         alerts.forgetThreadsAfterFork()
         containers.forgetThreadsAfterFork()
         resources.forgetThreadsAfterFork()
+        history.forgetThreadsAfterFork()
         threads.forgetAfterFork()
     }
 }

@@ -81,20 +81,25 @@ public final class Runtime: Sendable {
                 directory: config.string("monitoring.export.directory") ?? ".",
                 jsonFile: config.string("monitoring.export.final_metrics_path") ?? "metrics_final.json",
                 prometheusFile: config.string("monitoring.export.prometheus_snapshot_path")
-                    ?? "prometheus_metrics_final.txt")
+                    ?? "prometheus_metrics_final.txt",
+                reportFile: config.string("monitoring.export.report_path") ?? "report.html")
             // Refused now, not at stop: a run must not learn at its end that its record has nowhere to go.
             try export.validate(jsonArgument: "monitoring.export.final_metrics_path",
-                                prometheusArgument: "monitoring.export.prometheus_snapshot_path")
+                                prometheusArgument: "monitoring.export.prometheus_snapshot_path",
+                                reportArgument: "monitoring.export.report_path")
             export.removeStaleTemporaries()
             collector.finalExport.withLock { $0 = export }
         }
+        collector.history.configure(historySettings(config))
+        collector.history.start()
         var port: Int?
         if config.bool("monitoring.prometheus.enabled") {
             port = try collector.startExporter(
                 host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
                 port: config.int("monitoring.prometheus.port"),
                 retryInterval: config.double("monitoring.prometheus.retry_interval"),
-                metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics")
+                metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics",
+                limits: ExporterLimits(config: config))
         }
         if config.bool("monitoring.resource_monitor.enabled") {
             var sampler = collector.resources.configuration
@@ -119,6 +124,20 @@ public final class Runtime: Sendable {
             extraLabels: config.labels("monitoring.alerts.alertmanager.labels"))
         try announcer.announce()
         return announcer
+    }
+
+    /// The history samples at the page's refresh and carries the thresholds it draws.
+    static func historySettings(_ config: MonitoringConfig) -> MetricsHistory.Settings {
+        var settings = MetricsHistory.Settings()
+        let refresh = config.string("grafana.refresh_interval").flatMap(ConfigType.durationSeconds) ?? 5
+        settings.intervalSeconds = min(max(refresh, 0.1), 3_600)
+        for key in ConfigTable.keys where key.path.hasPrefix("monitoring.alerts.") {
+            switch key.type {
+            case .integer, .number, .seconds: settings.thresholds[key.path] = config.double(key.path)
+            default: break
+            }
+        }
+        return settings
     }
 
     /// The port the exporter serves; nil while it waits for a busy port, or when it is off.

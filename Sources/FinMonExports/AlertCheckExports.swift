@@ -1,3 +1,4 @@
+import CFinMon
 import FinMonCore
 
 /// An alert type from its name (`high_memory`, ...), as C passes it.
@@ -10,7 +11,7 @@ private func alertType(_ name: UnsafePointer<CChar>?) throws -> AlertType {
     return type
 }
 
-@_cdecl("finmon_alerts_check")
+@c @implementation
 public func finmon_alerts_check(
     _ collector: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -20,13 +21,13 @@ public func finmon_alerts_check(
         guard let out else { throw ABIError.null("out") }
         guard let event = try object.alerts.check(checked) else {
             out.pointee = nil
-            return Status.ok
+            return FINMON_OK
         }
         return try CInput.give(event.jsonLine(), to: out)
     }
 }
 
-@_cdecl("finmon_alerts_trigger")
+@c @implementation
 public func finmon_alerts_trigger(
     _ collector: OpaquePointer?, _ type: UnsafePointer<CChar>?, _ severity: UnsafePointer<CChar>?,
     _ message: UnsafePointer<CChar>?, _ currentValue: Double, _ thresholdValue: Double,
@@ -51,16 +52,16 @@ public func finmon_alerts_trigger(
             alertType: checked, severity: severity, status: .firing, message: try CInput.string(message, "message"),
             currentValue: currentValue, thresholdValue: thresholdValue, epochSeconds: now.epochSeconds,
             startsAtEpochSeconds: now.epochSeconds, iterationContext: iteration))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_interval")
+@c @implementation
 public func finmon_alerts_interval(_ collector: OpaquePointer?, _ intervalSeconds: UnsafeMutablePointer<Double>?) -> Int32 {
     abiCall {
         let object = try Handles.collector(collector)
         guard let intervalSeconds else { throw ABIError.null("interval_seconds") }
         intervalSeconds.pointee = object.alerts.intervalSeconds ?? 0
-        return Status.ok
+        return FINMON_OK
     }
 }

@@ -1,18 +1,13 @@
+import CFinMon
 import FinMonCore
-
-/// finmon_alert_input's values, in header order.
-private let alertInputs: [AlertInput] = [
-    .memoryPercent, .cpuPercent, .diversity, .championStaleness, .successRate, .orphanedContainers, .iteration,
-    .residentMemoryBytes, .residentMemoryGrowth, .memoryLimitBytes, .secondsSinceLastIteration,
-]
 
 /// The name given to config text in error messages when the caller gives none.
 private let defaultTextName = "<config text>"
 
-private func returnString(_ text: String, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> Int32 {
-    guard let owned = CInput.ownedCString(text) else { throw ABIError(code: Status.internal, message: "out of memory") }
+private func returnString(_ text: String, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> finmon_status {
+    guard let owned = CInput.ownedCString(text) else { throw ABIError(code: FINMON_E_INTERNAL, message: "out of memory") }
     out.pointee = owned
-    return Status.ok
+    return FINMON_OK
 }
 
 private func parseConfig(_ text: UnsafePointer<CChar>?, _ fileName: UnsafePointer<CChar>?) throws -> MonitoringConfig {
@@ -21,7 +16,7 @@ private func parseConfig(_ text: UnsafePointer<CChar>?, _ fileName: UnsafePointe
     return try MonitoringConfig.parse(text: yaml, fileName: name)
 }
 
-@_cdecl("finmon_config_load")
+@c @implementation
 public func finmon_config_load(
     _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -32,7 +27,7 @@ public func finmon_config_load(
     }
 }
 
-@_cdecl("finmon_config_parse")
+@c @implementation
 public func finmon_config_parse(
     _ text: UnsafePointer<CChar>?, _ fileName: UnsafePointer<CChar>?,
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
@@ -44,40 +39,40 @@ public func finmon_config_parse(
     }
 }
 
-@_cdecl("finmon_alerts_configure_file")
+@c @implementation
 public func finmon_alerts_configure_file(_ collector: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         let config = try MonitoringConfig.load(path: try CInput.string(path, "path"))
         monitoring.alerts.configure(from: config)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_configure_text")
+@c @implementation
 public func finmon_alerts_configure_text(
     _ collector: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ fileName: UnsafePointer<CChar>?
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         monitoring.alerts.configure(from: try parseConfig(text, fileName))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_evaluate")
+@c @implementation
 public func finmon_alerts_evaluate(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         let happened = try monitoring.alerts.evaluate()
-        guard let out else { return Status.ok }
+        guard let out else { return FINMON_OK }
         return try returnString(AlertEvent.jsonArray(happened), out)
     }
 }
 
-@_cdecl("finmon_alerts_active")
+@c @implementation
 public func finmon_alerts_active(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -88,45 +83,45 @@ public func finmon_alerts_active(
     }
 }
 
-@_cdecl("finmon_alerts_start")
+@c @implementation
 public func finmon_alerts_start(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).alerts.start()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_stop")
+@c @implementation
 public func finmon_alerts_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).alerts.stop()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_running")
+@c @implementation
 public func finmon_alerts_running(_ collector: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let out else { throw ABIError.null("out") }
         out.pointee = monitoring.alerts.isRunning ? 1 : 0
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_inject")
-public func finmon_alerts_inject(_ collector: OpaquePointer?, _ input: Int32, _ value: Double) -> Int32 {
+@c @implementation
+public func finmon_alerts_inject(_ collector: OpaquePointer?, _ input: finmon_alert_input, _ value: Double) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        guard let index = Int(exactly: input), alertInputs.indices.contains(index) else {
-            throw ABIError.argument("input must be a finmon_alert_input (0...\(alertInputs.count - 1)), got \(input)")
+        guard let signal = AlertInput(input) else {
+            throw ABIError.argument("input must be a finmon_alert_input, got \(input.rawValue)")
         }
-        try monitoring.alerts.inject(alertInputs[index], value.isNaN ? nil : value)
-        return Status.ok
+        try monitoring.alerts.inject(signal, value.isNaN ? nil : value)
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_alerts_delivery_status")
+@c @implementation
 public func finmon_alerts_delivery_status(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -137,7 +132,7 @@ public func finmon_alerts_delivery_status(
     }
 }
 
-@_cdecl("finmon_alerts_render_rules")
+@c @implementation
 public func finmon_alerts_render_rules(
     _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {

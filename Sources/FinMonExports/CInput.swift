@@ -1,3 +1,4 @@
+import CFinMon
 import Glibc
 
 /// Reading what C callers pass: strings must be NUL-terminated UTF-8, arrays non-NULL
@@ -6,7 +7,7 @@ enum CInput {
     static func string(_ pointer: UnsafePointer<CChar>?, _ what: String) throws -> String {
         guard let pointer else { throw ABIError.null(what) }
         guard let text = String(validatingCString: pointer) else {
-            throw ABIError(code: Status.invalidUTF8, message: "\(what) is not valid UTF-8")
+            throw ABIError(code: FINMON_E_INVALID_UTF8, message: "\(what) is not valid UTF-8")
         }
         return text
     }
@@ -42,10 +43,10 @@ enum CInput {
     static func unsigned(_ value: Int) -> UInt { UInt(bitPattern: value) }
 
     /// Hands `text` to the caller through `out` (freed with finmon_string_free); FINMON_OK.
-    static func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> Int32 {
-        guard let owned = ownedCString(text) else { throw ABIError(code: Status.internal, message: "out of memory") }
+    static func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> finmon_status {
+        guard let owned = ownedCString(text) else { throw ABIError(code: FINMON_E_INTERNAL, message: "out of memory") }
         out.pointee = owned
-        return Status.ok
+        return FINMON_OK
     }
 
     /// A C string handed to the caller, who frees it with finmon_string_free.

@@ -1,45 +1,51 @@
+import CFinMon
 import FinMonCore
 import Glibc
 
-@_cdecl("finmon_last_error")
-public func finmon_last_error() -> UnsafePointer<CChar> {
-    LastError.pointer
+@c @implementation
+public func finmon_last_error() -> UnsafePointer<CChar>? {
+    LastError.current.pointee.message
 }
 
-@_cdecl("finmon_string_free")
+@c @implementation
+public func finmon_error_last() -> UnsafePointer<finmon_error>? {
+    LastError.current
+}
+
+@c @implementation
 public func finmon_string_free(_ string: UnsafeMutablePointer<CChar>?) {
     free(string)
 }
 
-@_cdecl("finmon_collector_new")
+@c @implementation
 public func finmon_collector_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     abiCall {
         guard let out else { throw ABIError.null("out") }
         let monitoring = try MetricsCollector()
-        out.pointee = Handles.pointer(Handles.collectors.insert(monitoring))
-        return Status.ok
+        out.pointee = try Handles.issue(monitoring, in: Handles.collectors)
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_collector_free")
+@c @implementation
 public func finmon_collector_free(_ collector: OpaquePointer?) {
     guard let collector, let object = Handles.collectors.remove(Handles.raw(collector)) else { return }
     object.stop()
     Handles.release(object)
 }
 
-@_cdecl("finmon_collector_stop")
+@c @implementation
 public func finmon_collector_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         if let error = monitoring.stop() {
-            throw ABIError(code: Status.io, message: "threads stopped, but the final record failed: \(error)")
+            throw ABIError(code: FINMON_E_IO, message: "threads stopped, but the final record failed: \(error)")
         }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_exporter_start")
+@c @implementation
 public func finmon_exporter_start(
     _ collector: OpaquePointer?, _ address: UnsafePointer<CChar>?, _ port: Int32, _ retrySeconds: Double,
     _ boundPort: UnsafeMutablePointer<Int32>?
@@ -54,19 +60,36 @@ public func finmon_exporter_start(
         }
         let bound = try monitoring.startExporter(host: host, port: Int(port), retryInterval: retrySeconds)
         boundPort?.pointee = Int32(clamping: bound ?? -1)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_exporter_stop")
+/// The limits the next finmon_exporter_start uses (see ExporterLimits); checked here
+/// against the settings table, each error naming its argument.
+@c @implementation
+public func finmon_exporter_configure(
+    _ collector: OpaquePointer?, _ maxConnections: Int64, _ readTimeoutSeconds: Double, _ idleTimeoutSeconds: Double
+) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let limits = ExporterLimits(
+            maxConnections: Int(clamping: maxConnections), readTimeoutSeconds: readTimeoutSeconds,
+            idleTimeoutSeconds: idleTimeoutSeconds)
+        try limits.validate()
+        monitoring.exporterLimits.withLock { $0 = limits }
+        return FINMON_OK
+    }
+}
+
+@c @implementation
 public func finmon_exporter_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).stopExporter()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_exporter_port")
+@c @implementation
 public func finmon_exporter_port(_ collector: OpaquePointer?, _ port: UnsafeMutablePointer<Int32>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
@@ -75,30 +98,30 @@ public func finmon_exporter_port(_ collector: OpaquePointer?, _ port: UnsafeMuta
         case .serving(let bound): port.pointee = Int32(clamping: bound)
         case .degraded, .stopped: port.pointee = -1
         }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_collector_exposition")
+@c @implementation
 public func finmon_collector_exposition(
-    _ collector: OpaquePointer?, _ format: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ collector: OpaquePointer?, _ format: finmon_format, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
     _ length: UnsafeMutablePointer<Int>?
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let out else { throw ABIError.null("out") }
-        guard let chosen = ExpositionFormat(rawValue: format) else {
-            throw ABIError.argument("format must be 0 (Prometheus text 0.0.4) or 1 (OpenMetrics), got \(format)")
+        guard let chosen = ExpositionFormat(format) else {
+            throw ABIError.argument("format must be a finmon_format (0 Prometheus text 0.0.4, 1 OpenMetrics), got \(format.rawValue)")
         }
         let bytes = TextExposition.render(monitoring.registry, format: chosen)
-        guard let text = CInput.ownedCString(bytes: bytes) else { throw ABIError(code: Status.internal, message: "out of memory") }
+        guard let text = CInput.ownedCString(bytes: bytes) else { throw ABIError(code: FINMON_E_INTERNAL, message: "out of memory") }
         out.pointee = text
         length?.pointee = bytes.count
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_exporter_attach_exposition")
+@c @implementation
 public func finmon_exporter_attach_exposition(
     _ collector: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ textLength: Int,
     _ openMetrics: UnsafePointer<CChar>?, _ openMetricsLength: Int
@@ -107,12 +130,12 @@ public func finmon_exporter_attach_exposition(
         let monitoring = try Handles.collector(collector)
         guard text != nil || openMetrics != nil else {
             monitoring.registry.attach(nil)
-            return Status.ok
+            return FINMON_OK
         }
         let plain = try attachedBytes(text, textLength, "text")
         let open = try attachedBytes(openMetrics, openMetricsLength, "openmetrics")
         monitoring.registry.attach(AttachedExposition(text: plain, openMetrics: open))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
@@ -124,7 +147,7 @@ private func attachedBytes(_ pointer: UnsafePointer<CChar>?, _ length: Int, _ wh
     return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(pointer), count: length))
 }
 
-@_cdecl("finmon_collector_sample_value")
+@c @implementation
 public func finmon_collector_sample_value(
     _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?,
     _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?, _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?,
@@ -139,14 +162,14 @@ public func finmon_collector_sample_value(
         monitoring.registry.collect()
         let labels = Dictionary(zip(names, values), uniquingKeysWith: { first, _ in first })
         guard let found = monitoring.registry.sampleValue(name: sampleName, labels: labels) else {
-            throw ABIError(code: Status.notFound, message: "no sample '\(sampleName)' with labels \(labels.sorted { $0.key < $1.key })")
+            throw ABIError(code: FINMON_E_NOT_FOUND, message: "no sample '\(sampleName)' with labels \(labels.sorted { $0.key < $1.key })")
         }
         value.pointee = found
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_events_next")
+@c @implementation
 public func finmon_events_next(
     _ collector: OpaquePointer?, _ timeoutSeconds: Double, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -157,26 +180,26 @@ public func finmon_events_next(
             throw ABIError.argument("timeout must be >= 0 seconds, got \(timeoutSeconds)")
         }
         out.pointee = monitoring.events.next(timeout: timeoutSeconds).flatMap { CInput.ownedCString($0.jsonLine()) }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_events_close")
+@c @implementation
 public func finmon_events_close(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).events.close()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_after_fork_child")
+@c @implementation
 public func finmon_after_fork_child() {
     MetricsCollector.markForkedChild()
     for monitoring in Handles.collectors.all() { monitoring.forgetThreadsAfterFork() }
 }
 
 /// Writes the final record now. NULL arguments take the configured (or default) values.
-@_cdecl("finmon_collector_export_final")
+@c @implementation
 public func finmon_collector_export_final(
     _ collector: OpaquePointer?, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
     _ prometheusFile: UnsafePointer<CChar>?
@@ -185,12 +208,12 @@ public func finmon_collector_export_final(
         let monitoring = try Handles.collector(collector)
         let export = try finalExport(monitoring, directory, jsonFile, prometheusFile)
         try monitoring.exportFinal(to: export)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
 /// Makes finmon_collector_stop write the final record to these paths (NULL: defaults).
-@_cdecl("finmon_collector_configure_final_export")
+@c @implementation
 public func finmon_collector_configure_final_export(
     _ collector: OpaquePointer?, _ directory: UnsafePointer<CChar>?, _ jsonFile: UnsafePointer<CChar>?,
     _ prometheusFile: UnsafePointer<CChar>?
@@ -199,7 +222,7 @@ public func finmon_collector_configure_final_export(
         let monitoring = try Handles.collector(collector)
         let export = try finalExport(monitoring, directory, jsonFile, prometheusFile)
         monitoring.finalExport.withLock { $0 = export }
-        return Status.ok
+        return FINMON_OK
     }
 }
 

@@ -1,6 +1,7 @@
+import CFinMon
 import FinMonCore
 
-@_cdecl("finmon_containers_configure")
+@c @implementation
 public func finmon_containers_configure(
     _ collector: OpaquePointer?, _ endpoint: UnsafePointer<CChar>?, _ label: UnsafePointer<CChar>?,
     _ orphanStatuses: UnsafePointer<UnsafePointer<CChar>?>?, _ statusCount: Int, _ requestTimeoutSeconds: Double,
@@ -18,40 +19,40 @@ public func finmon_containers_configure(
             orphanThreshold: Int(orphanThreshold),
             autoCleanup: autoCleanup != 0)
         monitoring.containers.configure(settings)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_record_created")
+@c @implementation
 public func finmon_containers_record_created(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         try monitoring.recordContainer(.created, id: try CInput.string(containerID, "container_id"))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_record_stats")
+@c @implementation
 public func finmon_containers_record_stats(_ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         try monitoring.recordContainer(.stats, id: try CInput.string(containerID, "container_id"))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_record_cleanup")
+@c @implementation
 public func finmon_containers_record_cleanup(
     _ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?, _ success: Int32
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         try monitoring.recordContainer(.cleanup(success: success != 0), id: try CInput.string(containerID, "container_id"))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_scan_orphans")
+@c @implementation
 public func finmon_containers_scan_orphans(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -60,38 +61,38 @@ public func finmon_containers_scan_orphans(
         guard let out else { throw ABIError.null("out") }
         let ids = try monitoring.containers.scanOrphans()
         out.pointee = CInput.ownedCString("[" + ids.map(JSONText.quoted).joined(separator: ",") + "]")
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_cleanup_orphans")
+@c @implementation
 public func finmon_containers_cleanup_orphans(_ collector: OpaquePointer?, _ removed: UnsafeMutablePointer<Int64>?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         guard let removed else { throw ABIError.null("removed") }
         removed.pointee = Int64(try monitoring.containers.cleanupOrphans())
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_start_polling")
+@c @implementation
 public func finmon_containers_start_polling(_ collector: OpaquePointer?, _ intervalSeconds: Double) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         try monitoring.containers.startPolling(intervalSeconds: intervalSeconds)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_stop_polling")
+@c @implementation
 public func finmon_containers_stop_polling(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).containers.stopPolling()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_containers_status")
+@c @implementation
 public func finmon_containers_status(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -99,33 +100,11 @@ public func finmon_containers_status(
         let monitoring = try Handles.collector(collector)
         guard let out else { throw ABIError.null("out") }
         out.pointee = CInput.ownedCString(monitoring.containers.status().json)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-extension Status {
-    /// Engine failures by what the caller can do about them: wait (timeout), check the
-    /// socket (I/O), or read the engine's message (docker).
-    static func code(forContainers error: ContainerMonitorError) -> Int32 {
-        switch error {
-        case .invalidContainerID, .invalidSettings: return invalidArgument
-        case .docker(let docker): return code(forDocker: docker)
-        }
-    }
-
-    static func code(forDocker error: DockerError) -> Int32 {
-        switch error {
-        case .invalidEndpoint, .invalidArgument: return invalidArgument
-        case .transport(.timeout): return timeout
-        case .transport(.blockingOnEventLoop): return state
-        case .transport(.invalidEndpoint), .transport(.invalidRequest): return invalidArgument
-        case .transport: return io
-        case .notFound, .engine, .noStats, .decoding: return docker
-        }
-    }
-}
-
-@_cdecl("finmon_containers_remove")
+@c @implementation
 public func finmon_containers_remove(
     _ collector: OpaquePointer?, _ containerID: UnsafePointer<CChar>?, _ removed: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
@@ -134,6 +113,6 @@ public func finmon_containers_remove(
         let id = try CInput.string(containerID, "container_id")
         let wasRemoved = try monitoring.containers.removeContainer(id: id)
         removed?.pointee = wasRemoved ? 1 : 0
-        return Status.ok
+        return FINMON_OK
     }
 }

@@ -1,9 +1,39 @@
 import Synchronization
 
-/// Maps the opaque pointers handed to C to live objects.
+/// The kinds of object the header hands out, encoded in every handle so that a handle
+/// of one kind passed where another is expected is refused (FINMON_E_INVALID_HANDLE)
+/// instead of finding whatever object of the other kind sits at the same slot.
+enum HandleKind: UInt64, CaseIterable, Sendable {
+    case collector = 1, metric = 2, series = 3, runtime = 4
+
+    /// The C type's name, for messages.
+    var typeName: String {
+        switch self {
+        case .collector: "finmon_collector"
+        case .metric: "finmon_metric"
+        case .series: "finmon_series"
+        case .runtime: "finmon_runtime"
+        }
+    }
+
+    /// The kind a handle claims to be, if its kind bits name one.
+    init?(of handle: UInt64) {
+        self.init(rawValue: (handle >> HandleLayout.kindShift) & HandleLayout.kindMask)
+    }
+}
+
+/// Where the parts of a handle sit: generation << 32 | kind << 28 | (slot + 1).
+enum HandleLayout {
+    static let kindShift: UInt64 = 28
+    static let kindMask: UInt64 = 0xF
+    static let slotMask: UInt64 = (1 << 28) - 1
+}
+
+/// Maps the opaque pointers handed to C to live objects of one kind.
 ///
-/// A handle is (generation << 32 | slot + 1), never dereferenced: a freed, stale or
-/// made-up handle is found absent and reported, instead of crashing the host.
+/// A handle is (generation << 32 | kind << 28 | slot + 1), never dereferenced: a freed,
+/// stale, made-up or other-kind handle is found absent and reported, instead of crashing
+/// the host or reaching the wrong object.
 final class HandleTable<Object: AnyObject & Sendable>: Sendable {
     private struct Slot {
         var object: Object?
@@ -14,20 +44,27 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
         var free: [Int] = []
     }
     private let storage = Mutex(Storage())
+    let kind: HandleKind
 
-    func insert(_ object: Object) -> UInt64 {
+    init(kind: HandleKind) {
+        self.kind = kind
+    }
+
+    /// The new handle; nil once 2^28 - 1 objects of this kind are alive at once.
+    func insert(_ object: Object) -> UInt64? {
         storage.withLock { storage in
             if let index = storage.free.popLast() {
                 storage.slots[index].object = object
-                return Self.encode(index: index, generation: storage.slots[index].generation)
+                return encode(index: index, generation: storage.slots[index].generation)
             }
+            guard UInt64(storage.slots.count) < HandleLayout.slotMask else { return nil }
             storage.slots.append(Slot(object: object, generation: 1))
-            return Self.encode(index: storage.slots.count - 1, generation: 1)
+            return encode(index: storage.slots.count - 1, generation: 1)
         }
     }
 
     func get(_ handle: UInt64) -> Object? {
-        guard let (index, generation) = Self.decode(handle) else { return nil }
+        guard let (index, generation) = decode(handle) else { return nil }
         return storage.withLock { storage in
             guard index < storage.slots.count, storage.slots[index].generation == generation else { return nil }
             return storage.slots[index].object
@@ -36,7 +73,7 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
 
     @discardableResult
     func remove(_ handle: UInt64) -> Object? {
-        guard let (index, generation) = Self.decode(handle) else { return nil }
+        guard let (index, generation) = decode(handle) else { return nil }
         return storage.withLock { storage in
             guard index < storage.slots.count, storage.slots[index].generation == generation,
                   let object = storage.slots[index].object else { return nil }
@@ -54,13 +91,13 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
 
     var count: Int { storage.withLock { $0.slots.count - $0.free.count } }
 
-    private static func encode(index: Int, generation: UInt32) -> UInt64 {
-        UInt64(generation) << 32 | UInt64(index + 1)
+    private func encode(index: Int, generation: UInt32) -> UInt64 {
+        UInt64(generation) << 32 | kind.rawValue << HandleLayout.kindShift | UInt64(index + 1)
     }
 
-    private static func decode(_ handle: UInt64) -> (Int, UInt32)? {
-        let low = handle & 0xFFFF_FFFF
-        guard low > 0 else { return nil }
-        return (Int(low - 1), UInt32(truncatingIfNeeded: handle >> 32))
+    private func decode(_ handle: UInt64) -> (Int, UInt32)? {
+        let slot = handle & HandleLayout.slotMask
+        guard slot > 0, HandleKind(of: handle) == kind else { return nil }
+        return (Int(slot - 1), UInt32(truncatingIfNeeded: handle >> 32))
     }
 }

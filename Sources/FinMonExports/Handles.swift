@@ -1,44 +1,31 @@
+import CFinMon
 import FinMonCore
 import Synchronization
 
 /// The process-wide handle tables, one per kind of object the header names.
 enum Handles {
-    static let collectors = HandleTable<MetricsCollector>()
-    static let metrics = HandleTable<MetricFamily>()
-    static let series = HandleTable<Series>()
-    static let runtimes = HandleTable<RuntimeHandle>()
+    static let collectors = HandleTable<MetricsCollector>(kind: .collector)
+    static let metrics = HandleTable<MetricFamily>(kind: .metric)
+    static let series = HandleTable<Series>(kind: .series)
+    static let runtimes = HandleTable<RuntimeHandle>(kind: .runtime)
 
     static func collector(_ pointer: OpaquePointer?) throws -> MetricsCollector {
-        guard let pointer else { throw ABIError.null("the collector") }
-        guard let object = collectors.get(raw(pointer)) else { throw ABIError.handle("the collector") }
-        return object
+        try lookup(pointer, in: collectors, "the collector")
     }
 
     static func runtime(_ pointer: OpaquePointer?) throws -> RuntimeHandle {
-        guard let pointer else { throw ABIError.null("the runtime") }
-        guard let object = runtimes.get(raw(pointer)) else { throw ABIError.handle("the runtime") }
-        return object
-    }
-
-    /// Ends a stopped collector whose handle was removed: its event queue closes (a host
-    /// waiting in finmon_events_next returns) and its families' handles are freed.
-    static func release(_ collector: MetricsCollector) {
-        collector.events.close()
-        for family in collector.registry.sortedFamilies() { release(family) }
+        try lookup(pointer, in: runtimes, "the runtime")
     }
 
     static func metric(_ pointer: OpaquePointer?) throws -> MetricFamily {
-        guard let pointer else { throw ABIError.null("the metric") }
-        guard let object = metrics.get(raw(pointer)) else { throw ABIError.handle("the metric") }
-        return object
+        try lookup(pointer, in: metrics, "the metric")
     }
 
     static func series(_ pointer: OpaquePointer?) throws -> Series {
         guard let pointer else { throw ABIError.null("the series") }
-        guard let object = live(series.get(raw(pointer))) else {
-            throw ABIError.handle("the series (it may have been removed)")
-        }
-        return object
+        let handle = raw(pointer)
+        if let object = live(series.get(handle)) { return object }
+        throw wrongHandle(handle, in: series, "the series (it may have been removed)")
     }
 
     /// nil for a series its family removed, whose handle is freed here: the library removes
@@ -54,13 +41,43 @@ enum Handles {
         return object
     }
 
-    /// The family's handle, issued once and kept on the family.
-    static func handle(for family: MetricFamily) -> OpaquePointer? {
-        pointer(token(family.hostToken) { metrics.insert(family) } release: { metrics.remove($0) })
+    /// The object behind a handle of the table's kind; a handle of another kind is named
+    /// as such, so a caller who swapped two arguments reads what happened.
+    static func lookup<Object>(_ pointer: OpaquePointer?, in table: HandleTable<Object>, _ what: String) throws -> Object {
+        guard let pointer else { throw ABIError.null(what) }
+        let handle = raw(pointer)
+        if let object = table.get(handle) { return object }
+        throw wrongHandle(handle, in: table, what)
     }
 
-    static func handle(for one: Series) -> OpaquePointer? {
-        pointer(token(one.hostToken) { series.insert(one) } release: { series.remove($0) })
+    static func wrongHandle<Object>(_ handle: UInt64, in table: HandleTable<Object>, _ what: String) -> ABIError {
+        if let kind = HandleKind(of: handle), kind != table.kind {
+            return ABIError(code: FINMON_E_INVALID_HANDLE,
+                            message: "\(what) is a \(kind.typeName) handle, not a \(table.kind.typeName)")
+        }
+        return ABIError.handle(what)
+    }
+
+    /// A new handle for `object`, as the pointer C receives.
+    static func issue<Object>(_ object: Object, in table: HandleTable<Object>) throws -> OpaquePointer? {
+        guard let handle = table.insert(object) else { throw tooMany(table.kind) }
+        return pointer(handle)
+    }
+
+    /// Ends a stopped collector whose handle was removed: its event queue closes (a host
+    /// waiting in finmon_events_next returns) and its families' handles are freed.
+    static func release(_ collector: MetricsCollector) {
+        collector.events.close()
+        for family in collector.registry.sortedFamilies() { release(family) }
+    }
+
+    /// The family's handle, issued once and kept on the family.
+    static func handle(for family: MetricFamily) throws -> OpaquePointer? {
+        pointer(try token(family.hostToken, kind: .metric) { metrics.insert(family) } release: { metrics.remove($0) })
+    }
+
+    static func handle(for one: Series) throws -> OpaquePointer? {
+        pointer(try token(one.hostToken, kind: .series) { series.insert(one) } release: { series.remove($0) })
     }
 
     /// Frees the handle a removed series had, so a loop creating and removing 100,000
@@ -86,12 +103,16 @@ enum Handles {
         OpaquePointer(bitPattern: UInt(raw))
     }
 
+    private static func tooMany(_ kind: HandleKind) -> ABIError {
+        ABIError(code: FINMON_E_STATE, message: "too many live \(kind.typeName) handles (2^28 - 1); free some first")
+    }
+
     private static func token(
-        _ slot: borrowing Atomic<UInt64>, insert: () -> UInt64, release: (UInt64) -> Void
-    ) -> UInt64 {
+        _ slot: borrowing Atomic<UInt64>, kind: HandleKind, insert: () -> UInt64?, release: (UInt64) -> Void
+    ) throws -> UInt64 {
         let existing = slot.load(ordering: .acquiring)
         if existing != 0 { return existing }
-        let fresh = insert()
+        guard let fresh = insert() else { throw tooMany(kind) }
         let (won, current) = slot.compareExchange(expected: 0, desired: fresh, ordering: .acquiringAndReleasing)
         if won { return fresh }
         release(fresh)

@@ -1,12 +1,9 @@
+import CFinMon
 import FinMonCore
 
-/// Bits of finmon_loop_record_iteration's `flags`: which optional figures are present.
-/// A flag rather than a NaN sentinel, because NaN is a value the library must refuse.
-private enum LoopFlags {
-    static let hasSharpe: Int32 = 1
-    static let hasMaxDrawdown: Int32 = 2
-    static let all: Int32 = hasSharpe | hasMaxDrawdown
-}
+/// The flag bits finmon.h defines (finmon_loop_flag).
+private let hasSharpe = Int32(bitPattern: FINMON_LOOP_HAS_SHARPE.rawValue)
+private let hasMaxDrawdown = Int32(bitPattern: FINMON_LOOP_HAS_MAX_DRAWDOWN.rawValue)
 
 /// An iteration number from C, as a Swift Int without trapping where Int is narrower.
 private func iterationValue(_ value: Int64, _ what: String) throws -> Int {
@@ -16,14 +13,14 @@ private func iterationValue(_ value: Int64, _ what: String) throws -> Int {
     return converted
 }
 
-@_cdecl("finmon_loop_record_iteration")
+@c @implementation
 public func finmon_loop_record_iteration(
     _ collector: OpaquePointer?, _ iteration: Int64, _ success: Int32, _ executionSeconds: Double,
     _ sharpe: Double, _ maxDrawdown: Double, _ flags: Int32
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        guard flags & ~LoopFlags.all == 0 else {
+        guard flags & ~(hasSharpe | hasMaxDrawdown) == 0 else {
             throw ABIError.argument("flags must combine FINMON_LOOP_HAS_SHARPE (1) and FINMON_LOOP_HAS_MAX_DRAWDOWN (2), got \(flags)")
         }
         // Values the hook cannot use are skipped and counted, unless the collector is strict.
@@ -31,14 +28,14 @@ public func finmon_loop_record_iteration(
             iteration: try iterationValue(iteration, "iteration"),
             success: success != 0,
             executionSeconds: executionSeconds,
-            sharpe: flags & LoopFlags.hasSharpe != 0 ? sharpe : nil,
-            maxDrawdown: flags & LoopFlags.hasMaxDrawdown != 0 ? maxDrawdown : nil
+            sharpe: flags & hasSharpe != 0 ? sharpe : nil,
+            maxDrawdown: flags & hasMaxDrawdown != 0 ? maxDrawdown : nil
         )
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_loop_success_rate")
+@c @implementation
 public func finmon_loop_success_rate(
     _ collector: OpaquePointer?, _ rate: UnsafeMutablePointer<Double>?, _ windowFull: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
@@ -48,11 +45,11 @@ public func finmon_loop_success_rate(
         let snapshot = monitoring.loop.snapshot()
         rate.pointee = snapshot.successRateSoFar ?? .nan
         windowFull?.pointee = snapshot.successRate == nil ? 0 : 1
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_record")
+@c @implementation
 public func finmon_diversity_record(
     _ collector: OpaquePointer?, _ iteration: Int64, _ diversity: Double, _ uniqueCount: Int64, _ totalCount: Int64
 ) -> Int32 {
@@ -64,11 +61,11 @@ public func finmon_diversity_record(
             uniqueCount: try iterationValue(uniqueCount, "unique_count"),
             totalCount: try iterationValue(totalCount, "total_count")
         )
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_record_champion_update")
+@c @implementation
 public func finmon_diversity_record_champion_update(
     _ collector: OpaquePointer?, _ iteration: Int64, _ hasOldSharpe: Int32, _ oldSharpe: Double, _ newSharpe: Double
 ) -> Int32 {
@@ -79,11 +76,11 @@ public func finmon_diversity_record_champion_update(
             oldSharpe: hasOldSharpe != 0 ? oldSharpe : nil,
             newSharpe: newSharpe
         )
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_check_collapse")
+@c @implementation
 public func finmon_diversity_check_collapse(
     _ collector: OpaquePointer?, _ window: Int32, _ threshold: Double, _ out: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
@@ -94,11 +91,11 @@ public func finmon_diversity_check_collapse(
         guard window >= 1 else { throw ABIError.argument("collapse window must be at least 1, got \(window)") }
         guard !threshold.isNaN else { throw ABIError.argument("collapse threshold must be a number, got NaN") }
         out.pointee = monitoring.diversity.checkDiversityCollapse(window: Int(window), threshold: threshold) ? 1 : 0
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_staleness")
+@c @implementation
 public func finmon_diversity_staleness(
     _ collector: OpaquePointer?, _ currentIteration: Int64, _ lastUpdateIteration: Int64,
     _ out: UnsafeMutablePointer<Int64>?
@@ -111,11 +108,11 @@ public func finmon_diversity_staleness(
             lastUpdateIteration: try iterationValue(lastUpdateIteration, "last_update_iteration")
         )
         out.pointee = Int64(clamping: staleness)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_compute")
+@c @implementation
 public func finmon_diversity_compute(
     _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int,
     _ lower: UnsafePointer<Double>?, _ upper: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?
@@ -132,11 +129,11 @@ public func finmon_diversity_compute(
         }
         // Borrowed, not copied: a NumPy array's data is read in place.
         out.pointee = try DiversityMath.compute(flat: buffer, rows: rows, cols: cols, bounds: bounds)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_ranges")
+@c @implementation
 public func finmon_diversity_ranges(
     _ values: UnsafePointer<Double>?, _ rows: Int, _ cols: Int,
     _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?
@@ -150,11 +147,11 @@ public func finmon_diversity_ranges(
             lower[column] = range.lower
             upper[column] = range.upper
         }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_diversity_genotype")
+@c @implementation
 public func finmon_diversity_genotype(
     _ codes: UnsafePointer<UInt64>?, _ rows: Int, _ cols: Int, _ out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
@@ -163,7 +160,7 @@ public func finmon_diversity_genotype(
         let count = try diversityCount(rows: rows, cols: cols)
         guard let codes else { throw ABIError.null("codes") }
         out.pointee = try DiversityMath.genotype(flat: UnsafeBufferPointer(start: codes, count: count), rows: rows, cols: cols)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
@@ -185,7 +182,7 @@ private func diversityBuffer(_ values: UnsafePointer<Double>?, rows: Int, cols: 
     return UnsafeBufferPointer(start: values, count: count)
 }
 
-@_cdecl("finmon_diversity_unique_fraction")
+@c @implementation
 public func finmon_diversity_unique_fraction(
     _ fingerprints: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: UnsafePointer<Int>?, _ count: Int,
     _ fraction: UnsafeMutablePointer<Double>?, _ uniqueCount: UnsafeMutablePointer<Int>?
@@ -216,13 +213,13 @@ public func finmon_diversity_unique_fraction(
         }
         fraction.pointee = DiversityMath.uniqueFraction(fingerprints: keys)
         uniqueCount?.pointee = DiversityMath.uniqueCount(fingerprints: keys)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
 /// Sets the rolling success-rate window (iterations) and the diversity history size;
 /// meant for start-up. A changed size starts that monitor's rolling state over.
-@_cdecl("finmon_loop_configure")
+@c @implementation
 public func finmon_loop_configure(_ collector: OpaquePointer?, _ successWindow: Int64, _ historySize: Int64) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
@@ -237,6 +234,6 @@ public func finmon_loop_configure(_ collector: OpaquePointer?, _ successWindow: 
         }
         try monitoring.loop.configure(successWindow: window)
         try monitoring.diversity.configure(historySize: history)
-        return Status.ok
+        return FINMON_OK
     }
 }

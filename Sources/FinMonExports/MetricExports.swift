@@ -1,15 +1,16 @@
+import CFinMon
 import FinMonCore
 
-@_cdecl("finmon_metric_register")
+@c @implementation
 public func finmon_metric_register(
-    _ collector: OpaquePointer?, _ type: Int32, _ name: UnsafePointer<CChar>?, _ help: UnsafePointer<CChar>?,
+    _ collector: OpaquePointer?, _ type: finmon_metric_type, _ name: UnsafePointer<CChar>?, _ help: UnsafePointer<CChar>?,
     _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?, _ labelCount: Int,
     _ buckets: UnsafePointer<Double>?, _ bucketCount: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        guard let metricType = MetricType(rawValue: type) else {
-            throw ABIError(code: Status.wrongType, message: "metric type must be 0 (counter), 1 (gauge) or 2 (histogram), got \(type)")
+        guard let metricType = MetricType(type) else {
+            throw ABIError(code: FINMON_E_WRONG_TYPE, message: "metric type must be 0 (counter), 1 (gauge) or 2 (histogram), got \(type.rawValue)")
         }
         let metricName = try CInput.string(name, "name")
         let helpText = try CInput.string(help, "help")
@@ -17,12 +18,12 @@ public func finmon_metric_register(
         let bounds = bucketCount == 0 && buckets == nil ? nil : try CInput.doubles(buckets, count: bucketCount, "buckets")
         guard let out else { throw ABIError.null("out") }
         let family = try monitoring.registry.register(metricType, name: metricName, help: helpText, labelNames: labels, buckets: bounds)
-        out.pointee = Handles.handle(for: family)
-        return Status.ok
+        out.pointee = try Handles.handle(for: family)
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_metric_lookup")
+@c @implementation
 public func finmon_metric_lookup(
     _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
@@ -31,31 +32,31 @@ public func finmon_metric_lookup(
         let metricName = try CInput.string(name, "name")
         guard let out else { throw ABIError.null("out") }
         guard let family = monitoring.registry.family(named: metricName) else {
-            throw ABIError(code: Status.notFound, message: "no metric named '\(metricName)' is registered")
+            throw ABIError(code: FINMON_E_NOT_FOUND, message: "no metric named '\(metricName)' is registered")
         }
-        out.pointee = Handles.handle(for: family)
-        return Status.ok
+        out.pointee = try Handles.handle(for: family)
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_metric_unregister")
+@c @implementation
 public func finmon_metric_unregister(_ collector: OpaquePointer?, _ metric: OpaquePointer?) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
         let family = try Handles.metric(metric)
         guard monitoring.registry.family(named: family.name) === family else {
-            throw ABIError(code: Status.notFound, message: "metric '\(family.name)' is not registered with this collector")
+            throw ABIError(code: FINMON_E_NOT_FOUND, message: "metric '\(family.name)' is not registered with this collector")
         }
         monitoring.registry.unregister(family.name)
         Handles.release(family)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
 /// The series for these label values. With `label_names` NULL the values are in the
 /// family's label order; otherwise they are matched to the family's labels by name.
 /// Returns FINMON_DROPPED (1) when the family is full and the series was not stored.
-@_cdecl("finmon_metric_labels")
+@c @implementation
 public func finmon_metric_labels(
     _ metric: OpaquePointer?, _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?,
     _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?
@@ -65,12 +66,12 @@ public func finmon_metric_labels(
         let values = try labelValuesInOrder(family, labelNames, labelValues, count)
         guard let out else { throw ABIError.null("out") }
         let series = try family.labels(values)
-        out.pointee = Handles.handle(for: series)
-        return series === family.overflowSink ? Status.dropped : Status.ok
+        out.pointee = try Handles.handle(for: series)
+        return series === family.overflowSink ? FINMON_DROPPED : FINMON_OK
     }
 }
 
-@_cdecl("finmon_metric_remove")
+@c @implementation
 public func finmon_metric_remove(
     _ metric: OpaquePointer?, _ labelNames: UnsafePointer<UnsafePointer<CChar>?>?,
     _ labelValues: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int, _ removed: UnsafeMutablePointer<Int32>?
@@ -81,26 +82,26 @@ public func finmon_metric_remove(
         let series = try family.remove(values)
         if let series { Handles.release(series) }
         removed?.pointee = series == nil ? 0 : 1
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_metric_clear")
+@c @implementation
 public func finmon_metric_clear(_ metric: OpaquePointer?) -> Int32 {
     abiCall {
         let family = try Handles.metric(metric)
         for series in family.clear() { Handles.release(series) }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_metric_series_count")
+@c @implementation
 public func finmon_metric_series_count(_ metric: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
     abiCall {
         let family = try Handles.metric(metric)
         guard let count else { throw ABIError.null("count") }
         count.pointee = family.seriesCount
-        return Status.ok
+        return FINMON_OK
     }
 }
 
@@ -121,7 +122,7 @@ private func labelValuesInOrder(
 }
 
 /// The family's definition as JSON: {"name","help","type","labels":[...],"buckets":[...]}.
-@_cdecl("finmon_metric_describe")
+@c @implementation
 public func finmon_metric_describe(_ metric: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     abiCall {
         let family = try Handles.metric(metric)
@@ -131,6 +132,6 @@ public func finmon_metric_describe(_ metric: OpaquePointer?, _ out: UnsafeMutabl
         json += family.labelNames.map(JSONText.quoted).joined(separator: ",")
         json += "],\"buckets\":[" + family.upperBounds.dropLast().map(JSONText.number).joined(separator: ",") + "]}"
         out.pointee = CInput.ownedCString(json)
-        return Status.ok
+        return FINMON_OK
     }
 }

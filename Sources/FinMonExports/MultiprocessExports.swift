@@ -1,72 +1,56 @@
+import CFinMon
 import FinMonCore
 import Glibc
 
-/// Creates a collector for the parent of a multiprocess run: a new shared segment with
-/// `slots` worker slots (0: 256) and the gauge mode `gauge_mode` (NULL: "latest").
-@_cdecl("finmon_collector_new_multiprocess")
+@c @implementation
 public func finmon_collector_new_multiprocess(
-    _ slots: Int32, _ gaugeMode: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+    _ slots: Int32, _ gaugeMode: finmon_gauge_mode, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     abiCall {
         guard let out else { throw ABIError.null("out") }
-        let mode = try gaugeModeArgument(gaugeMode)
-        guard slots >= 0, slots <= 65_536 else { throw ABIError.argument("slots must be in 0...65536, got \(slots)") }
-        let link: WorkerLink
-        do {
-            link = try WorkerLink.create(slots: slots == 0 ? 256 : Int(slots), gaugeMode: mode)
-        } catch {
-            throw ABIError(code: Status.io, message: "\(error)")
+        let mode = try gaugeModeArgument(gaugeMode, "gauge_mode")
+        guard (0...65_536).contains(slots) else { throw ABIError.argument("slots must be in 0...65536 (0: 256), got \(slots)") }
+        let link = try segmentCall { () throws(MultiprocessError) in
+            try WorkerLink.create(slots: slots == 0 ? 256 : Int(slots), gaugeMode: mode)
         }
-        out.pointee = Handles.pointer(Handles.collectors.insert(try MetricsCollector(multiprocess: link)))
-        return Status.ok
+        out.pointee = try Handles.issue(try MetricsCollector(multiprocess: link), in: Handles.collectors)
+        return FINMON_OK
     }
 }
 
-/// Joins the multiprocess run whose segment is at `path` (a spawned worker): a collector
-/// whose writes reach the parent's exporter.
-@_cdecl("finmon_worker_attach")
-public func finmon_worker_attach(
-    _ path: UnsafePointer<CChar>?, _ gaugeMode: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
-) -> Int32 {
+@c @implementation
+public func finmon_worker_attach(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     abiCall {
         guard let out else { throw ABIError.null("out") }
         let location = try CInput.string(path, "path")
-        let mode = try gaugeModeArgument(gaugeMode)
-        let link: WorkerLink
-        do {
-            link = try WorkerLink.attach(path: location, gaugeMode: mode)
-        } catch {
-            throw ABIError(code: Status.io, message: "\(error)")
-        }
-        out.pointee = Handles.pointer(Handles.collectors.insert(try MetricsCollector(multiprocess: link)))
-        return Status.ok
+        let link = try segmentCall { () throws(MultiprocessError) in try WorkerLink.attach(path: location) }
+        out.pointee = try Handles.issue(try MetricsCollector(multiprocess: link), in: Handles.collectors)
+        return FINMON_OK
     }
 }
 
-/// A worker's exit: its counters and histograms go to the run's totals, its slots are freed.
-@_cdecl("finmon_worker_detach")
+@c @implementation
 public func finmon_worker_detach() {
     WorkerLink.detachAll()
 }
 
-/// How the parent combines the gauge `name` over the run's processes: "sum", "max", "min", "latest".
-@_cdecl("finmon_collector_set_gauge_mode")
+@c @implementation
 public func finmon_collector_set_gauge_mode(
-    _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ mode: UnsafePointer<CChar>?
+    _ collector: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ mode: finmon_gauge_mode
 ) -> Int32 {
     abiCall {
         let monitoring = try Handles.collector(collector)
-        guard let link = monitoring.registry.multiprocess else {
-            throw ABIError(code: Status.state, message: "the collector is not multiprocess")
+        let family = try CInput.string(name, "name")
+        let chosen = try gaugeModeArgument(mode, "mode")
+        guard let link = monitoring.registry.multiprocess, link.isCreator else {
+            throw ABIError(code: FINMON_E_STATE, message: "the collector is not the parent of a multiprocess run")
         }
-        link.setGaugeMode(try gaugeModeArgument(mode), for: try CInput.string(name, "name"))
-        return Status.ok
+        link.setGaugeMode(chosen, for: family)
+        return FINMON_OK
     }
 }
 
-/// The run's segment as JSON: path, size_bytes, slots, live_slots, entries,
-/// folded_workers, claims, dropped_entries, unmirrored_writes; "null" when not multiprocess.
-@_cdecl("finmon_collector_multiprocess_info")
+@c @implementation
 public func finmon_collector_multiprocess_info(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -80,10 +64,21 @@ public func finmon_collector_multiprocess_info(
     }
 }
 
-private func gaugeModeArgument(_ pointer: UnsafePointer<CChar>?) throws -> GaugeMode {
-    guard let text = try CInput.optionalString(pointer, "gauge mode") else { return .latest }
-    guard let mode = GaugeMode(rawValue: text) else {
-        throw ABIError.argument("gauge mode must be one of sum, max, min, latest; got '\(text)'")
+/// A segment's failure by what the caller can do: free a slot (every one is taken) or
+/// check the file (anything else).
+private func segmentCall<T>(_ body: () throws(MultiprocessError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch .full(let slots) {
+        throw ABIError(code: FINMON_E_STATE, message: MultiprocessError.full(slots: slots).description)
+    } catch {
+        throw ABIError(code: FINMON_E_IO, message: error.description)
     }
-    return mode
+}
+
+private func gaugeModeArgument(_ mode: finmon_gauge_mode, _ what: String) throws -> GaugeMode {
+    guard let chosen = GaugeMode(mode) else {
+        throw ABIError.argument("\(what) must be a finmon_gauge_mode (0 latest, 1 sum, 2 max, 3 min, 4 worker), got \(mode.rawValue)")
+    }
+    return chosen
 }

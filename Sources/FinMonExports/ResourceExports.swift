@@ -1,3 +1,4 @@
+import CFinMon
 import FinMonCore
 
 /// The monitor's configuration with the paths a C caller passed: NULL means the defaults
@@ -13,7 +14,7 @@ private func configuration(
     return updated
 }
 
-@_cdecl("finmon_resource_configure")
+@c @implementation
 public func finmon_resource_configure(
     _ collector: OpaquePointer?, _ diskPath: UnsafePointer<CChar>?, _ procRoot: UnsafePointer<CChar>?,
     _ rssGrowthWindowSeconds: Double
@@ -23,11 +24,11 @@ public func finmon_resource_configure(
         var updated = try configuration(from: monitor.configuration, diskPath: diskPath, procRoot: procRoot)
         updated.rssGrowthWindowSeconds = rssGrowthWindowSeconds
         try monitor.configure(updated)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_resource_start")
+@c @implementation
 public func finmon_resource_start(
     _ collector: OpaquePointer?, _ intervalSeconds: Double, _ diskPath: UnsafePointer<CChar>?,
     _ procRoot: UnsafePointer<CChar>?
@@ -40,29 +41,29 @@ public func finmon_resource_start(
         }
         try monitor.configure(configuration(from: monitor.configuration, diskPath: diskPath, procRoot: procRoot))
         try monitor.start(intervalSeconds: intervalSeconds)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_resource_stop")
+@c @implementation
 public func finmon_resource_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {
         try Handles.collector(collector).resources.stop()
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_resource_interval")
+@c @implementation
 public func finmon_resource_interval(_ collector: OpaquePointer?, _ intervalSeconds: UnsafeMutablePointer<Double>?) -> Int32 {
     abiCall {
         let monitor = try Handles.collector(collector).resources
         guard let intervalSeconds else { throw ABIError.null("interval_seconds") }
         intervalSeconds.pointee = monitor.intervalSeconds ?? 0
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_resource_current_stats")
+@c @implementation
 public func finmon_resource_current_stats(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -71,17 +72,17 @@ public func finmon_resource_current_stats(
         guard let out else { throw ABIError.null("out") }
         guard let sample = monitor.currentStats() else {
             out.pointee = nil
-            return Status.ok
+            return FINMON_OK
         }
         guard let text = CInput.ownedCString(sample.jsonObject()) else {
-            throw ABIError(code: Status.internal, message: "out of memory")
+            throw ABIError(code: FINMON_E_INTERNAL, message: "out of memory")
         }
         out.pointee = text
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_resource_sample_now")
+@c @implementation
 public func finmon_resource_sample_now(
     _ collector: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -89,10 +90,10 @@ public func finmon_resource_sample_now(
         let sample = try Handles.collector(collector).resources.sampleNow()
         if let out {
             guard let text = CInput.ownedCString(sample.jsonObject()) else {
-                throw ABIError(code: Status.internal, message: "out of memory")
+                throw ABIError(code: FINMON_E_INTERNAL, message: "out of memory")
             }
             out.pointee = text
         }
-        return Status.ok
+        return FINMON_OK
     }
 }

@@ -1,3 +1,4 @@
+import CFinMon
 import FinMonCore
 
 /// What a finmon_runtime handle holds: the runtime, and the handle its collector was
@@ -12,25 +13,25 @@ final class RuntimeHandle: Sendable {
     }
 }
 
-@_cdecl("finmon_collector_set_strict")
+@c @implementation
 public func finmon_collector_set_strict(_ collector: OpaquePointer?, _ strict: Int32) -> Int32 {
     abiCall {
         try Handles.collector(collector).hooks.isStrict = strict != 0
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_collector_strict")
+@c @implementation
 public func finmon_collector_strict(_ collector: OpaquePointer?, _ strict: UnsafeMutablePointer<Int32>?) -> Int32 {
     abiCall {
         let object = try Handles.collector(collector)
         guard let strict else { throw ABIError.null("strict") }
         strict.pointee = object.hooks.isStrict ? 1 : 0
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_runtime_start")
+@c @implementation
 public func finmon_runtime_start(
     _ configPath: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
@@ -42,23 +43,35 @@ public func finmon_runtime_start(
             try config.apply(overrides: text, name: "overrides")
         }
         let runtime = try Runtime.start(config: config)
-        let token = runtime.collector.map { Handles.collectors.insert($0) }
-        out.pointee = Handles.pointer(Handles.runtimes.insert(RuntimeHandle(runtime: runtime, collectorToken: token)))
-        return Status.ok
+        var token: UInt64?
+        if let collector = runtime.collector {
+            token = Handles.collectors.insert(collector)
+            guard token != nil else {
+                runtime.stop()
+                throw ABIError(code: FINMON_E_STATE, message: "too many live finmon_collector handles; free some first")
+            }
+        }
+        guard let handle = Handles.runtimes.insert(RuntimeHandle(runtime: runtime, collectorToken: token)) else {
+            runtime.stop()
+            if let token, let collector = Handles.collectors.remove(token) { Handles.release(collector) }
+            throw ABIError(code: FINMON_E_STATE, message: "too many live finmon_runtime handles; free some first")
+        }
+        out.pointee = Handles.pointer(handle)
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_runtime_stop")
+@c @implementation
 public func finmon_runtime_stop(_ runtime: OpaquePointer?) -> Int32 {
     abiCall {
         if let error = try Handles.runtime(runtime).runtime.stop() {
-            throw ABIError(code: Status.io, message: "threads stopped, but the final record failed: \(error)")
+            throw ABIError(code: FINMON_E_IO, message: "threads stopped, but the final record failed: \(error)")
         }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_runtime_free")
+@c @implementation
 public func finmon_runtime_free(_ runtime: OpaquePointer?) {
     guard let runtime, let handle = Handles.runtimes.remove(Handles.raw(runtime)) else { return }
     handle.runtime.stop()
@@ -67,17 +80,17 @@ public func finmon_runtime_free(_ runtime: OpaquePointer?) {
     }
 }
 
-@_cdecl("finmon_runtime_collector")
+@c @implementation
 public func finmon_runtime_collector(_ runtime: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     abiCall {
         let handle = try Handles.runtime(runtime)
         guard let out else { throw ABIError.null("out") }
         out.pointee = handle.collectorToken.flatMap(Handles.pointer)
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_runtime_config")
+@c @implementation
 public func finmon_runtime_config(
     _ runtime: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
@@ -88,12 +101,12 @@ public func finmon_runtime_config(
     }
 }
 
-@_cdecl("finmon_runtime_port")
+@c @implementation
 public func finmon_runtime_port(_ runtime: OpaquePointer?, _ port: UnsafeMutablePointer<Int32>?) -> Int32 {
     abiCall {
         let handle = try Handles.runtime(runtime)
         guard let port else { throw ABIError.null("port") }
         port.pointee = Int32(clamping: handle.runtime.port ?? -1)
-        return Status.ok
+        return FINMON_OK
     }
 }

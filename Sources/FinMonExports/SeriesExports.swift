@@ -1,53 +1,54 @@
+import CFinMon
 import FinMonCore
 
 /// One update of one series: the handle is checked, the core's error becomes the status.
 private func updating(_ series: OpaquePointer?, _ update: (Series) throws -> Void) -> Int32 {
     abiCall {
         try update(Handles.series(series))
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-@_cdecl("finmon_series_set")
+@c @implementation
 public func finmon_series_set(_ series: OpaquePointer?, _ value: Double) -> Int32 {
     updating(series) { try $0.set(value) }
 }
 
-@_cdecl("finmon_series_inc")
+@c @implementation
 public func finmon_series_inc(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
     updating(series) { try $0.inc(amount) }
 }
 
-@_cdecl("finmon_series_dec")
+@c @implementation
 public func finmon_series_dec(_ series: OpaquePointer?, _ amount: Double) -> Int32 {
     updating(series) { try $0.dec(amount) }
 }
 
-@_cdecl("finmon_series_observe")
+@c @implementation
 public func finmon_series_observe(_ series: OpaquePointer?, _ value: Double) -> Int32 {
     updating(series) { try $0.observe(value) }
 }
 
-@_cdecl("finmon_series_get")
+@c @implementation
 public func finmon_series_get(_ series: OpaquePointer?, _ value: UnsafeMutablePointer<Double>?) -> Int32 {
     abiCall {
         let one = try Handles.series(series)
         guard let value else { throw ABIError.null("value") }
         value.pointee = one.value
-        return Status.ok
+        return FINMON_OK
     }
 }
 
 /// Applies `count` updates in one crossing. Every handle and value is checked before any
 /// update is applied, so a bad entry changes nothing; `failed_index` then names it.
-@_cdecl("finmon_batch_apply")
+@c @implementation
 public func finmon_batch_apply(
     _ handles: UnsafePointer<UInt64>?, _ ops: UnsafePointer<UInt8>?, _ values: UnsafePointer<Double>?,
     _ count: Int, _ failedIndex: UnsafeMutablePointer<Int>?
 ) -> Int32 {
     abiCall {
         let n = try CInput.count(count, "count")
-        guard n > 0 else { return Status.ok }
+        guard n > 0 else { return FINMON_OK }
         guard let handles else { throw ABIError.null("handles") }
         guard let ops else { throw ABIError.null("ops") }
         guard let values else { throw ABIError.null("values") }
@@ -55,8 +56,10 @@ public func finmon_batch_apply(
         resolved.reserveCapacity(n)
         for i in 0..<n {
             do {
-                guard let series = Handles.live(Handles.series.get(handles[i])) else { throw ABIError.handle("handles[\(i)]") }
-                guard let op = BatchOp(rawValue: ops[i]) else {
+                guard let series = Handles.live(Handles.series.get(handles[i])) else {
+                    throw Handles.wrongHandle(handles[i], in: Handles.series, "handles[\(i)]")
+                }
+                guard let op = BatchOp(ops[i]) else {
                     throw ABIError.argument("ops[\(i)] = \(ops[i]); use 0 set, 1 inc, 2 dec, 3 observe")
                 }
                 try op.validate(series, values[i])
@@ -68,14 +71,26 @@ public func finmon_batch_apply(
         }
         for i in 0..<n {
             // Validated above; the only failures left would be type errors, already excluded.
-            try? BatchOp(rawValue: ops[i])?.apply(resolved[i], values[i])
+            try? BatchOp(ops[i])?.apply(resolved[i], values[i])
         }
-        return Status.ok
+        return FINMON_OK
     }
 }
 
-enum BatchOp: UInt8 {
-    case set = 0, inc = 1, dec = 2, observe = 3
+/// finmon_batch_op: what one entry of finmon_batch_apply does.
+enum BatchOp {
+    case set, inc, dec, observe
+
+    /// nil for a byte that is no finmon_batch_op.
+    init?(_ byte: UInt8) {
+        switch finmon_batch_op(rawValue: UInt32(byte)) {
+        case FINMON_OP_SET: self = .set
+        case FINMON_OP_INC: self = .inc
+        case FINMON_OP_DEC: self = .dec
+        case FINMON_OP_OBSERVE: self = .observe
+        default: return nil
+        }
+    }
 
     func validate(_ series: Series, _ value: Double) throws(MetricsError) {
         switch (self, series.type) {

@@ -1,6 +1,7 @@
+import CFinMon
 import FinMonCore
 
-@_cdecl("finmon_version")
-public func finmon_version() -> UnsafePointer<CChar> {
+@c @implementation
+public func finmon_version() -> UnsafePointer<CChar>? {
     FinMonVersionString.pointer
 }

@@ -8,7 +8,7 @@ import Testing
 
 /// An engine double on a real unix socket: podman's replies, with switches for the
 /// faults a real engine cannot be made to show on demand (500s, silence, hang-ups).
-private final class EngineDouble: Sendable {
+final class EngineDouble: Sendable {
     enum Mode: Sendable { case normal, failing, silent, hangUp, slow }
 
     struct Routes: Sendable {
@@ -91,7 +91,7 @@ private final class EngineDouble: Sendable {
     static let running = "b6b02bd0f87669fe00f8bbc9fba394e687e17229d4648d0e80e31e1e484ab4aa"
     static let exited = "ed56724b8e14bb11cab5388fababff24792d1300aa7c6c383f182ffb9b01f979"
 
-    private struct Fixture {
+    struct Fixture {
         let engine: EngineDouble
         let collector: MetricsCollector
         var monitor: ContainerMonitor { collector.containers }
@@ -108,7 +108,7 @@ private final class EngineDouble: Sendable {
         }
     }
 
-    private func fixture(
+    func fixture(
         timeout: Double = 2, label: String = "finlab-sandbox", threshold: Int = 3, autoCleanup: Bool = true
     ) async throws -> Fixture {
         let engine = try await EngineDouble.start()
@@ -120,7 +120,7 @@ private final class EngineDouble: Sendable {
         return Fixture(engine: engine, collector: collector)
     }
 
-    private func drainEvents(_ collector: MetricsCollector) -> [RuntimeEvent] {
+    func drainEvents(_ collector: MetricsCollector) -> [RuntimeEvent] {
         var events: [RuntimeEvent] = []
         while let event = collector.events.next(timeout: 0) { events.append(event) }
         return events
@@ -286,269 +286,6 @@ private final class EngineDouble: Sendable {
     @Test(arguments: ["a", "sandbox_1", "b6b02bd0f876", running, "x.y-z_0", String(repeating: "a", count: 128)])
     func dockerIDsAndNamesAreAccepted(id: String) throws {
         try ContainerMonitor.validate(id)
-    }
-
-    // MARK: Orphans
-
-    @Test func scanFindsTheLabelledExitedContainer() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        #expect(try f.monitor.scanOrphans() == [Self.exited])
-        #expect(f.value(f.catalog.orphanedContainers) == 1)
-        #expect(f.monitor.status().orphanedContainers == 1)
-        // The label filter went to the engine as JSON; status is filtered locally.
-        let line = f.engine.server.received.last?.requestLine ?? ""
-        #expect(line.contains("filters=%7B%22label%22%3A%5B%22finlab-sandbox%22%5D%7D"))
-    }
-
-    @Test(arguments: [("fmdock=1", 1), ("fmdock=2", 0), ("nolabel", 0)])
-    func labelValuesAreMatchedToo(label: String, orphans: Int) async throws {
-        let f = try await fixture(label: label)
-        defer { f.stop() }
-        #expect(try f.monitor.scanOrphans().count == orphans)
-    }
-
-    @Test func cleanupRemovesOrphansCountsAndForgetsTrackedOnes() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        let short = String(Self.exited.prefix(12))
-        f.engine.routes.withLockedValue { $0.stats[short] = [PodmanFixtures.statsExited] }
-        try f.monitor.recordCreated(id: short)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        #expect(try f.monitor.cleanupOrphans() == 1)
-        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 1)
-        #expect(f.value(f.catalog.orphanedContainers) == 0)
-        #expect(f.monitor.trackedIDs.isEmpty)
-        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") == 1)
-        #expect(f.engine.server.received.last?.requestLine.contains("?force=1") == true)
-    }
-
-    @Test func refusedAndVanishedRemovalsAreCountedApart() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        let list = PodmanFixtures.containersList.replacing("\"running\"", with: "\"dead\"")
-        f.engine.routes.withLockedValue {
-            $0.list = list
-            $0.deletes = [Self.running: "500 Internal Server Error", Self.exited: "404 Not Found"]
-        }
-        #expect(try f.monitor.cleanupOrphans() == 0)
-        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 0)
-        #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
-        #expect(f.value(f.catalog.orphanedContainers) == 1)  // the refused one is still there
-    }
-
-    @Test func scanFailuresThrowAndCount() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        f.engine.routes.withLockedValue { $0.mode = .failing }
-        #expect(throws: ContainerMonitorError.docker(.engine(status: 500, message: "engine broke"))) {
-            try f.monitor.scanOrphans()
-        }
-        #expect(throws: ContainerMonitorError.self) { try f.monitor.cleanupOrphans() }
-        #expect(f.errors == 2)
-        #expect(drainEvents(f.collector).count == 1)
-    }
-
-    @Test func anUnreachableEngineIsATransportError() async throws {
-        let collector = try MetricsCollector()
-        defer { collector.stop() }
-        collector.containers.configure(
-            try ContainerMonitorSettings(endpoint: .unix(path: CannedHTTPServer.uniqueSocketPath())))
-        #expect {
-            try collector.containers.scanOrphans()
-        } throws: { error in
-            guard case .docker(.transport(.connectFailed))? = error as? ContainerMonitorError else { return false }
-            return true
-        }
-        #expect(throws: ContainerMonitorError.self) { try collector.containers.removeContainer(id: "abc") }
-        #expect(collector.catalog.containerCleanupFailureTotal.value == 1)
-        #expect(collector.containers.status().errors == 2)
-    }
-
-    @Test func removeContainerRecordsTheCleanup() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        f.engine.routes.withLockedValue {
-            $0.deletes = ["gone": "404 Not Found", "stuck": "409 Conflict"]
-            $0.stats["c1"] = [PodmanFixtures.statsRunningFirst]
-        }
-        try f.monitor.recordCreated(id: "c1")
-        #expect(Deadline.wait(seconds: 10) { f.memory("c1") != nil })
-        #expect(try f.monitor.removeContainer(id: "c1"))
-        #expect(f.memory("c1") == nil)
-        #expect(try f.monitor.removeContainer(id: "gone") == false)
-        #expect(throws: ContainerMonitorError.docker(.engine(status: 409, message: "refused"))) {
-            try f.monitor.removeContainer(id: "stuck")
-        }
-        #expect(f.value(f.catalog.containerCleanupSuccessTotal) == 2)
-        #expect(f.value(f.catalog.containerCleanupFailureTotal) == 1)
-        #expect(f.value(f.catalog.activeContainers) == 0)
-        #expect(f.errors == 0)  // the engine answered every time
-    }
-
-    @Test func blockingCallsRefuseToRunOnTheEventLoop() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        let outcome = try await f.collector.eventLoop.submit { () -> String in
-            do {
-                _ = try f.monitor.scanOrphans()
-                return "returned"
-            } catch {
-                return "\(error)"
-            }
-        }.get()
-        #expect(outcome.contains("blocking HTTP call made on an event loop thread"))
-    }
-
-    // MARK: Polling
-
-    @Test func pollingQueriesEveryTrackedContainerAndTimesTheCycle() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        f.engine.routes.withLockedValue {
-            for id in ["p1", "p2", "p3"] { $0.stats[id] = [PodmanFixtures.statsRunningFirst, PodmanFixtures.statsRunningSecond] }
-        }
-        for id in ["p1", "p2", "p3"] { try f.monitor.recordCreated(id: id) }
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
-        let status = f.monitor.status()
-        #expect(status.polling)
-        #expect(status.pollIntervalSeconds == 0.05)
-        #expect(status.lastCycleContainers == 3)
-        let cycle = try #require(status.lastCycleSeconds)
-        #expect(cycle > 0)
-        #expect(f.catalog.containerStatsCycleSeconds.value > 0)
-        for id in ["p1", "p2", "p3"] { #expect(f.cpu(id) != nil) }
-        #expect(f.value(f.catalog.orphanedContainers) == 1)
-        #expect(f.monitor.status().autoRemoved == 0)  // 1 orphan < threshold 3
-
-        f.monitor.stopPolling()
-        #expect(!f.monitor.status().polling)
-        let settled = f.engine.server.received.count
-        let cycles = f.monitor.status().cyclesCompleted
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 })
-        // No cycle starts after stopPolling returned; at most the running one finishes.
-        #expect(f.monitor.status().cyclesCompleted <= cycles + 1)
-        #expect(f.engine.server.received.count <= settled + 4)
-    }
-
-    @Test func theFirstCycleRunsAtOnceAndRestartingReplacesTheSchedule() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        for _ in 0..<20 {
-            let before = f.monitor.status().cyclesCompleted
-            try f.monitor.startPolling(intervalSeconds: 3_600)
-            #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == before + 1 })
-        }
-        #expect(f.monitor.status().pollIntervalSeconds == 3_600)
-        f.monitor.stopPolling()
-        f.monitor.stopPolling()  // twice is harmless
-        #expect(!f.monitor.status().polling)
-    }
-
-    @Test func autoCleanupRemovesUntrackedOrphansOnceTheThresholdIsReached() async throws {
-        let f = try await fixture(threshold: 2)
-        defer { f.stop() }
-        let list = PodmanFixtures.containersList.replacing("\"running\"", with: "\"dead\"")
-        f.engine.routes.withLockedValue {
-            $0.list = list
-            $0.stats[Self.running] = [PodmanFixtures.statsExited]
-        }
-        // The running fixture container is now dead, but tracked: the loop's, not removed.
-        try f.monitor.recordCreated(id: Self.running)
-        try f.monitor.startPolling(intervalSeconds: 0.05)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().autoRemoved >= 1 })
-        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.exited)") >= 1)
-        #expect(f.engine.count("DELETE /v1.41/containers/\(Self.running)") == 0)
-        #expect(f.value(f.catalog.containerCleanupSuccessTotal) >= 1)
-    }
-
-    @Test func autoCleanupOffOnlyCounts() async throws {
-        let f = try await fixture(threshold: 1, autoCleanup: false)
-        defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 0.05)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 2 })
-        #expect(f.engine.count("DELETE") == 0)
-        #expect(f.value(f.catalog.orphanedContainers) == 1)
-    }
-
-    @Test func aFailingEngineCountsOneErrorPerCycleAndSkipsTheStats() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        f.engine.routes.withLockedValue { $0.mode = .hangUp }
-        for id in ["q1", "q2"] { try f.monitor.recordCreated(id: id) }
-        #expect(Deadline.wait(seconds: 10) { f.errors == 2 && f.monitor.status().queriesInFlight == 0 })
-        try f.monitor.startPolling(intervalSeconds: 0.05)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted >= 3 })
-        f.monitor.stopPolling()
-        let status = f.monitor.status()
-        #expect(status.lastCycleContainers == 0)
-        // One per hook query, then one per cycle (the list failed, the stats never went out).
-        #expect(f.errors >= 2 + 3)
-        #expect(f.engine.count("GET /v1.41/containers/q") == 2)
-        #expect(drainEvents(f.collector).filter { $0.level == .warning }.count == 1)
-    }
-
-    @Test func anEngineThatStallsMidCycleStopsTheRestOfTheCycle() async throws {
-        let f = try await fixture(timeout: 0.3)
-        defer { f.stop() }
-        let ids = (0..<40).map { "s\($0)" }
-        f.engine.routes.withLockedValue { routes in
-            for id in ids { routes.stats[id] = [PodmanFixtures.statsRunningFirst] }
-        }
-        for id in ids { try f.monitor.recordCreated(id: id) }
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().queriesInFlight == 0 && f.memory("s39") != nil })
-        let before = f.engine.count("GET /v1.41/containers/s")
-        // The list still answers; every stats query hangs until its timeout.
-        f.engine.routes.withLockedValue { $0.statsMode = .silent }
-        try f.monitor.startPolling(intervalSeconds: 60)
-        #expect(Deadline.wait(seconds: 10) { f.monitor.status().cyclesCompleted == 1 })
-        // The first window timed out; the other containers were not asked.
-        #expect(f.engine.count("GET /v1.41/containers/s") == before + ContainerMonitor.statsWindow)
-        let status = f.monitor.status()
-        #expect(status.lastCycleContainers == ContainerMonitor.statsWindow)
-        #expect(status.queriesInFlight == 0)
-        #expect(status.errors == 1)
-        #expect(f.monitor.trackedIDs.count == ids.count)
-        #expect(f.memory("s39") == 417_792)
-    }
-
-    @Test func stopDropsAnswersOnTheirWayAndCancelsPolling() async throws {
-        let f = try await fixture(timeout: 5)
-        defer { f.stop() }
-        f.engine.routes.withLockedValue { $0.mode = .silent }
-        try f.monitor.recordCreated(id: "late")
-        try f.monitor.startPolling(intervalSeconds: 0.05)
-        #expect(await f.engine.server.waitUntil { $0.received.count >= 2 })
-        f.collector.stop()
-        let status = f.monitor.status()
-        #expect(!status.polling)
-        #expect(status.queriesInFlight == 0)
-        #expect(status.errors == 0)  // failures caused by the shutdown are not the engine's
-        #expect(f.monitor.trackedIDs == ["late"])
-        // The runtime starts again on the next use.
-        f.engine.routes.withLockedValue { $0.mode = .normal; $0.stats["late"] = [PodmanFixtures.statsRunningFirst] }
-        try f.monitor.recordStats(id: "late")
-        #expect(Deadline.wait(seconds: 10) { f.memory("late") == 417_792 })
-    }
-
-    @Test(arguments: [0.0, -1, .nan, .infinity, 0.001, 100_000])
-    func pollingIntervalsOutOfRangeAreRefused(interval: Double) async throws {
-        let collector = try MetricsCollector()
-        defer { collector.stop() }
-        #expect(throws: ContainerMonitorError.self) {
-            try collector.containers.startPolling(intervalSeconds: interval)
-        }
-        #expect(!collector.containers.status().polling)
-    }
-
-    @Test func forgettingThreadsAfterForkResetsTheSchedule() async throws {
-        let f = try await fixture()
-        defer { f.stop() }
-        try f.monitor.startPolling(intervalSeconds: 30)
-        f.monitor.forgetThreadsAfterFork()
-        #expect(!f.monitor.status().polling)
     }
 
     // MARK: Status and settings

@@ -101,8 +101,8 @@ import Testing
         let error = parseError("monitoring:\n  prometheus:\n    enabled: true\n    prot: 9000\n")
         #expect(error?.kind == .unknownKey)
         #expect(error?.description == "monitoring_config.yaml:4: monitoring.prometheus.prot: "
-            + "unknown key (expected one of: address, enabled, file_sd_path, instance, job_name, metrics_path, port, "
-            + "retry_interval, run_id, scrape_interval)")
+            + "unknown key (expected one of: address, enabled, file_sd_path, idle_timeout_seconds, instance, job_name, "
+            + "max_connections, metrics_path, port, read_timeout_seconds, retry_interval, run_id, scrape_interval)")
         #expect(parseError("alert:\n  enabled: true\n")?.description
             == "monitoring_config.yaml:1: alert: unknown key (expected one of: grafana, monitoring)")
         #expect(parseError("monitoring:\n  alerts:\n    for_seconds:\n      high_disk: 5\n")?.keyPath

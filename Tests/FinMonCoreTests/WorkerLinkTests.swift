@@ -56,6 +56,47 @@ import Testing
         #expect(parent.sampleValue(name: "depth") == 4)  // only the parent's own reading is left
     }
 
+    @Test func workerModeShowsOneSeriesPerLiveProcessLabeledBySlot() throws {
+        let parentLink = try WorkerLink.create(slots: 4)
+        parentLink.setGaugeMode(.worker, for: "depth")
+        let parent = MetricsRegistry(multiprocess: parentLink)
+        try parent.register(.gauge, name: "depth", help: "Depth.", labelNames: ["queue"]).labels(["q"]).set(4)
+        var workers: [WorkerLink] = []
+        for reading in [2.0, 7.0] {
+            let link = try WorkerLink.attach(path: parentLink.segment.path)
+            try MetricsRegistry(multiprocess: link).register(.gauge, name: "depth", help: "Depth.", labelNames: ["queue"])
+                .labels(["q"]).set(reading)
+            workers.append(link)
+        }
+        let slots = [parentLink.currentSlot] + workers.map(\.currentSlot)
+        var shown = text(parent)
+        for (slot, reading) in zip(slots, ["4.0", "2.0", "7.0"]) {
+            #expect(shown.contains("depth{queue=\"q\",worker=\"\(slot)\"} \(reading)\n"))
+        }
+        #expect(parent.sampleValue(name: "depth", labels: ["queue": "q", "worker": String(slots[2])]) == 7)
+        #expect(parent.sampleValue(name: "depth", labels: ["queue": "q"]) == 7)  // the latest reading
+        workers[1].detachForTests()
+        shown = text(parent)
+        #expect(!shown.contains("worker=\"\(slots[2])\"") && shown.contains("worker=\"\(slots[1])\"} 2.0\n"))
+        #expect(shown.components(separatedBy: "\n").filter { $0.hasPrefix("depth{") }.count == 2)
+        workers[0].detachForTests()
+    }
+
+    @Test func aSegmentLeftByADeadParentIsRemovedByTheNextRun() throws {
+        let folder = try ConfigTestSupport.TemporaryDirectory()
+        defer { folder.remove() }
+        let live = try WorkerSegment.create(slots: 1, entries: 1, valuesPerSlot: 1, directory: folder.path)
+        // A dead parent's segment: this process's header with a start time no process has.
+        let dead = try WorkerSegment.create(slots: 1, entries: 1, valuesPerSlot: 1, directory: folder.path)
+        dead.forgeOwnerStartForTests(1)
+        try AtomicFile.write(Array("not a segment".utf8), to: folder.path + "/finmon-1-abc")
+        try AtomicFile.write(Array(repeating: 0, count: 4096), to: folder.path + "/other-file")
+        #expect(WorkerSegment.removeStale(in: folder.path) == 1)
+        #expect(access(live.path, F_OK) == 0 && access(dead.path, F_OK) != 0)
+        #expect(access(folder.path + "/finmon-1-abc", F_OK) == 0 && access(folder.path + "/other-file", F_OK) == 0)
+        live.unlink()
+    }
+
     @Test func aFullSegmentLeavesTheSeriesLocalAndCountsIt() throws {
         let parentLink = try WorkerLink.create(slots: 1)
         #expect(throws: MultiprocessError.full(slots: 1)) { try WorkerLink.attach(path: parentLink.segment.path) }

@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from . import diversity
+from ._bindings import Status
 from ._native import version as _library_version
 from .collector import CATALOG, MetricsCollector
 from .errors import (
@@ -37,7 +38,8 @@ from .errors import (
     StateError,
 )
 from .iteration import Iteration
-from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
+from .batch import Batch, PreparedBatch
+from .metrics import Child, Counter, Gauge, Histogram, Metric
 from .monitors import DiversityMonitor
 from .multiprocess import attach
 
@@ -109,6 +111,7 @@ __all__ = [
     "ResourceMonitor",
     "Runtime",
     "StateError",
+    "Status",
     "SystemStats",
     "TrackedContainer",
     "attach",

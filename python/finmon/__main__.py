@@ -10,6 +10,7 @@ Example::
     python -m finmon config config/monitoring_config.yaml
     python -m finmon config --template > config/monitoring_config.yaml
     python -m finmon config --table       # the README's settings table
+    python -m finmon report metrics_final.json   # report.html beside it
 """
 
 from __future__ import annotations
@@ -66,6 +67,19 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("final_json", help="a metrics_final.json written at stop (it carries the run's history)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="where to write the report (default: report.html beside the JSON)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .livepage import write_report
+
+    print(write_report(args.final_json, args.output))
+    return 0
+
+
 def _passthrough(module: str) -> Callable[[argparse.Namespace], int]:
     """A command whose module parses its own arguments (see ``main``)."""
     def run(args: argparse.Namespace) -> int:
@@ -87,6 +101,8 @@ COMMANDS: dict[str, Command] = {
     "config": Command("validate a config and print it in full (defaults filled in) as JSON; "
                       "or print the settings table or a template",
                       _config_arguments, _config),
+    "report": Command("rebuild report.html (the run's panels, alert timeline and summary) from metrics_final.json",
+                      _report_arguments, _report),
     "dashboard": Command("print the Grafana dashboard for a config (for config/grafana_dashboard.json)",
                          _rest, _passthrough("dashboard")),
     "stack": Command("run a local Prometheus, Alertmanager and alert receiver with finmon's config until Ctrl-C",

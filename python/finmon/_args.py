@@ -30,7 +30,7 @@ def int64(value: object, what: str) -> int:
     except TypeError:
         raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}") from None
     if not _INT64_MIN <= number <= _INT64_MAX:
-        raise InvalidArgumentError(f"{what} {number} does not fit in 64 bits", -1)
+        raise InvalidArgumentError(f"{what} {number} does not fit in 64 bits")
     return number
 
 
@@ -58,7 +58,7 @@ def real(value: object, what: str) -> float:
     try:
         return float(value)
     except OverflowError:
-        raise InvalidArgumentError(f"{what} is too large for a 64-bit float", -1) from None
+        raise InvalidArgumentError(f"{what} is too large for a 64-bit float") from None
 
 
 def finite_or_none(value: object, what: str) -> float | None:
@@ -67,5 +67,5 @@ def finite_or_none(value: object, what: str) -> float | None:
         return None
     number = real(value, what)
     if not math.isfinite(number):
-        raise InvalidArgumentError(f"{what} must be finite, got {number}", -1)
+        raise InvalidArgumentError(f"{what} must be finite, got {number}")
     return number

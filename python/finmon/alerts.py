@@ -44,11 +44,19 @@ from types import TracebackType
 from typing import Any
 
 from . import _args, _native
+from ._bindings import AlertInput
 from .collector import MetricsCollector
 from .config import AlertConfig, MonitoringConfig
 from .errors import InvalidArgumentError
 
 __all__ = ["Alert", "AlertManager"]
+
+#: inject_snapshot's keywords and the finmon_alert_input each sets.
+_ALERT_INPUTS: dict[str, AlertInput] = {
+    **{member.name.lower(): member for member in AlertInput},
+    "resident_memory_growth_bytes_per_second": AlertInput.RESIDENT_MEMORY_GROWTH,
+}
+del _ALERT_INPUTS["resident_memory_growth"]
 
 
 @dataclass(frozen=True)
@@ -343,12 +351,12 @@ class AlertManager:
                 continue
             number = math.nan if value is None else _args.real(value, name)
             if value is not None and math.isnan(number):
-                raise InvalidArgumentError(f"{name} must be a number, or None to clear it; got NaN", -1)
-            _native.check(_native.hot.finmon_alerts_inject(handle, _native.ALERT_INPUTS[name], number))
+                raise InvalidArgumentError(f"{name} must be a number, or None to clear it; got NaN")
+            _native.check(_native.hot.finmon_alerts_inject(handle, _ALERT_INPUTS[name], number))
 
     def clear_snapshot(self) -> None:
         """Remove every override set with :meth:`inject_snapshot`."""
-        self.inject_snapshot(**{name: None for name in _native.ALERT_INPUTS})
+        self.inject_snapshot(**{name: None for name in _ALERT_INPUTS})
 
     # ---- delivery ------------------------------------------------------------------
 

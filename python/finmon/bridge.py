@@ -157,7 +157,7 @@ class ClientCollector:
     def collect(self) -> Iterator[Metric]:
         if self.collector._mirror is not None:
             raise ConflictError("this collector mirrors a prometheus_client registry; registering it in one "
-                                "too would serve each side twice (use one direction)", -8)
+                                "too would serve each side twice (use one direction)")
         return iter(families(self.collector, self.exclude))
 
     def describe(self) -> list[Metric]:
@@ -176,9 +176,9 @@ class RegistryMirror:
             raise ValueError(f"interval must be > 0 seconds, got {interval!r}")
         if collector in getattr(registry, "_collector_to_names", {}):
             raise ConflictError("this collector is registered in that registry; mirroring it too would serve "
-                                "each side twice (use one direction)", -8)
+                                "each side twice (use one direction)")
         if collector._mirror is not None:
-            raise ConflictError("this collector already mirrors a registry; stop() it first", -8)
+            raise ConflictError("this collector already mirrors a registry; stop() it first")
         self.collector = collector
         self.registry = registry
         self.interval = interval
@@ -187,7 +187,7 @@ class RegistryMirror:
         shared = sorted(ours & set().union(*(claimed_names(m) for m in registry.collect())))
         if shared:
             raise ConflictError(f"finmon and the prometheus_client registry both define {', '.join(shared)}; "
-                                "rename one side's metric", -8)
+                                "rename one side's metric")
         self._ours = ours
         self._stopped = threading.Event()
         self.refresh()

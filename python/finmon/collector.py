@@ -21,62 +21,26 @@ import threading
 import weakref
 from pathlib import Path
 from ctypes import c_double, c_int, c_size_t, c_void_p
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, TypeVar
 
 from . import _args, _native
+from ._bindings import Format, MetricType, Status
+from ._catalog import ALIASES, CATALOG
+from ._loop_hooks import LoopHooks
+from ._managed import Managed
 from ._events import EventPump
-from .errors import InvalidHandleError
-from .iteration import Iteration
-from .metrics import Batch, Child, Counter, Gauge, Histogram, Metric, PreparedBatch
+from .batch import Batch, PreparedBatch
+from .metrics import Child, Counter, Gauge, Histogram, Metric
+from . import multiprocess as _multiprocess
+from .multiprocess import GaugeMode, MultiprocessMethods
 
 if TYPE_CHECKING:
     from .bridge import RegistryMirror
 
 __all__ = ["ALIASES", "CATALOG", "MetricsCollector"]
 
-#: Attribute name -> metric name of the original design's catalog (and finmon's additions).
-CATALOG: dict[str, str] = {
-    "system_memory_usage": "system_memory_usage_bytes",
-    "system_memory_total": "system_memory_total_bytes",
-    "system_memory_limit": "system_memory_limit_bytes",
-    "system_cpu_usage": "system_cpu_usage_percent",
-    "system_disk_usage": "system_disk_usage_bytes",
-    "system_disk_total": "system_disk_total_bytes",
-    "system_disk_usage_percent": "system_disk_usage_percent",
-    "execution_time": "execution_time_seconds",
-    "strategy_success": "strategy_success_total",
-    "strategy_failure": "strategy_failure_total",
-    "strategy_success_rate": "strategy_success_rate",
-    "strategy_sharpe_ratio": "strategy_sharpe_ratio",
-    "strategy_max_drawdown": "strategy_max_drawdown",
-    "population_diversity": "population_diversity",
-    "unique_strategy_count": "unique_strategy_count",
-    "population_size": "population_size",
-    "champion_staleness": "champion_staleness_iterations",
-    "champion_updates": "champion_updates_total",
-    "champion_sharpe_ratio": "champion_sharpe_ratio",
-    "loop_iteration": "loop_iteration",
-    "active_containers": "active_containers",
-    "orphaned_containers": "orphaned_containers",
-    "container_memory_usage": "container_memory_usage_bytes",
-    "container_cpu_usage": "container_cpu_usage_percent",
-    "container_cleanup_success": "container_cleanup_success_total",
-    "container_cleanup_failure": "container_cleanup_failure_total",
-    "alerts_triggered_total": "alerts_triggered_total",
-    "alert_active": "alert_active",
-    "alert_notifications": "alert_notifications_total",
-    "collection_errors": "finmon_collection_errors_total",
-    "rejected_values": "finmon_rejected_values_total",
-    "alert_log_errors": "finmon_alert_log_errors_total",
-    "exporter_connections_rejected": "finmon_exporter_connections_rejected_total",
-}
-
-#: Names earlier releases gave catalog attributes -> the original design's name, kept as aliases.
-ALIASES: dict[str, str] = {"alerts_triggered": "alerts_triggered_total"}
-
-_KINDS: dict[int, type[Metric]] = {0: Counter, 1: Gauge, 2: Histogram}
-_TYPE_CODES = {"counter": 0, "gauge": 1, "histogram": 2}
+_KINDS: dict[int, type[Metric]] = {kind._type_code: kind for kind in (Counter, Gauge, Histogram)}
+_TYPE_CODES = {member.name.lower(): member for member in MetricType}
 _M = TypeVar("_M", bound=Metric)
 #: A folder or file argument of the final record; None takes the configured value.
 _PathArg = str | os.PathLike[str] | None
@@ -89,15 +53,13 @@ def _after_fork_in_child() -> None:
     _native.hot.finmon_after_fork_child()
     for collector in list(_live):
         collector._pump = None
-    from . import multiprocess
-
-    multiprocess._after_fork_in_child()
+    _multiprocess._after_fork_in_child()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class MetricsCollector:
+class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
     """One registry with the metric catalog, an optional ``/metrics`` exporter, and threads.
 
     The catalog's metrics are attributes (see :data:`CATALOG`): ``population_diversity``,
@@ -149,49 +111,25 @@ class MetricsCollector:
     collection_errors: Counter
     rejected_values: Counter
 
-    def __init__(self, strict: bool = False, multiprocess: bool = False, *, slots: int = 0,
-                 gauge_mode: str | None = None) -> None:
-        """``multiprocess=True`` makes this the parent of a worker pool: updates made in
-        its forked workers, and in spawned ones that call :func:`finmon.attach`, appear in
-        this collector's exposition (see :mod:`finmon.multiprocess`; ``slots`` workers may
-        live at once, 256 by default; ``gauge_mode`` is every gauge's default mode)."""
-        from . import multiprocess as _multiprocess
+    _free = staticmethod(lambda handle: _native.blocking.finmon_collector_free(handle))
 
-        out = c_void_p()
+    def __init__(self, strict: bool = False, multiprocess: bool = False, *, slots: int = 0,
+                 gauge_mode: GaugeMode | str | None = None) -> None:
+        """``multiprocess=True`` makes this the parent of a worker pool: updates made in its
+        forked workers, and in spawned ones that call :func:`finmon.attach`, appear in this
+        collector's exposition (:mod:`finmon.multiprocess`; ``slots`` processes may live at
+        once, 256 by default; ``gauge_mode`` is every gauge's default :class:`GaugeMode`)."""
         if multiprocess:
-            if isinstance(slots, bool) or not isinstance(slots, int) or not 0 <= slots <= 65536:
-                raise ValueError(f"slots must be an int in 0...65536, got {slots!r}")
-            _native.check(_native.hot.finmon_collector_new_multiprocess(
-                slots, _multiprocess._check_mode(gauge_mode), ctypes.byref(out)))
+            handle = _multiprocess.parent_handle(slots, gauge_mode)
         else:
+            out = c_void_p()
             _native.check(_native.hot.finmon_collector_new(ctypes.byref(out)))
-        self._setup(out.value or 0, owned=True)
+            handle = out.value or 0
+        self._setup(handle, owned=True)
         if multiprocess:
             _multiprocess._publish(self)
         if strict:
             self.strict = True
-
-    @classmethod
-    def _adopted(cls, handle: int) -> MetricsCollector:
-        """A wrapper that owns a collector the library made (a spawned worker's)."""
-        collector = cls.__new__(cls)
-        collector._setup(handle, owned=True)
-        return collector
-
-    def set_gauge_mode(self, name: str, mode: str) -> None:
-        """How this multiprocess parent combines gauge ``name`` over its processes:
-        ``latest``, ``sum``, ``max`` or ``min`` (see :mod:`finmon.multiprocess`)."""
-        from . import multiprocess as _multiprocess
-
-        encoded = _multiprocess._check_mode(mode)
-        _native.check(_native.hot.finmon_collector_set_gauge_mode(self._live_handle(), name.encode(), encoded))
-
-    def multiprocess_info(self) -> dict[str, Any] | None:
-        """The run's shared segment (path, size, slots in use, folded workers, ...), or
-        None for a collector that is not multiprocess."""
-        from . import multiprocess as _multiprocess
-
-        return _multiprocess.info(self)
 
     @property
     def strict(self) -> bool:
@@ -214,8 +152,7 @@ class MetricsCollector:
         return collector
 
     def _setup(self, handle: int, owned: bool) -> None:
-        self._handle: int | None = handle
-        self._owned = owned
+        self._adopt(handle, owned=owned)
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
@@ -279,7 +216,7 @@ class MetricsCollector:
         rc = _native.hot.finmon_collector_sample_value(
             self._live_handle(), _native.encode(name, "name"), _native.string_array(names),
             _native.string_array(values), len(names), ctypes.byref(out))
-        if rc == -9:  # FINMON_E_NOT_FOUND
+        if rc == Status.NOT_FOUND:
             return None
         _native.check(rc)
         return out.value
@@ -289,7 +226,7 @@ class MetricsCollector:
         out = c_void_p()
         length = c_size_t()
         _native.check(_native.hot.finmon_collector_exposition(
-            self._live_handle(), 1 if openmetrics else 0, ctypes.byref(out), ctypes.byref(length)))
+            self._live_handle(), Format.OPENMETRICS if openmetrics else Format.PROMETHEUS_TEXT, ctypes.byref(out), ctypes.byref(length)))
         return _native.take_string(out, length.value)
 
     # prometheus_client's custom-collector protocol (see finmon.bridge): a loop's existing
@@ -304,16 +241,6 @@ class MetricsCollector:
     def describe(self) -> list[Any]:
         """The families ``collect`` yields, for the registry's duplicate-name check."""
         return list(self.collect())
-
-    def configure_loop(self, success_window: int = 10, history_size: int = 1000) -> None:
-        """Set the rolling success-rate window (iterations) and the diversity history size.
-
-        Meant for start-up (:func:`finmon.start` calls it from the config): a changed size
-        starts that rolling state over; counters keep their values.
-        """
-        # The library checks the ranges: the same as the config keys' (see the README's settings table).
-        _native.check(_native.hot.finmon_loop_configure(
-            self._live_handle(), _args.int64(success_window, "success_window"), _args.int64(history_size, "history_size")))
 
     # ---- final record --------------------------------------------------------------
 
@@ -356,18 +283,35 @@ class MetricsCollector:
 
     # ---- exporter and lifecycle ----------------------------------------------------
 
-    def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0) -> int | None:
+    def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0, *,
+                          max_connections: int | None = None, read_timeout_seconds: float | None = None,
+                          idle_timeout_seconds: float | None = None) -> int | None:
         """Serve ``/metrics`` and ``/healthz``; return the bound port.
 
         If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
         is logged on the ``finmon`` logger, None is returned, collecting goes on, and the
         exporter binds by itself once the port is free (checked every ``retry_interval`` s,
         0.1 to 3600 as ``monitoring.prometheus.retry_interval`` in the settings table).
+
+        The limits are the config's keys of the same names (None: their defaults): at most
+        ``max_connections`` connections at once (past it, the one waiting longest for a
+        request is closed), ``read_timeout_seconds`` for a new connection to send a whole
+        request, ``idle_timeout_seconds`` between keep-alive requests. Connections they close
+        count in ``finmon_exporter_connections_rejected_total{reason}``.
         """
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, got {type(port).__name__}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {port}")
+        from .config import default
+
+        def limit(value: object, key: str) -> object:
+            return default(f"monitoring.prometheus.{key}") if value is None else value
+
+        _native.check(_native.hot.finmon_exporter_configure(
+            self._live_handle(), _args.int64(limit(max_connections, "max_connections"), "max_connections"),
+            _args.real(limit(read_timeout_seconds, "read_timeout_seconds"), "read_timeout_seconds"),
+            _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
         self._ensure_pump()
         bound = c_int(-1)
         _native.check(_native.blocking.finmon_exporter_start(
@@ -396,7 +340,7 @@ class MetricsCollector:
         """Stop and free the native collector; the object is unusable afterwards. (The
         collector of a :class:`~finmon.Runtime` is freed by the runtime's ``stop``.)"""
         with self._lock:
-            handle, self._handle = self._handle, None
+            handle = self._detach()
         if handle is None:
             return
         if self._mirror is not None:
@@ -407,28 +351,9 @@ class MetricsCollector:
             self._pump.stop()  # what is queued is still logged
             self._pump = None
         if self._owned:
-            _native.blocking.finmon_collector_free(handle)
-
-    def __enter__(self) -> MetricsCollector:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+            self._release(handle)
 
     # ---- internals -----------------------------------------------------------------
-
-    def _live_handle(self) -> int:
-        handle = self._handle
-        if handle is None:
-            raise InvalidHandleError("this MetricsCollector is closed", -3)
-        return handle
 
     def _ensure_pump(self) -> None:
         if self._handle is not None and (self._pump is None or not self._pump.alive):
@@ -476,80 +401,6 @@ class MetricsCollector:
         metric = _KINDS[type_code](self, handle, name, documentation, labelnames)
         self._metrics[name] = metric
         return metric
-
-    # ---- loop hooks ----------------------------------------------------------------
-
-    def record_iteration(self, iteration: int, success: bool, execution_time_seconds: float,
-                         sharpe: float | None = None, max_drawdown: float | None = None) -> None:
-        """Record one iteration's outcome in one native call.
-
-        Observes ``execution_time_seconds``, counts ``strategy_success_total`` or
-        ``strategy_failure_total``, sets ``strategy_success_rate`` (over the last N outcomes,
-        N from the config, default 10), ``strategy_sharpe_ratio`` and ``strategy_max_drawdown``
-        (when given), ``loop_iteration``, and moves ``champion_staleness_iterations`` on.
-
-        A value it cannot use is skipped and counted (see the class documentation): a NaN or
-        infinite Sharpe ratio or drawdown is not set, a negative or non-finite execution
-        time not observed, a negative iteration leaves ``loop_iteration``; an iteration
-        before the last one recorded is a loop restart. With ``strict=True`` these raise
-        :class:`~finmon.InvalidArgumentError` (a ValueError) and change nothing.
-
-        Example:
-            >>> import finmon
-            >>> with finmon.MetricsCollector() as collector:
-            ...     collector.record_iteration(1, True, 0.8, sharpe=1.3, max_drawdown=-0.12)
-            ...     collector.record_iteration(2, False, 0.1)
-            ...     collector.success_rate
-            0.5
-        """
-        flags = 0
-        sharpe_value = max_drawdown_value = 0.0
-        if sharpe is not None:
-            sharpe_value = _args.real(sharpe, "sharpe")
-            flags |= _native.LOOP_HAS_SHARPE
-        if max_drawdown is not None:
-            max_drawdown_value = _args.real(max_drawdown, "max_drawdown")
-            flags |= _native.LOOP_HAS_MAX_DRAWDOWN
-        rc = _native.hot.finmon_loop_record_iteration(
-            self._live_handle(), _args.hook_int64(iteration, "iteration", self), 1 if success else 0,
-            _args.real(execution_time_seconds, "execution_time_seconds"), sharpe_value, max_drawdown_value, flags)
-        if rc:
-            _native.raise_last(rc)
-
-    def iteration(self, iteration: int) -> Iteration:
-        """A context manager that times its block and records the outcome when it ends.
-
-        A block that raises is recorded as a failure and the exception propagates;
-        ``it.result(sharpe=..., max_drawdown=...)`` sets the figures of a success and
-        ``it.fail()`` records a failure without raising (see :class:`~finmon.Iteration`).
-
-        Example:
-            >>> import finmon
-            >>> with finmon.MetricsCollector() as collector:
-            ...     with collector.iteration(7) as it:
-            ...         it.result(sharpe=1.3, max_drawdown=-0.12)
-            ...     collector.get_sample_value("loop_iteration")
-            7.0
-        """
-        return Iteration(self, iteration)
-
-    @property
-    def success_rate(self) -> float | None:
-        """Success fraction over the last N outcomes (over all so far while fewer than N
-        were recorded), as ``strategy_success_rate`` shows; None before the first outcome."""
-        rate = c_double()
-        _native.check(_native.hot.finmon_loop_success_rate(self._live_handle(), ctypes.byref(rate), None))
-        return None if rate.value != rate.value else rate.value
-
-    @property
-    def success_window_full(self) -> bool:
-        """True once N outcomes were recorded: from then on ``success_rate`` covers exactly
-        the window the success-rate alert evaluates."""
-        rate = c_double()
-        full = c_int()
-        _native.check(_native.hot.finmon_loop_success_rate(self._live_handle(), ctypes.byref(rate),
-                                                          ctypes.byref(full)))
-        return bool(full.value)
 
 
 def _path_arg(value: object, what: str) -> bytes | None:

@@ -162,7 +162,7 @@ class ContainerMonitor:
         statuses = [_native.encode(status, "an orphan status") for status in orphan_statuses]
         threshold = _args.int64(orphan_threshold, "orphan_threshold")
         if not 1 <= threshold <= _INT_MAX:
-            raise InvalidArgumentError(f"orphan_threshold must be in 1..{_INT_MAX}, got {threshold}", -1)
+            raise InvalidArgumentError(f"orphan_threshold must be in 1..{_INT_MAX}, got {threshold}")
         rc = _hot.finmon_containers_configure(
             collector._live_handle(), None if endpoint is None else _native.encode(endpoint, "docker_host"),
             _native.encode(label, "label"), _native.string_array(statuses), len(statuses),

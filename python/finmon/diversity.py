@@ -98,7 +98,7 @@ def compute(vectors: Vectors, bounds: Bounds | None = None, *, reference: Vector
         0.1
     """
     if bounds is not None and reference is not None:
-        raise InvalidArgumentError("pass bounds or reference, not both", -1)
+        raise InvalidArgumentError("pass bounds or reference, not both")
     address, rows, cols, keep = _pack(vectors)
     if bounds is None:
         bounds = ranges(reference) if reference is not None else _frozen_bounds(address, rows, cols)
@@ -162,7 +162,7 @@ def genotype(genotypes: Iterable[Sequence[Hashable]]) -> float:
             numbering = [{} for _ in genes]
         elif len(genes) != len(numbering):
             raise InvalidArgumentError(
-                f"genotype {index} has {len(genes)} genes, expected {len(numbering)} like genotype 0", -1)
+                f"genotype {index} has {len(genes)} genes, expected {len(numbering)} like genotype 0")
         # Equal genes get equal codes per position: exact, no hash collisions.
         for position, gene in enumerate(genes):
             seen = numbering[position]
@@ -213,7 +213,7 @@ def _pack(vectors: Vectors) -> tuple[int | None, int, int, object]:
 def _pack_array(numpy: Any, vectors: Any) -> tuple[int | None, int, int, object]:
     if vectors.ndim != 2:
         raise InvalidArgumentError(
-            f"vectors must be a 2-D array (one row per strategy), got shape {vectors.shape}", -1)
+            f"vectors must be a 2-D array (one row per strategy), got shape {vectors.shape}")
     if vectors.dtype != numpy.float64 or not vectors.flags.c_contiguous:
         try:
             vectors = numpy.ascontiguousarray(vectors, dtype=numpy.float64)
@@ -239,7 +239,7 @@ def _pack_sequences(vectors: Vectors) -> tuple[int | None, int, int, object]:
             cols = length
         elif length != cols:
             raise InvalidArgumentError(
-                f"vector {index} has {length} components, expected {cols} like vector 0", -1)
+                f"vector {index} has {length} components, expected {cols} like vector 0")
         try:
             flat.extend(vector)
         except TypeError as error:
@@ -265,7 +265,7 @@ def _frozen_bounds(address: int | None, rows: int, cols: int) -> list[tuple[floa
     if len(frozen) != cols and rows > 0 and cols > 0:
         raise InvalidArgumentError(
             f"vectors have {cols} parameters but the frozen ranges (first population without bounds) have "
-            f"{len(frozen)}; pass bounds=, or call diversity.reset() for a new population", -1)
+            f"{len(frozen)}; pass bounds=, or call diversity.reset() for a new population")
     return frozen
 
 
@@ -274,7 +274,7 @@ def _bound_arrays(bounds: Bounds, rows: int, cols: int) -> tuple[ctypes.Array[c_
         raise TypeError(f"bounds must be a sequence of (lo, hi) pairs, got {type(bounds).__name__}")
     pairs = list(bounds)
     if len(pairs) != cols and rows > 0 and cols > 0:  # an empty population is the library's error
-        raise InvalidArgumentError(f"bounds has {len(pairs)} (lo, hi) pairs, expected one per parameter ({cols})", -1)
+        raise InvalidArgumentError(f"bounds has {len(pairs)} (lo, hi) pairs, expected one per parameter ({cols})")
     lower, upper = (c_double * max(cols, 1))(), (c_double * max(cols, 1))()
     for index, pair in enumerate(pairs[:cols]):
         try:
@@ -294,7 +294,7 @@ def _unique(fingerprints: Iterable[str | bytes]) -> tuple[float, int]:
             try:
                 data.append(fingerprint.encode("utf-8"))
             except UnicodeEncodeError as error:
-                raise InvalidArgumentError(f"fingerprint {index} is not valid text: {error}", -1) from None
+                raise InvalidArgumentError(f"fingerprint {index} is not valid text: {error}") from None
         elif isinstance(fingerprint, (bytes, bytearray, memoryview)):
             data.append(bytes(fingerprint))
         else:

@@ -144,7 +144,7 @@ class DiversityMonitor:
             threshold = self.collapse_threshold
         size = _args.int64(window, "window")
         if not 1 <= size <= _INT_MAX:
-            raise InvalidArgumentError(f"collapse window must be in 1..{_INT_MAX}, got {size}", -1)
+            raise InvalidArgumentError(f"collapse window must be in 1..{_INT_MAX}, got {size}")
         out = c_int()
         rc = _hot.finmon_diversity_check_collapse(
             self.collector._live_handle(), size, _args.real(threshold, "threshold"), ctypes.byref(out))

@@ -26,10 +26,10 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from ctypes import c_int, c_void_p
-from types import TracebackType
 from typing import Any
 
 from . import _native
+from ._managed import Managed
 from .alerts import AlertManager
 from .collector import MetricsCollector
 from .config import MonitoringConfig
@@ -41,7 +41,7 @@ from .resources import ResourceMonitor
 __all__ = ["Runtime", "start"]
 
 
-class Runtime:
+class Runtime(Managed):
     """A running finmon, wired from a config by the library. Use :func:`start` to make one.
 
     ``collector`` is the :class:`MetricsCollector` it records into (None when
@@ -49,9 +49,11 @@ class Runtime:
     ``alerts`` are the design's monitors over it, None when their section is disabled.
     """
 
+    _free = staticmethod(lambda handle: _native.blocking.finmon_runtime_free(handle))
+
     def __init__(self, handle: int, config: MonitoringConfig, collector: MetricsCollector | None,
                  docker_client: Any = None) -> None:
-        self._handle: int | None = handle
+        self._adopt(handle, owned=True)
         self.config = config
         self.enabled = collector is not None
         self.collector = collector
@@ -142,7 +144,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop every thread, write the final record (when configured), free the library's
         runtime. Stopping twice is harmless."""
-        handle, self._handle = self._handle, None
+        handle = self._detach()
         if handle is None:
             return
         try:
@@ -150,20 +152,11 @@ class Runtime:
         finally:
             if self.collector is not None:
                 self.collector.close()  # borrowed: stops its event pump, leaves the handle
-            _native.blocking.finmon_runtime_free(handle)
+            self._release(handle)
 
-    def __enter__(self) -> Runtime:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def close(self) -> None:
+        """The same as :meth:`stop` (so ``with`` and garbage collection stop it too)."""
         self.stop()
-
-    def __del__(self) -> None:
-        try:
-            self.stop()
-        except Exception:
-            pass
 
 
 def start(config_path: str | os.PathLike[str] | None = "config/monitoring_config.yaml", *,

@@ -1,5 +1,6 @@
-"""Compiling a C program against include/finmon.h and the library under test, with every
-warning an error, as a C user of finmon would build one."""
+"""Compiling a C program against include/finmon.h (which includes its parts,
+include/finmon/*.h) and the library under test, with every warning an error, as a C user
+of finmon would build one."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def compile_c(folder: Path, source: str, name: str = "client",
     path.write_text(source)
     libdir = folder / "lib"
     libdir.mkdir(exist_ok=True)
-    for link in ("libfinmon.so", "libfinmon.so.1"):  # link by name, load by SONAME
+    for link in ("libfinmon.so", f"libfinmon.so.{_native.ABI_MAJOR}"):  # link by name, load by SONAME
         if not (libdir / link).exists():
             (libdir / link).symlink_to(_native.library_path())
     binary = folder / name

@@ -1,8 +1,10 @@
 import Glibc
 
 /// The record a run leaves behind: `metrics_final.json` (every family with its samples,
-/// the active alerts, run start and end, the iteration count) and the Prometheus text
-/// snapshot, both from one collection so they agree with each other.
+/// the active alerts, run start and end, the iteration count, and the run's bounded
+/// history), the Prometheus text snapshot, both from one collection so they agree with
+/// each other, and `report.html`, the live page's panels over the whole run drawn from
+/// that JSON (self-contained; `python -m finmon report metrics_final.json` rebuilds it).
 public struct FinalExport: Sendable {
     public struct Run: Sendable, Equatable {
         public var startedAtEpochSeconds: Double
@@ -18,16 +20,20 @@ public struct FinalExport: Sendable {
     public var directory: String
     public var jsonFile: String
     public var prometheusFile: String
+    /// The report's file name; nil writes none.
+    public var reportFile: String?
 
     public init(directory: String = ".", jsonFile: String = "metrics_final.json",
-                prometheusFile: String = "prometheus_metrics_final.txt") {
+                prometheusFile: String = "prometheus_metrics_final.txt", reportFile: String? = "report.html") {
         self.directory = directory
         self.jsonFile = jsonFile
         self.prometheusFile = prometheusFile
+        self.reportFile = reportFile
     }
 
     public var jsonPath: String { Self.join(directory, jsonFile) }
     public var prometheusPath: String { Self.join(directory, prometheusFile) }
+    public var reportPath: String? { reportFile.map { Self.join(directory, $0) } }
 
     /// Checks the two targets before anything is written. Each file is a plain name,
     /// written inside `directory`, or an absolute path the caller chose; a relative path
@@ -35,17 +41,22 @@ public struct FinalExport: Sendable {
     /// the export folder. Either target must be a regular file or not exist yet, and the
     /// two must differ (one would overwrite the other). `jsonArgument` and
     /// `prometheusArgument` are how errors name them (an argument or a config key).
-    public func validate(jsonArgument: String = "json_file", prometheusArgument: String = "prometheus_file")
-        throws(FinalExportError)
-    {
-        for (argument, name) in [(jsonArgument, jsonFile), (prometheusArgument, prometheusFile)] {
+    public func validate(
+        jsonArgument: String = "json_file", prometheusArgument: String = "prometheus_file",
+        reportArgument: String = "report_file"
+    ) throws(FinalExportError) {
+        var targets = [(jsonArgument, jsonFile, jsonPath), (prometheusArgument, prometheusFile, prometheusPath)]
+        if let reportFile, let reportPath { targets.append((reportArgument, reportFile, reportPath)) }
+        for (argument, name, _) in targets {
             try Self.checkName(name, argument: argument)
         }
-        if Self.sameFile(jsonPath, prometheusPath) {
-            throw .invalid(argument: prometheusArgument,
-                           reason: "names the same file as \(jsonArgument) (\(prometheusPath)); one would overwrite the other")
+        for later in targets.indices.dropFirst() {
+            for earlier in 0..<later where Self.sameFile(targets[earlier].2, targets[later].2) {
+                throw .invalid(argument: targets[later].0, reason: "names the same file as \(targets[earlier].0) "
+                    + "(\(targets[later].2)); one would overwrite the other")
+            }
         }
-        for (argument, path) in [(jsonArgument, jsonPath), (prometheusArgument, prometheusPath)] {
+        for (argument, _, path) in targets {
             do {
                 try AtomicFile.checkReplaceable(path)
             } catch {
@@ -55,10 +66,11 @@ public struct FinalExport: Sendable {
     }
 
     /// Deletes the temporary files a killed export of an earlier process left next to the
-    /// two targets (`<target>.tmp.<pid>` of a pid no longer alive). Returns what it removed.
+    /// targets (`<target>.tmp.<pid>` of a pid no longer alive). Returns what it removed.
     @discardableResult
     public func removeStaleTemporaries() -> [String] {
         AtomicFile.removeStaleTemporaries(of: jsonPath) + AtomicFile.removeStaleTemporaries(of: prometheusPath)
+            + (reportPath.map(AtomicFile.removeStaleTemporaries(of:)) ?? [])
     }
 
     static func checkName(_ name: String, argument: String) throws(FinalExportError) {
@@ -79,16 +91,22 @@ public struct FinalExport: Sendable {
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
-    /// Checks the targets (`validate`), then writes both files atomically.
-    /// `activeAlerts` are JSON objects (AlertEvent.jsonLine()).
-    public func write(registry: MetricsRegistry, run: Run, activeAlerts: [String]) throws(FinalExportError) {
+    /// Checks the targets (`validate`), then writes the files atomically.
+    /// `activeAlerts` are JSON objects (AlertEvent.jsonLine()); `history` is
+    /// `MetricsHistory.json()` (nil: no history, and no report).
+    public func write(
+        registry: MetricsRegistry, run: Run, activeAlerts: [String], history: String? = nil
+    ) throws(FinalExportError) {
         try validate()
         registry.collect()
         let text = TextExposition.render(registry, format: .prometheusText, collectFirst: false)
-        let json = Self.json(registry: registry, run: run, activeAlerts: activeAlerts)
+        let json = Array(Self.json(registry: registry, run: run, activeAlerts: activeAlerts, history: history).utf8)
         do {
-            try AtomicFile.write(Array(json.utf8), to: jsonPath)
+            try AtomicFile.write(json, to: jsonPath)
             try AtomicFile.write(text, to: prometheusPath)
+            if history != nil, let reportPath {
+                try AtomicFile.write(LivePage.report(finalJSON: json), to: reportPath)
+            }
         } catch {
             throw .write(error)
         }
@@ -96,7 +114,7 @@ public struct FinalExport: Sendable {
 
     /// The JSON document. Non-finite values, which JSON cannot hold, are the strings
     /// "NaN", "+Inf" and "-Inf", spelled as in the text snapshot.
-    public static func json(registry: MetricsRegistry, run: Run, activeAlerts: [String]) -> String {
+    public static func json(registry: MetricsRegistry, run: Run, activeAlerts: [String], history: String? = nil) -> String {
         var out = "{\n  \"finmon_version\": " + JSONText.quoted(FinMonVersion.string)
         out += ",\n  \"run\": {\"started_at\": " + JSONText.quoted(RFC3339Timestamp.format(epochSeconds: run.startedAtEpochSeconds))
         out += ", \"ended_at\": " + JSONText.quoted(RFC3339Timestamp.format(epochSeconds: run.endedAtEpochSeconds))
@@ -120,7 +138,9 @@ public struct FinalExport: Sendable {
             }
             out += "]}"
         }
-        out += "\n  ]\n}\n"
+        out += "\n  ]"
+        if let history { out += ",\n  \"history\": " + history }
+        out += "\n}\n"
         return out
     }
 

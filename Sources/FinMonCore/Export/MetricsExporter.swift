@@ -19,19 +19,27 @@ public final class MetricsExporter: Sendable {
     public enum StartError: Error, CustomStringConvertible {
         case invalidAddress(String, String)
         case alreadyStarted
+        /// A limit outside its settings-table bounds; the message names the argument.
+        case invalidLimit(String)
         public var description: String {
             switch self {
             case .invalidAddress(let address, let reason): "cannot listen on '\(address)': \(reason)"
             case .alreadyStarted: "the exporter is already started; stop it first"
+            case .invalidLimit(let message): message
             }
         }
     }
+
+    /// A new connection closed because every open one is being answered (see `ConnectionTable`).
+    struct ConnectionRefused: Error {}
 
     private struct State {
         var status: Status = .stopped
         var channel: Channel?
         var retry: Scheduled<Void>?
         var generation = 0
+        /// What `/` and `/api/history` serve; nil: the text index only.
+        var page: LivePage?
     }
 
     private let registry: MetricsRegistry
@@ -47,16 +55,24 @@ public final class MetricsExporter: Sendable {
 
     public var status: Status { state.withLock { $0.status } }
 
+    /// The live page to serve at `/` from the next bind on (nil: the text index).
+    public func attach(_ page: LivePage?) {
+        state.withLock { $0.page = page }
+    }
+
     /// Binds and returns the port served, or nil when the port is busy (degraded mode).
-    /// The exposition is served at `metricsPath` (`monitoring.prometheus.metrics_path`).
+    /// The exposition is served at `metricsPath` (`monitoring.prometheus.metrics_path`);
+    /// `limits` bound the connections and how long a client may take (`ExporterLimits`).
     /// Call from a thread that is not the event loop's.
     @discardableResult
     public func start(
-        host: String, port: Int, retryInterval: TimeAmount = .seconds(5), metricsPath: String = "/metrics"
+        host: String, port: Int, retryInterval: TimeAmount = .seconds(5), metricsPath: String = "/metrics",
+        limits: ExporterLimits = .default
     ) throws -> Int? {
         guard (0...65_535).contains(port) else {
             throw StartError.invalidAddress("\(host):\(port)", "port must be in 0...65535")
         }
+        try limits.validate()
         let address: SocketAddress
         do {
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
@@ -69,7 +85,8 @@ public final class MetricsExporter: Sendable {
             state.status = .degraded(reason: "starting")
             return state.generation
         }
-        return try bind(address, generation: generation, retryInterval: retryInterval, metricsPath: metricsPath,
+        let serving = Serving(metricsPath: metricsPath, limits: limits, rejected: rejectedCounter())
+        return try bind(address, generation: generation, retryInterval: retryInterval, serving: serving,
                         firstAttempt: true).wait()
     }
 
@@ -94,19 +111,61 @@ public final class MetricsExporter: Sendable {
         }
     }
 
+    /// What each connection of one start is served with.
+    private struct Serving: Sendable {
+        let metricsPath: String
+        let limits: ExporterLimits
+        let rejected: LabeledMetric<Counter>?
+    }
+
+    /// The catalog's `finmon_exporter_connections_rejected_total`, when the registry has it.
+    private func rejectedCounter() -> LabeledMetric<Counter>? {
+        registry.family(named: "finmon_exporter_connections_rejected_total").flatMap { try? LabeledMetric<Counter>($0) }
+    }
+
     private func bind(
-        _ address: SocketAddress, generation: Int, retryInterval: TimeAmount, metricsPath: String, firstAttempt: Bool
+        _ address: SocketAddress, generation: Int, retryInterval: TimeAmount, serving: Serving, firstAttempt: Bool
     ) -> EventLoopFuture<Int?> {
         let registry = self.registry
+        let page = state.withLock { $0.page }
+        let table = ConnectionTable(limit: serving.limits.maxConnections)
+        let rejected = serving.rejected
+        let count: @Sendable (ConnectionDeadlineHandler.Reason) -> Void = { reason in
+            rejected?.child([reason.rawValue]).inc()
+        }
         let bootstrap = ServerBootstrap(group: eventLoop)
-            .serverChannelOption(.backlog, value: 256)
+            // Deep enough that a burst of connections (thousands from one client) waits in
+            // the kernel's queue, where it costs this process no descriptor, instead of
+            // having a scrape's SYN dropped and retried a second later.
+            .serverChannelOption(.backlog, value: 4096)
+            // Accept several per loop turn, or a flood of requests on open connections starves
+            // the queue of new ones (a scrape's among them); but well under the cap, so a new
+            // connection gets its first read before enough newer ones arrive to make it the
+            // longest waiting, which the cap would close.
+            .serverChannelOption(.maxMessagesPerRead, value: UInt(max(1, min(32, serving.limits.maxConnections / 4))))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                // The cap first, before the connection costs anything more than its descriptor.
+                switch table.admit(channel) {
+                case .refused:
+                    count(.connectionLimit)
+                    return channel.eventLoop.makeFailedFuture(ConnectionRefused())  // the bootstrap closes it
+                case .admitted(let evicted):
+                    if let evicted {
+                        count(.connectionLimit)
+                        evicted.close(promise: nil)
+                    }
+                }
+                channel.closeFuture.whenComplete { _ in table.remove(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    // The codec goes in after HTTPOnFirstRead once bytes arrive; nothing reaches
+                    // the two handlers behind it before then.
+                    try channel.pipeline.syncOperations.addHandler(HTTPOnFirstRead())
                     try channel.pipeline.syncOperations.addHandler(
-                        MetricsHTTPHandler(registry: registry, metricsPath: metricsPath))
+                        ConnectionDeadlineHandler(limits: serving.limits, table: table, onClose: count))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(registry: registry, metricsPath: serving.metricsPath, page: page))
                 }
             }
         return bootstrap.bind(to: address).map { channel -> Int? in
@@ -137,7 +196,7 @@ public final class MetricsExporter: Sendable {
                 state.status = .degraded(reason: "port \(address.port ?? 0) in use")
                 state.retry = self.eventLoop.scheduleTask(in: retryInterval) {
                     _ = self.bind(address, generation: generation, retryInterval: retryInterval,
-                                  metricsPath: metricsPath, firstAttempt: false)
+                                  serving: serving, firstAttempt: false)
                 }
                 return true
             }

@@ -1,8 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// Serves the exposition at `metricsPath` (`/metrics` unless the config says otherwise)
-/// and `/healthz` on one HTTP/1.1 connection (keep-alive is handled by NIO's server
+/// Serves the exposition at `metricsPath` (`/metrics` unless the config says otherwise),
+/// `/healthz`, and with a `LivePage` the live page at `/` and its data at `/api/history`,
+/// on one HTTP/1.1 connection (keep-alive is handled by NIO's server
 /// pipeline; this handler answers one request at a time).
 final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -10,11 +11,13 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let registry: MetricsRegistry
     private let metricsPath: String
+    private let page: LivePage?
     private var head: HTTPRequestHead?
 
-    init(registry: MetricsRegistry, metricsPath: String = "/metrics") {
+    init(registry: MetricsRegistry, metricsPath: String = "/metrics", page: LivePage? = nil) {
         self.registry = registry
         self.metricsPath = metricsPath
+        self.page = page
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -31,7 +34,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        let parts = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts.first.map(String.init) ?? request.uri
+        let query = parts.count > 1 ? String(parts[1]) : nil
         guard request.method == .GET || request.method == .HEAD else {
             send(.methodNotAllowed, contentType: "text/plain; charset=utf-8",
                  body: Array("only GET and HEAD are served\n".utf8), request: request, context: context,
@@ -51,6 +56,25 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case "/healthz":
             send(.ok, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8), request: request, context: context)
+        case "/" where page != nil:
+            guard let page else { return }
+            if Gzip.accepted(by: request.headers.first(name: "Accept-Encoding")), let zipped = page.gzippedHTML {
+                send(.ok, contentType: "text/html; charset=utf-8", body: zipped, request: request, context: context,
+                     extra: [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
+            } else {
+                send(.ok, contentType: "text/html; charset=utf-8", body: page.html, request: request, context: context,
+                     extra: [("Vary", "Accept-Encoding")])
+            }
+        case "/api/history" where page != nil:
+            guard let page else { return }
+            let body = page.historyJSON(query: query)
+            let extra = [("Cache-Control", "no-store"), ("Vary", "Accept-Encoding")]
+            if Gzip.accepted(by: request.headers.first(name: "Accept-Encoding")), let zipped = Gzip.compress(body) {
+                send(.ok, contentType: "application/json", body: zipped, request: request, context: context,
+                     extra: extra + [("Content-Encoding", "gzip")])
+            } else {
+                send(.ok, contentType: "application/json", body: body, request: request, context: context, extra: extra)
+            }
         case "/":
             send(.ok, contentType: "text/plain; charset=utf-8",
                  body: Array("finmon exporter\n\(metricsPath)  Prometheus metrics\n/healthz  liveness\n".utf8),

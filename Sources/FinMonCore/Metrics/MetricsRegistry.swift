@@ -148,6 +148,13 @@ public final class MetricsRegistry: Sendable {
         let suffix = MetricFamily.counterSuffix
         let candidates = [family(named: name), name.hasSuffix(suffix) ? family(named: String(name.dropLast(suffix.count))) : nil]
         if let family = candidates.compactMap({ $0 }).first(where: { $0.type != .histogram && $0.sampleName == name }) {
+            if family.type == .gauge, !family.labelNames.contains("worker"), let worker = labels["worker"] {
+                // A multiprocess parent's `worker`-mode gauge: one live process's value.
+                var own = labels
+                own.removeValue(forKey: "worker")
+                guard let values = try? family.orderedValues(own) else { return nil }
+                return family.existingSeries(values)?.workerReadings?.first { $0.worker == worker }?.value
+            }
             guard let values = try? family.orderedValues(labels) else { return nil }
             return family.existingSeries(values)?.value
         }

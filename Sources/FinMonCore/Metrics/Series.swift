@@ -78,6 +78,7 @@ public final class Series: Sendable {
             switch merged {
             case .scalar(let value): return value
             case .histogram(let buckets, _): return Double(buckets.reduce(0, &+))
+            case .workers(_, let latest): return latest
             }
         }
         if type == .histogram { return Double(histogram.withLock { $0.count }) }
@@ -142,6 +143,13 @@ public final class Series: Sendable {
         merged.withLock { $0 = value }
     }
 
+    /// A `worker`-mode gauge's values in a multiprocess parent, one per live process (the
+    /// exposition labels each with `worker`); nil for any other series.
+    var workerReadings: [WorkerReading]? {
+        guard link != nil, case .workers(let readings, _)? = merged.withLock({ $0 }) else { return nil }
+        return readings
+    }
+
     func reset() {
         bits.store(0.0.bitPattern, ordering: .relaxed)
         histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
@@ -197,6 +205,15 @@ enum MergedValue: Sendable, Equatable {
     case scalar(Double)
     /// Per-bucket (not cumulative) counts and the sum.
     case histogram(buckets: [UInt64], sum: Double)
+    /// A `worker`-mode gauge: each live process's value; `latest` is what `value` reads
+    /// (alerts, the JSON record), the value set last.
+    case workers([WorkerReading], latest: Double)
+}
+
+/// One live process's value of a `worker`-mode gauge: `worker` is its slot, as text.
+struct WorkerReading: Sendable, Equatable {
+    let worker: String
+    let value: Double
 }
 
 /// Per-bucket (not cumulative) counts: recording touches one slot only.

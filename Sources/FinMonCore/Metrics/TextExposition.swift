@@ -43,11 +43,19 @@ public enum TextExposition {
         for one in series {
             switch family.type {
             case .counter, .gauge:
-                line(sampleName, one.labelBlock, extra: nil, value: SampleFormatter.format(one.value), into: &out)
+                if let readings = one.workerReadings {
+                    // A multiprocess parent's `worker`-mode gauge: one sample per live process.
+                    for reading in readings {
+                        line(sampleName, one.labelBlock, extra: ("worker", reading.worker),
+                             value: SampleFormatter.format(reading.value), into: &out)
+                    }
+                } else {
+                    line(sampleName, one.labelBlock, extra: nil, value: SampleFormatter.format(one.value), into: &out)
+                }
             case .histogram:
                 let snapshot = one.histogramSnapshot()
                 for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {
-                    line(family.name + "_bucket", one.labelBlock, extra: SampleFormatter.format(bound), value: String(count), into: &out)
+                    line(family.name + "_bucket", one.labelBlock, extra: ("le", SampleFormatter.format(bound)), value: String(count), into: &out)
                 }
                 line(family.name + "_count", one.labelBlock, extra: nil, value: String(snapshot.count), into: &out)
                 line(family.name + "_sum", one.labelBlock, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
@@ -55,16 +63,20 @@ public enum TextExposition {
         }
     }
 
-    /// One sample line; `le` is the histogram bucket bound, appended to the series' labels.
-    private static func line(_ name: String, _ labelBlock: [UInt8], extra le: String?, value: String, into out: inout [UInt8]) {
+    /// One sample line; `extra` is a label appended to the series' own (a histogram
+    /// bucket's `le`, a worker-mode gauge's `worker`), whose value needs no escaping.
+    private static func line(
+        _ name: String, _ labelBlock: [UInt8], extra: (name: String, value: String)?, value: String, into out: inout [UInt8]
+    ) {
         append(name, to: &out)
-        if !labelBlock.isEmpty || le != nil {
+        if !labelBlock.isEmpty || extra != nil {
             out.append(UInt8(ascii: "{"))
             out.append(contentsOf: labelBlock)
-            if let le {
+            if let extra {
                 if !labelBlock.isEmpty { out.append(UInt8(ascii: ",")) }
-                append("le=\"", to: &out)
-                append(le, to: &out)
+                append(extra.name, to: &out)
+                append("=\"", to: &out)
+                append(extra.value, to: &out)
                 out.append(UInt8(ascii: "\""))
             }
             out.append(UInt8(ascii: "}"))

@@ -30,6 +30,10 @@ public struct DiversitySnapshot: Sendable, Equatable {
 /// State and metric writes happen under one lock, so concurrent records cannot interleave
 /// the gauges, and a refused record (see `DiversityState` for the rules) changes nothing.
 public final class DiversityMonitor: Sendable {
+    /// Every champion update with its time, iteration and Sharpe ratio (bounded): the
+    /// champion's history on the live page and in the report.
+    public let champions = ChampionLog()
+
     private struct Inner {
         var diversity: DiversityState
         /// The oldest iteration seen on any stream: the staleness reference before any
@@ -182,6 +186,7 @@ public final class DiversityMonitor: Sendable {
         if let iteration = record.iteration { inner.note(iteration) }
         metrics.championUpdatesTotal.inc()
         if let sharpe = record.newSharpe { metrics.championSharpeRatio.set(sharpe) }
+        champions.record(iteration: record.iteration ?? inner.currentIteration, sharpe: record.newSharpe)
         publishStaleness(inner)
     }
 

@@ -15,4 +15,9 @@ public enum GaugeMode: String, Sendable, CaseIterable {
     /// The value set last, by whichever live process (the default: a gauge is a reading,
     /// and the newest reading wins, as in one process).
     case latest
+    /// Each live process's value as a series of its own, with a `worker` label after the
+    /// family's labels: the process's slot number, which the next worker reuses, so the
+    /// series a run leaves in Prometheus stay as many as the slots, not the restarts.
+    /// A process's series goes when it exits.
+    case worker
 }

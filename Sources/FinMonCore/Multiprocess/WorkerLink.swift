@@ -169,7 +169,8 @@ public final class WorkerLink: Sendable {
     // MARK: the parent's merge
 
     /// Folds exited workers, then sets every linked series' merged value (called before
-    /// each scrape through the registry's collectors).
+    /// each scrape through the registry's collectors). Its work is entries x live slots:
+    /// the same after 10 worker restarts and after 10,000.
     func merge(into registry: MetricsRegistry) {
         guard isCreator else { return }
         segment.reapExited()
@@ -177,29 +178,32 @@ public final class WorkerLink: Sendable {
         // one series of the parent's: values are gathered per series, then set once.
         var scalars: [ObjectIdentifier: (series: Series, total: Double)] = [:]
         var histograms: [ObjectIdentifier: (series: Series, totals: [Double])] = [:]
-        var gauges: [ObjectIdentifier: (series: Series, readings: [(value: Double, sequence: UInt64)])] = [:]
+        var gauges: [ObjectIdentifier: (series: Series, readings: [GaugeReading])] = [:]
         segment.withLock {
-            let live = [0] + segment.liveSlots
+            let live = segment.liveSlots
             for index in 0..<segment.entryCount {
-                let entry = segment.entry(index)
-                guard let series = series(for: index, payload: entry.payload, in: registry) else { continue }
+                let entry = segment.entryShape(index)
+                guard let series = series(for: index, in: registry) else { continue }
                 let key = ObjectIdentifier(series)
                 switch entry.kind {
                 case .counter:
-                    let total = live.reduce(0) { $0 + Double(bitPattern: segment.value(slot: $1, at: entry.offset)) }
+                    var total = Double(bitPattern: segment.value(slot: 0, at: entry.offset))
+                    for slot in live { total += Double(bitPattern: segment.value(slot: slot, at: entry.offset)) }
                     scalars[key, default: (series, 0)].total += total
                 case .histogram:
                     var totals = histograms[key]?.totals ?? [Double](repeating: 0, count: entry.count)
                     guard totals.count == entry.count else { continue }
-                    for slot in live {
+                    for slot in [0] + live {
                         for i in 0..<entry.count { totals[i] += Double(bitPattern: segment.value(slot: slot, at: entry.offset + i)) }
                     }
                     histograms[key] = (series, totals)
                 case .gauge:
                     var readings = gauges[key]?.readings ?? []
-                    for slot in live.dropFirst() {
+                    for slot in live {
                         let sequence = segment.value(slot: slot, at: entry.offset + 1)
-                        if sequence != 0 { readings.append((Double(bitPattern: segment.value(slot: slot, at: entry.offset)), sequence)) }
+                        guard sequence != 0 else { continue }  // never set by this process
+                        let value = Double(bitPattern: segment.value(slot: slot, at: entry.offset))
+                        readings.append(GaugeReading(slot: slot, value: value, sequence: sequence))
                     }
                     gauges[key] = (series, readings)
                 }
@@ -210,26 +214,36 @@ public final class WorkerLink: Sendable {
             let sum = totals.removeLast()
             series.setMerged(.histogram(buckets: totals.map { UInt64(max(0, $0)) }, sum: sum))
         }
-        for (series, readings) in gauges.values {
-            guard !readings.isEmpty else {
-                series.setMerged(nil)  // no live process holds a reading: the parent's own value
-                continue
-            }
-            let merged: Double = switch gaugeMode(of: series.familyName) {
-            case .sum: readings.reduce(0) { $0 + $1.value }
-            case .max: readings.map(\.value).max() ?? 0
-            case .min: readings.map(\.value).min() ?? 0
-            case .latest: readings.max { $0.sequence < $1.sequence }?.value ?? 0
-            }
-            series.setMerged(.scalar(merged))
+        for (series, readings) in gauges.values { series.setMerged(merged(readings, mode: gaugeMode(of: series.familyName))) }
+    }
+
+    private struct GaugeReading {
+        let slot: Int
+        let value: Double
+        let sequence: UInt64
+    }
+
+    private func merged(_ readings: [GaugeReading], mode: GaugeMode) -> MergedValue? {
+        let latest = readings.max { $0.sequence < $1.sequence }?.value
+        if mode == .worker {
+            let each = readings.sorted { $0.slot < $1.slot }.map { WorkerReading(worker: String($0.slot), value: $0.value) }
+            return .workers(each, latest: latest ?? 0)
+        }
+        guard let latest else { return nil }  // no live process holds a reading: the parent's own value
+        return switch mode {
+        case .sum: .scalar(readings.reduce(0) { $0 + $1.value })
+        case .max: .scalar(readings.map(\.value).max() ?? latest)
+        case .min: .scalar(readings.map(\.value).min() ?? latest)
+        case .latest, .worker: .scalar(latest)
         }
     }
 
     /// The parent's series for an entry: its family registered from the entry when only
-    /// workers define it (a metric a spawned worker made).
-    private func series(for index: Int, payload: [UInt8], in registry: MetricsRegistry) -> Series? {
-        if let cached = mergeState.withLock({ $0.series[index] }) { return cached }
-        guard let found = SeriesPayload.decode(payload) else { return nil }
+    /// workers define it (a metric a spawned worker made). Cached by entry; a series the
+    /// parent removed since (a `remove`, container cleanup) is looked up again.
+    private func series(for index: Int, in registry: MetricsRegistry) -> Series? {
+        if let cached = mergeState.withLock({ $0.series[index] }), !cached.isRemoved { return cached }
+        guard let found = SeriesPayload.decode(segment.entryPayload(index)) else { return nil }
         var family = registry.family(named: found.name)
         if family == nil {
             family = try? registry.register(

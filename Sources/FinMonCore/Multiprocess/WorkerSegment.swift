@@ -32,7 +32,7 @@ public final class WorkerSegment: @unchecked Sendable {
 
     enum Header: Int {
         case magic = 0, slots, entries, valuesPerSlot, lock, entryCount, valuesUsed, ownerPID,
-             sequence, foldedWorkers, droppedEntries, claims
+             sequence, foldedWorkers, droppedEntries, claims, ownerStart
     }
 
     public enum Kind: UInt64, Sendable { case counter = 0, gauge = 1, histogram = 2 }
@@ -43,7 +43,7 @@ public final class WorkerSegment: @unchecked Sendable {
     public let valuesPerSlot: Int
     /// Bytes mapped: the same after 10 workers and after 10,000.
     public let size: Int
-    private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    fileprivate let words: UnsafeMutablePointer<Atomic<UInt64>>
     private let raw: UnsafeMutableRawPointer
 
     private init(path: String, raw: UnsafeMutableRawPointer, size: Int) {
@@ -70,6 +70,7 @@ public final class WorkerSegment: @unchecked Sendable {
         guard (1...65_536).contains(slots), (1...1_000_000).contains(entries), (1...10_000_000).contains(valuesPerSlot)
         else { throw .invalid("slots, entries and values per slot must be positive and bounded") }
         let size = byteSize(slots: slots, entries: entries, valuesPerSlot: valuesPerSlot)
+        removeStale(in: directory)
         let name = "\(directory)/finmon-\(getpid())-\(String(UInt32.random(in: .min ... .max), radix: 16))"
         let fd = Glibc.open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system("create \(name)", errno) }
@@ -88,7 +89,9 @@ public final class WorkerSegment: @unchecked Sendable {
         words[Header.slots.rawValue].store(UInt64(slots), ordering: .relaxed)
         words[Header.entries.rawValue].store(UInt64(entries), ordering: .relaxed)
         words[Header.valuesPerSlot.rawValue].store(UInt64(valuesPerSlot), ordering: .relaxed)
-        words[Header.ownerPID.rawValue].store(UInt64(getpid()), ordering: .relaxed)
+        let me = ProcessIdentity.current()
+        words[Header.ownerPID.rawValue].store(UInt64(me.pid), ordering: .relaxed)
+        words[Header.ownerStart.rawValue].store(me.start, ordering: .relaxed)
         words[Header.magic.rawValue].store(magic, ordering: .releasing)
         return WorkerSegment(path: name, raw: raw, size: size)
     }
@@ -118,6 +121,36 @@ public final class WorkerSegment: @unchecked Sendable {
 
     /// Removes the segment's name (the parent, at stop).
     public func unlink() { _ = Glibc.unlink(path) }
+
+    /// Removes the segments of runs whose parent is gone (killed before it could remove
+    /// its own): only files named `finmon-<pid>-<hex>` that carry the magic and whose
+    /// owner (pid and start time) no longer runs. Returns how many.
+    @discardableResult
+    static func removeStale(in directory: String) -> Int {
+        guard let folder = opendir(directory) else { return 0 }
+        defer { closedir(folder) }
+        var removed = 0
+        while let item = readdir(folder) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "finmon", Int32(parts[1]) != nil, UInt32(parts[2], radix: 16) != nil,
+                  let owner = ownerOfSegment(at: "\(directory)/\(name)"),
+                  !ProcessIdentity.isAlive(pid: owner.pid, start: owner.start) else { continue }
+            if Glibc.unlink("\(directory)/\(name)") == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    /// The creator recorded in a segment's header; nil for a file that is not a segment.
+    private static func ownerOfSegment(at path: String) -> (pid: Int32, start: UInt64)? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var header = [UInt64](repeating: 0, count: headerWords)
+        let read = header.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard read == 8 * headerWords, header[Header.magic.rawValue] == magic else { return nil }
+        return (Int32(truncatingIfNeeded: header[Header.ownerPID.rawValue]), header[Header.ownerStart.rawValue])
+    }
 
     // MARK: words
 
@@ -189,14 +222,27 @@ public final class WorkerSegment: @unchecked Sendable {
 
     var entryCount: Int { Int(header(.entryCount)) }
 
-    /// The entry's value offset, value count, kind and payload.
-    func entry(_ index: Int) -> (offset: Int, count: Int, kind: Kind, payload: [UInt8]) {
+    /// The entry's value offset, value count and kind (what a merge and a fold read).
+    func entryShape(_ index: Int) -> (offset: Int, count: Int, kind: Kind) {
+        let base = entryBase(index)
+        return (Int(words[base].load(ordering: .relaxed)), Int(words[base + 1].load(ordering: .relaxed)),
+                Kind(rawValue: words[base + 2].load(ordering: .relaxed)) ?? .counter)
+    }
+
+    /// The entry's payload (`SeriesPayload`'s JSON), copied out of the segment.
+    func entryPayload(_ index: Int) -> [UInt8] {
         let base = entryBase(index)
         let length = Int(words[base + 3].load(ordering: .relaxed))
         let bytes = UnsafeRawPointer(raw) + 8 * (base + 4)
-        return (Int(words[base].load(ordering: .relaxed)), Int(words[base + 1].load(ordering: .relaxed)),
-                Kind(rawValue: words[base + 2].load(ordering: .relaxed)) ?? .counter,
-                Array(UnsafeRawBufferPointer(start: bytes, count: min(length, Self.payloadCapacity))))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: min(length, Self.payloadCapacity)))
+    }
+
+    /// Whether the entry's payload is `payload`, compared in place (no copy).
+    private func entryHolds(_ index: Int, _ payload: [UInt8]) -> Bool {
+        let base = entryBase(index)
+        guard Int(words[base + 3].load(ordering: .relaxed)) == payload.count else { return false }
+        let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(raw) + 8 * (base + 4), count: payload.count)
+        return bytes.elementsEqual(payload)
     }
 
     /// The value offset of the entry with this payload, added if new; nil when the
@@ -204,9 +250,8 @@ public final class WorkerSegment: @unchecked Sendable {
     func findOrAdd(payload: [UInt8], kind: Kind, valueCount: Int) -> (index: Int, offset: Int)? {
         guard payload.count <= Self.payloadCapacity else { return nil }
         func find(from start: Int, to end: Int) -> (Int, Int)? {
-            for index in start..<end {
-                let found = entry(index)
-                if found.payload == payload { return (index, found.offset) }
+            for index in start..<end where entryHolds(index, payload) {
+                return (index, entryShape(index).offset)
             }
             return nil
         }
@@ -270,7 +315,7 @@ public final class WorkerSegment: @unchecked Sendable {
             let base = slotBase(slot)
             guard owner != 0, words[base].load(ordering: .acquiring) == UInt64(owner) else { return }
             for index in 0..<entryCount {
-                let entry = entry(index)
+                let entry = entryShape(index)
                 for offset in entry.offset..<(entry.offset + entry.count) {
                     let bits = value(slot: slot, at: offset)
                     if entry.kind != .gauge && bits != 0 {
@@ -295,8 +340,15 @@ public final class WorkerSegment: @unchecked Sendable {
         }
     }
 
-    /// Slots owned by live processes.
+    /// Slots owned by processes (live ones: the parent folds the others before it merges).
     var liveSlots: [Int] {
         (1...slots).filter { owner(of: $0).pid != 0 }
+    }
+}
+
+extension WorkerSegment {
+    /// Makes the segment look like a dead run's (for the stale-segment test).
+    func forgeOwnerStartForTests(_ start: UInt64) {
+        words[Header.ownerStart.rawValue].store(start, ordering: .relaxed)
     }
 }

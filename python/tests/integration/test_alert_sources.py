@@ -134,8 +134,21 @@ def sandbox_label(podman: PodmanService) -> Iterator[str]:
         yield key
 
 
+@pytest.fixture
+def busy_cpu() -> Iterator[None]:
+    """A process spinning on one core for the test: high_cpu's input is the machine's real CPU
+    over 0.5 s, which an idle machine can bring to 0% (no busy jiffy in the interval), below
+    its clear level. Without it high_cpu resolves and fires again: two notifications."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait(timeout=10)
+
+
 def test_each_alert_reaches_alertmanager_and_the_receiver_once_and_a_killed_loop_is_loop_down(
-        tmp_path: Path, podman: PodmanService, sandbox_label: str) -> None:
+        tmp_path: Path, podman: PodmanService, sandbox_label: str, busy_cpu: None) -> None:
     port, prometheus_port, alertmanager_port, receiver_port = (free_port() for _ in range(4))
     alertmanager = f"http://127.0.0.1:{alertmanager_port}"
     config = write_config(tmp_path, port, alertmanager, sandbox_label, podman.base_url)
@@ -186,6 +199,7 @@ def test_each_alert_reaches_alertmanager_and_the_receiver_once_and_a_killed_loop
 
         listed = in_alertmanager()
         names = Counter(a["labels"]["alertname"] for a in listed)
+        # One copy each, never two (busy_cpu keeps high_cpu's input above its clear level).
         assert {name: names[name] for name in IN_PROCESS} == {name: 1 for name in IN_PROCESS}, names
         for alert in listed:
             name = alert["labels"]["alertname"]

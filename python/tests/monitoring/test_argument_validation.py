@@ -96,6 +96,6 @@ def test_a_size_t_count_past_int_max_shows_as_the_caller_passed_it(collector: fi
     huge = 2**64 - 1  # size_t -1: Int.min..-1 on the Swift side
     rc = _native.hot.finmon_collector_sample_value(
         collector._live_handle(), b"alert_active", None, None, ctypes.c_size_t(huge), ctypes.byref(ctypes.c_double()))
-    assert rc == -1
+    assert rc == finmon.Status.INVALID_ARGUMENT
     message = _native.last_error()
     assert str(huge) in message and "-1" not in message, message

@@ -199,6 +199,6 @@ def test_the_abi_refuses_unknown_flag_bits(collector: finmon.MetricsCollector) -
     from finmon import _native
 
     before = family_samples(collector)
-    assert _native.hot.finmon_loop_record_iteration(collector._live_handle(), 1, 1, 0.1, 1.0, -0.1, 4) == -1
+    assert _native.hot.finmon_loop_record_iteration(collector._live_handle(), 1, 1, 0.1, 1.0, -0.1, 4) == finmon.Status.INVALID_ARGUMENT
     assert "flags must combine FINMON_LOOP_HAS_SHARPE" in _native.last_error()
     assert family_samples(collector) == before

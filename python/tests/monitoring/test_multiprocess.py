@@ -1,7 +1,8 @@
 """Worker pools in one exporter (finmon.multiprocess): updates made in forked and spawned
-workers appear, exactly, in the parent's exposition; 10,000 worker restarts leave the
-totals exact and the segment the size it had after 10; a worker killed with SIGKILL loses
-nothing it wrote; gauges combine by their mode; histograms merge."""
+workers appear, exactly, in the parent's exposition; restarts leave the totals exact and
+the segment the size it had after 10; a worker killed with SIGKILL loses nothing it wrote;
+gauges combine by their mode; histograms merge. The 10,000-restart runs are in
+test_worker_restarts.py."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cprogram import compile_c
 
 import finmon
 from finmon import multiprocess
 
-RESTARTS = 10_000
+PYTHON_FORKS = 1_000
+SPAWN_RESTARTS = 50
+
+
+def exposition_series(collector: finmon.MetricsCollector) -> int:
+    """How many samples the parent's exposition shows (it merges the run first)."""
+    return sum(1 for line in collector.generate_latest().decode().splitlines() if line and not line.startswith("#"))
 
 
 @pytest.fixture
@@ -63,30 +68,33 @@ finmon_jobs: list[finmon.Counter] = []
 finmon_latency: list[finmon.Histogram] = []
 
 
-def test_ten_thousand_forked_workers_leave_exact_totals_and_a_segment_of_the_same_size(
+def test_python_forked_workers_leave_exact_totals_and_a_segment_of_the_same_size(
         parent: finmon.MetricsCollector) -> None:
+    """os.fork() from Python (the at-fork hook claims the slot, detach folds it); the
+    10,000-restart runs are test_worker_restarts.py's, cheaper per process."""
     finmon_jobs[:] = [parent.counter("jobs_total", "Jobs done by workers.")]
     finmon_latency[:] = [parent.histogram("job_seconds", "Job time.", buckets=(0.1, 0.5, 1.0))]
     parent.counter("jobs_total", "Jobs done by workers.").inc(5)  # the parent's own
 
     sizes = {}
-    for done in range(1, RESTARTS + 1):
+    for done in range(1, PYTHON_FORKS + 1):
         # Every third worker leaves without folding its slot (as a crash would): the
         # parent folds it once it sees the process gone.
         pid = fork_worker(2, detach=done % 3 != 0)
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        if done in (10, RESTARTS):
+        if done in (10, PYTHON_FORKS):
             assert value(parent, "jobs_total") == 5 + 2 * done
-            sizes[done] = parent.multiprocess_info()
-    assert value(parent, "job_seconds_count") == RESTARTS
-    assert value(parent, "job_seconds_bucket", {"le": "0.5"}) == RESTARTS
+            sizes[done] = (parent.multiprocess_info(), exposition_series(parent))
+    assert value(parent, "job_seconds_count") == PYTHON_FORKS
+    assert value(parent, "job_seconds_bucket", {"le": "0.5"}) == PYTHON_FORKS
     assert value(parent, "job_seconds_bucket", {"le": "0.1"}) == 0
-    assert value(parent, "job_seconds_sum") == pytest.approx(0.3 * RESTARTS)
-    first, last = sizes[10], sizes[RESTARTS]
+    assert value(parent, "job_seconds_sum") == pytest.approx(0.3 * PYTHON_FORKS)
+    (first, first_series), (last, last_series) = sizes[10], sizes[PYTHON_FORKS]
     assert first["size_bytes"] == last["size_bytes"] and first["entries"] == last["entries"]
+    assert first_series == last_series
     assert last["live_slots"] == 1  # the parent's: every worker's slot was freed
-    assert last["folded_workers"] >= RESTARTS and last["unmirrored_writes"] == 0
+    assert last["folded_workers"] >= PYTHON_FORKS and last["unmirrored_writes"] == 0
     assert Path(last["path"]).stat().st_size == last["size_bytes"]
 
 
@@ -112,7 +120,8 @@ def test_a_worker_killed_with_sigkill_loses_nothing_it_wrote(parent: finmon.Metr
     assert parent.multiprocess_info()["live_slots"] == 1
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("latest", 3.0), ("max", 5.0), ("min", 1.0), ("sum", 9.0)])
+@pytest.mark.parametrize(("mode", "expected"), [("latest", 3.0), ("max", 5.0), ("min", 1.0), ("sum", 9.0),
+                                              (multiprocess.GaugeMode.SUM, 9.0)])
 def test_gauges_combine_by_their_mode_over_live_processes(
         parent: finmon.MetricsCollector, mode: str, expected: float) -> None:
     gauge = parent.gauge("queue_depth", "Queue depth.")
@@ -142,6 +151,35 @@ def test_gauges_combine_by_their_mode_over_live_processes(
     assert value(parent, "queue_depth") == 0
 
 
+def test_worker_mode_labels_each_live_process_by_its_slot(parent: finmon.MetricsCollector) -> None:
+    gauge = parent.gauge("worker_depth", "Queue depth per worker.", ["queue"])
+    parent.set_gauge_mode("worker_depth", "worker")
+    gauge.labels("q").set(1)
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            gauge.labels("q").set(8)
+            os.write(go_write, str(parent.multiprocess_info()["slot"]).encode())
+            signal.pause()
+        finally:
+            os._exit(1)
+    os.close(go_write)
+    slot = os.read(go_read, 16).decode()
+    os.close(go_read)
+    own = str(parent.multiprocess_info()["slot"])
+    try:
+        text = parent.generate_latest().decode()
+        assert f'worker_depth{{queue="q",worker="{own}"}} 1.0\n' in text
+        assert f'worker_depth{{queue="q",worker="{slot}"}} 8.0\n' in text
+        assert parent.get_sample_value("worker_depth", {"queue": "q", "worker": slot}) == 8
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    text = parent.generate_latest().decode()
+    assert f'worker="{slot}"' not in text and f'worker_depth{{queue="q",worker="{own}"}} 1.0\n' in text
+
+
 def pool_task(n: int) -> int:
     finmon_jobs[0].inc(n)
     return os.getpid()
@@ -169,62 +207,15 @@ def test_multiprocessing_pool_and_process_pool_executor_with_fork(parent: finmon
 def test_spawned_workers_join_with_attach(parent: finmon.MetricsCollector) -> None:
     parent.counter("pool_jobs_total", "Jobs.", ["pool"])
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=finmon.attach,
+    # SPAWN_RESTARTS fresh interpreters (each costs one Python start-up; the benchmark and
+    # test_worker_restarts.py's exec'd workers do the 10,000).
+    with concurrent.futures.ProcessPoolExecutor(3, mp_context=context, initializer=finmon.attach,
                                                 max_tasks_per_child=1) as executor:
-        pids = set(executor.map(spawned_task, [3] * 12))
-    assert len(pids) == 12
-    assert value(parent, "pool_jobs_total", {"pool": "spawn"}) == 36
-    assert value(parent, "worker_only_total") == 12  # registered in the parent from the segment
-
-
-WORKER_C = textwrap.dedent("""
-    #include <finmon.h>
-    #include <stdio.h>
-    #include <stdlib.h>
-    /* A spawned worker as a C program: attach by path, count, detach unless told not to. */
-    int main(int argc, char **argv) {
-        finmon_collector *worker = NULL;
-        finmon_metric *metric = NULL;
-        finmon_series *series = NULL;
-        if (finmon_worker_attach(argv[1], NULL, &worker) != 0 ||
-            finmon_metric_register(worker, 0, "c_jobs_total", "Jobs.", NULL, 0, NULL, 0, &metric) != 0 ||
-            finmon_metric_labels(metric, NULL, NULL, 0, &series) != 0) {
-            fprintf(stderr, "%s\\n", finmon_last_error());
-            return 1;
-        }
-        for (int i = 0; i < 3; i++) finmon_series_inc(series, 1);
-        if (argc < 3) finmon_worker_detach();
-        return 0;
-    }
-""")
-
-
-def test_ten_thousand_exec_workers_attach_by_path(parent: finmon.MetricsCollector, tmp_path: Path) -> None:
-    """Spawned (exec'd) workers, 10,000 of them, as a C program is the cheapest fresh process."""
-    import subprocess
-
-    binary, env = compile_c(tmp_path, WORKER_C, "worker")
-    path = parent.multiprocess_info()["path"]
-    script = tmp_path / "restart.sh"
-    # One shell loop, so the test does not pay Python's process start per worker; every
-    # fifth worker exits without detaching.
-    script.write_text(f'for i in $(seq 1 {RESTARTS}); do\n'
-                      f'  if [ $((i % 5)) -eq 0 ]; then "{binary}" "{path}" nodetach || exit 1\n'
-                      f'  else "{binary}" "{path}" || exit 1; fi\n'
-                      f'  if [ "$i" -eq 10 ]; then echo ten; read -r _; fi\n'
-                      'done\n')
-    runner = subprocess.Popen(["sh", str(script)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert runner.stdout is not None and runner.stdin is not None
-    assert runner.stdout.readline() == "ten\n"
-    assert value(parent, "c_jobs_total") == 30
-    after_ten = parent.multiprocess_info()
-    runner.stdin.write("\n")
-    runner.stdin.flush()
-    assert runner.wait(timeout=1200) == 0
-    assert value(parent, "c_jobs_total") == 3 * RESTARTS
-    after_all = parent.multiprocess_info()
-    assert after_all["size_bytes"] == after_ten["size_bytes"] and after_all["entries"] == after_ten["entries"]
-    assert after_all["live_slots"] == 1
+        pids = set(executor.map(spawned_task, [3] * SPAWN_RESTARTS))
+    assert len(pids) == SPAWN_RESTARTS
+    assert value(parent, "pool_jobs_total", {"pool": "spawn"}) == 3 * SPAWN_RESTARTS
+    assert value(parent, "worker_only_total") == SPAWN_RESTARTS  # registered in the parent from the segment
+    assert parent.multiprocess_info()["live_slots"] == 1
 
 
 def test_attach_needs_a_run_and_returns_one_collector_per_process(parent: finmon.MetricsCollector) -> None:
@@ -232,6 +223,14 @@ def test_attach_needs_a_run_and_returns_one_collector_per_process(parent: finmon
     with pytest.raises(ValueError, match="no multiprocess run"):
         multiprocess.attach()
     os.environ[multiprocess.ENVIRONMENT_VARIABLE] = path
-    with pytest.raises(ValueError, match="gauge mode"):
+    with pytest.raises(ValueError, match="mode must be a finmon.multiprocess.GaugeMode"):
         parent.set_gauge_mode("x", "median")
-    assert finmon.MetricsCollector().multiprocess_info() is None
+    with pytest.raises(ValueError, match="slots must be in 0...65536"):
+        finmon.MetricsCollector(multiprocess=True, slots=70000)
+    with pytest.raises(finmon.FinmonIOError, match="not-a-segment"):
+        multiprocess.attach("/nonexistent/not-a-segment")
+    plain = finmon.MetricsCollector()
+    assert plain.multiprocess_info() is None
+    with pytest.raises(finmon.StateError, match="not the parent of a multiprocess run"):
+        plain.set_gauge_mode("x", "sum")
+    plain.close()

@@ -98,6 +98,7 @@ def test_a_bad_config_starts_nothing(tmp_path: Path) -> None:
     assert caught.value.file == str(config)
     assert caught.value.line == 2
     assert caught.value.key_path == "alerts.memory_threshold_percent"
+    assert caught.value.reason is not None and "150" in caught.value.reason and "yaml" not in caught.value.reason
     with pytest.raises(finmon.ConfigError, match="cannot open") as missing:
         finmon.start(tmp_path / "missing.yaml")
     assert missing.value.file == str(tmp_path / "missing.yaml") and missing.value.line is None
