@@ -345,6 +345,7 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
             return
         if self._mirror is not None:
             self._mirror._stopped.set()  # its thread ends; the attached text goes with the handle
+        _multiprocess._unpublish(handle)
         if self._owned:
             _native.hot.finmon_events_close(handle)
         if self._pump is not None:

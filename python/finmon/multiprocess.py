@@ -28,12 +28,28 @@ Files: the one segment, whose size does not change with restarts, removed when t
 parent's collector is closed (a segment left by a killed parent is removed by the next
 run's parent).
 
-Example::
+With a pool::
 
     collector = finmon.MetricsCollector(multiprocess=True)
     with ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"),
                              initializer=finmon.attach) as pool:
         pool.map(backtest, strategies)     # backtest() calls finmon.attach().strategy_success.inc()
+
+Example:
+    >>> import os, finmon
+    >>> collector = finmon.MetricsCollector(multiprocess=True)
+    >>> jobs = collector.counter("pool_jobs", "Jobs done by the workers.")
+    >>> for _ in range(3):
+    ...     pid = os.fork()
+    ...     if pid == 0:                      # a worker: count, fold, leave
+    ...         jobs.inc(2)
+    ...         finmon.multiprocess.detach()
+    ...         os._exit(0)
+    ...     _ = os.waitpid(pid, 0)
+    >>> _ = collector.generate_latest()       # a scrape merges the workers' slots
+    >>> collector.get_sample_value("pool_jobs_total")
+    6.0
+    >>> collector.close()                     # removes the run's segment
 """
 
 from __future__ import annotations
@@ -165,11 +181,21 @@ def _after_fork_in_child() -> None:
         _register_exit()
 
 
+_published: dict[int, str] = {}
+
+
 def _publish(collector: MetricsCollector) -> None:
     """A parent's multiprocess collector: spawned children find the run in the environment."""
     found = info(collector)
     if found is not None:
-        os.environ[ENVIRONMENT_VARIABLE] = str(found["path"])
+        os.environ[ENVIRONMENT_VARIABLE] = _published[collector._live_handle()] = str(found["path"])
+
+
+def _unpublish(handle: int) -> None:
+    """The parent's collector is closing: later children must not look for its segment."""
+    path = _published.pop(handle, None)
+    if path is not None and os.environ.get(ENVIRONMENT_VARIABLE) == path:
+        del os.environ[ENVIRONMENT_VARIABLE]
 
 
 # Forked multiprocessing workers clear the finalizers they inherit, then run these.
