@@ -7,16 +7,19 @@ test_worker_restarts.py."""
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import multiprocessing
 import os
 import signal
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import finmon
-from finmon import multiprocess
+from finmon import _native, multiprocess
+from finmon._bindings import Status
 
 PYTHON_FORKS = 1_000
 SPAWN_RESTARTS = 50
@@ -234,3 +237,57 @@ def test_attach_needs_a_run_and_returns_one_collector_per_process(parent: finmon
     with pytest.raises(finmon.StateError, match="not the parent of a multiprocess run"):
         plain.set_gauge_mode("x", "sum")
     plain.close()
+
+
+def test_start_with_multiprocess_in_the_config_serves_the_workers_updates(tmp_path: Path) -> None:
+    config = tmp_path / "monitoring_config.yaml"
+    config.write_text("monitoring:\n  multiprocess: true\n  multiprocess_gauge_mode: max\n")
+    with finmon.start(config, port=0, final_export=False, enable_containers=False) as runtime:
+        collector = runtime.collector
+        info = collector.multiprocess_info()
+        assert info is not None and os.environ[multiprocess.ENVIRONMENT_VARIABLE] == info["path"]
+        collector.population_diversity.set(0.2)
+        for reading in (0.7, 0.4):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    collector.strategy_success.inc()
+                    collector.population_diversity.set(reading)
+                    code = 0
+                finally:
+                    os._exit(code)  # no detach: the parent folds the slot of a worker gone
+            assert os.waitpid(pid, 0)[1] == 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/metrics", timeout=10) as response:
+            body = response.read().decode()
+        assert "strategy_success_total 2.0\n" in body
+        assert "population_diversity 0.2\n" in body  # max over live processes: the parent only now
+        assert collector.multiprocess_info()["folded_workers"] == 2
+    assert not Path(info["path"]).exists()
+
+
+def test_the_c_exports_refuse_misuse_with_a_status_naming_the_argument(parent: finmon.MetricsCollector) -> None:
+    out = ctypes.c_void_p()
+    text = ctypes.c_void_p()
+    assert _native.hot.finmon_collector_new_multiprocess(0, 99, ctypes.byref(out)) == Status.INVALID_ARGUMENT
+    assert "gauge_mode must be a finmon_gauge_mode" in _native.last_error()
+    assert _native.hot.finmon_collector_new_multiprocess(70000, 0, ctypes.byref(out)) == Status.INVALID_ARGUMENT
+    assert "slots" in _native.last_error()
+    assert _native.hot.finmon_collector_new_multiprocess(0, 0, None) == Status.NULL_POINTER
+    assert _native.hot.finmon_worker_attach(None, ctypes.byref(out)) == Status.NULL_POINTER
+    assert "path" in _native.last_error()
+    assert _native.hot.finmon_worker_attach(b"/nonexistent/segment", ctypes.byref(out)) == Status.IO
+    assert out.value is None  # untouched on failure
+    assert _native.hot.finmon_collector_set_gauge_mode(parent._live_handle(), b"x", 7) == Status.INVALID_ARGUMENT
+    assert "mode must be" in _native.last_error()
+    metric = parent.counter("misuse_total", "A metric, not a collector.")
+    assert _native.hot.finmon_collector_multiprocess_info(metric._handle, ctypes.byref(text)) == Status.INVALID_HANDLE
+    assert "finmon_metric handle, not a finmon_collector" in _native.last_error()
+    # Every slot taken by a live process: the next worker is refused, not silently dropped.
+    small = finmon.MetricsCollector(multiprocess=True, slots=1)
+    try:
+        assert _native.hot.finmon_worker_attach(small.multiprocess_info()["path"].encode(),
+                                                ctypes.byref(out)) == Status.STATE
+        assert "all 1 worker slots belong to live processes" in _native.last_error()
+    finally:
+        small.close()
