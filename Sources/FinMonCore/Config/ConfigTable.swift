@@ -17,7 +17,7 @@ public enum ConfigTable {
         ConfigKey("monitoring.multiprocess", .bool, .bool(false),
                   "worker processes' updates appear in this exporter (finmon.attach() in spawned ones)"),
         ConfigKey("monitoring.multiprocess_gauge_mode", .choice(GaugeMode.allCases.map(\.rawValue)), .string("latest"),
-                  "how a gauge set in several processes is shown: latest, sum, max or min over live ones, or worker (one series per process, labeled worker)"),
+                  "how a gauge set in several processes is shown: latest, sum, max, min over live ones, or one series per worker"),
 
         // monitoring.prometheus
         ConfigKey("monitoring.prometheus.port", .integer(min: 0, max: 65535), .int(8000),
