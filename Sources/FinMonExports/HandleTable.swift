@@ -71,6 +71,19 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
         }
     }
 
+    /// Runs `body` under the table's lock once, with a lookup that takes no lock of its own:
+    /// a batch resolves all its entries in one locked section, and the table keeps every
+    /// object alive meanwhile. `body` must not call into the table (its lock is held).
+    func withLockedLookup<Result: Sendable>(_ body: ((UInt64) -> Object?) -> Result) -> Result {
+        storage.withLock { storage in
+            body { handle in
+                guard let (index, generation) = decode(handle), index < storage.slots.count,
+                      storage.slots[index].generation == generation else { return nil }
+                return storage.slots[index].object
+            }
+        }
+    }
+
     @discardableResult
     func remove(_ handle: UInt64) -> Object? {
         guard let (index, generation) = decode(handle) else { return nil }
