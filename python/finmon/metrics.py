@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import operator
 import threading
+import weakref
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -51,6 +52,21 @@ _REVIVALS = 8
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
 
 
+def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
+    """Label values as the str tuple that keys a family's children (str() of non-str)."""
+    for value in values:
+        if type(value) is not str:
+            return tuple(v if type(v) is str else str(v) for v in values)
+    return values  # type: ignore[return-value]  # all str
+
+
+def _unpin(address: int) -> None:
+    try:
+        _cell_release(address)
+    except Exception:  # an interpreter at exit may have torn down ctypes
+        pass
+
+
 def _type_error(verb: str, value: object) -> MetricTypeError:
     return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}")
 
@@ -75,7 +91,7 @@ class Child(Managed):
     then on. The cell stays pinned until the child is collected, so no store ever reaches
     memory the library freed, whichever thread removes the series."""
 
-    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_cell_address", "_sets")
+    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_cell_address", "_sets", "__weakref__")
 
     def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
         self._handle = handle
@@ -86,7 +102,6 @@ class Child(Managed):
         self.dropped = dropped
         #: The mapped cell (two doubles: value, removed flag) or None.
         self._cell: memoryview | None = None
-        self._cell_address = 0
         #: Sets made by call before mapping; -1: never map (not a gauge, dropped, or a cell was used up).
         self._sets = 0 if metric._type_code == MetricType.GAUGE and not dropped else -1
 
@@ -125,15 +140,9 @@ class Child(Managed):
                 return  # a removed or closed series: the call path handles it
             self._cell_address = out.value
             self._cell = memoryview((c_double * 2).from_address(out.value)).cast("B").cast("d")
-
-    def __del__(self) -> None:
-        address = self._cell_address
-        if address:
-            self._cell_address = 0
-            try:
-                _cell_release(address)
-            except Exception:  # an interpreter at exit may have torn down ctypes
-                pass
+            # The pin goes with the child (a finalizer only for mapped children: creating
+            # and dropping a series stays free of it).
+            weakref.finalize(self, _unpin, out.value)
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
@@ -213,6 +222,7 @@ class Metric(Managed):
         self.labelnames = labelnames
         self._children: dict[tuple[object, ...], Child] = {}
         self._unlabeled: Child | None = None
+        self._arrays: dict[int, type[ctypes.Array[ctypes.c_char_p]]] = {}
         #: The label values of a by-name ``labels(**kwargs)`` call in the family's order
         #: (KeyError for a missing name); an itemgetter of one name returns no tuple.
         if len(labelnames) == 1:
@@ -246,7 +256,7 @@ class Metric(Managed):
         except TypeError:
             child = None
         if child is None:
-            key = tuple(v if type(v) is str else str(v) for v in values)
+            key = _str_tuple(values)
             child = self._children.get(key)
             if child is None:
                 child = self._bind(key)
@@ -254,11 +264,11 @@ class Metric(Managed):
 
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
-        key = tuple(str(v) for v in values)
-        encoded = [_native.encode(v, "a label value") for v in key]
+        key = _str_tuple(values)
+        encoded = self._encode(key, "a label value")
         removed = c_int()
         _native.check(_hot.finmon_metric_remove(
-            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(removed)))
+            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(removed)))
         self._children.pop(key, None)
 
     def clear(self) -> None:
@@ -272,11 +282,31 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
+    def _encode(self, key: tuple[str, ...], what: str | None = None) -> list[bytes]:
+        """The label values as C strings; _native.encode's error for one that cannot be."""
+        encoded = []
+        for value in key:
+            try:
+                data = value.encode()
+            except UnicodeEncodeError:
+                data = b"\0"  # _native.encode below raises the full error
+            if b"\0" in data:
+                data = _native.encode(value, what or f"a label value of '{self.name}'")
+            encoded.append(data)
+        return encoded
+
+    def _value_array(self, count: int) -> type[ctypes.Array[ctypes.c_char_p]]:
+        # Array types are made once: `c_char_p * n` costs more than filling one.
+        kind = self._arrays.get(count)
+        if kind is None:
+            kind = self._arrays[count] = ctypes.c_char_p * count
+        return kind
+
     def _bind(self, key: tuple[str, ...]) -> Child:
-        encoded = [_native.encode(v, f"a label value of '{self.name}'") for v in key]
+        encoded = self._encode(key)
         out = c_void_p()
         rc = _native.check(_hot.finmon_metric_labels(
-            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(out)))
+            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(out)))
         child = Child(out.value or 0, self, key, dropped=rc == Status.DROPPED)
         if not child.dropped:
             # Dropped children are not cached: the family may have room again after a remove.
