@@ -223,13 +223,11 @@ class Metric(Managed):
         self._children: dict[tuple[object, ...], Child] = {}
         self._unlabeled: Child | None = None
         self._arrays: dict[int, type[ctypes.Array[ctypes.c_char_p]]] = {}
-        #: The label values of a by-name ``labels(**kwargs)`` call in the family's order
-        #: (KeyError for a missing name); an itemgetter of one name returns no tuple.
-        if len(labelnames) == 1:
-            only = labelnames[0]
-            self._by_name: Callable[[dict[str, object]], tuple[object, ...]] = lambda kw: (kw[only],)
-        else:
-            self._by_name = operator.itemgetter(*labelnames) if labelnames else (lambda kw: ())
+        #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
+        #: the values in the family's order (KeyError for a missing name).
+        self._only_label: str | None = labelnames[0] if len(labelnames) == 1 else None
+        self._by_name: Callable[[dict[str, object]], tuple[object, ...]] | None = (
+            operator.itemgetter(*labelnames) if len(labelnames) > 1 else None)
         if not labelnames:
             self._unlabeled = self._bind(())
 
@@ -242,7 +240,8 @@ class Metric(Managed):
             try:
                 if len(labelkwargs) != len(self.labelnames):
                     raise KeyError
-                values = self._by_name(labelkwargs)
+                only = self._only_label
+                values = (labelkwargs[only],) if only is not None else self._by_name(labelkwargs)  # type: ignore[misc]
             except KeyError:
                 from .errors import LabelError
 
