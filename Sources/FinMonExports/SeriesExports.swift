@@ -81,18 +81,22 @@ public func finmon_batch_apply(
         // What failed is reported after the lock is released.
         let failure: BatchFailure? = Handles.series.withLockedLookup { lookup in
             for i in 0..<n {
-                guard let series = lookup(handles[i]) else { return BatchFailure(index: i, kind: .handle) }
-                if series.isRemoved { return BatchFailure(index: i, kind: .removed(series)) }
-                guard let op = BatchOp(ops[i]) else { return BatchFailure(index: i, kind: .op(ops[i])) }
-                do throws(MetricsError) {
-                    try op.validate(series, values[i])
-                } catch {
-                    return BatchFailure(index: i, kind: .value(error))
+                guard let found = lookup(handles[i]) else { return BatchFailure(index: i, kind: .handle) }
+                let failure = found._withUnsafeGuaranteedRef { series -> BatchFailure? in
+                    if series.isRemoved { return BatchFailure(index: i, kind: .removed(series)) }
+                    guard let op = BatchOp(ops[i]) else { return BatchFailure(index: i, kind: .op(ops[i])) }
+                    do throws(MetricsError) {
+                        try op.validate(series, values[i])
+                    } catch {
+                        return BatchFailure(index: i, kind: .value(error))
+                    }
+                    return nil
                 }
+                if let failure { return failure }
             }
             for i in 0..<n {
                 // Validated above; the only failures left would be type errors, already excluded.
-                if let series = lookup(handles[i]) { try? BatchOp(ops[i])?.apply(series, values[i]) }
+                lookup(handles[i])?._withUnsafeGuaranteedRef { try? BatchOp(ops[i])?.apply($0, values[i]) }
             }
             return nil
         }

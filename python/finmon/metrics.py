@@ -355,8 +355,17 @@ class Gauge(Metric):
 
     def set(self, value: float) -> None:
         """Set the value."""
-        # The child's own set: once its cell is mapped, a store instead of a call.
-        (self._unlabeled or self._only()).set(value)
+        # Child.set's store, inline: one Python call fewer per set of an unlabeled gauge.
+        child = self._unlabeled or self._only()
+        cell = child._cell
+        if cell is not None:
+            try:
+                cell[0] = value
+            except Exception as error:
+                raise _argument_error("set", value, error) from None
+            if not cell[1]:
+                return
+        child.set(value)  # not mapped yet, or removed: the child's own path
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase the value."""
