@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import operator
+import os
 import threading
 import weakref
 from ctypes import c_double, c_int, c_size_t, c_void_p
@@ -44,6 +45,18 @@ _cell_of = _hot.finmon_series_cell
 _cell_release = _hot.finmon_series_cell_release
 #: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
 _MAPPING = threading.Lock()
+#: The mapped cells' pins by a weak reference to their child: the reference's callback
+#: drops the pin when the child is collected (lighter than a weakref.finalize each).
+_PINS: dict[weakref.ref[Child], int] = {}
+
+
+def _after_fork_in_child() -> None:
+    # A thread that held the lock at fork does not exist in the child.
+    global _MAPPING
+    _MAPPING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 _raise = _native.raise_last
 
 #: Rebinds a child may try in one call: each is a removal racing this very call.
@@ -60,9 +73,9 @@ def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
     return values  # type: ignore[return-value]  # all str
 
 
-def _unpin(address: int) -> None:
+def _unpin(reference: weakref.ref[Child]) -> None:
     try:
-        _cell_release(address)
+        _cell_release(_PINS.pop(reference))
     except Exception:  # an interpreter at exit may have torn down ctypes
         pass
 
@@ -140,9 +153,9 @@ class Child(Managed):
                 return  # a removed or closed series: the call path handles it
             self._cell_address = out.value
             self._cell = memoryview((c_double * 2).from_address(out.value)).cast("B").cast("d")
-            # The pin goes with the child (a finalizer only for mapped children: creating
+            # The pin goes with the child (a callback only for mapped children: creating
             # and dropping a series stays free of it).
-            weakref.finalize(self, _unpin, out.value)
+            _PINS[weakref.ref(self, _unpin)] = out.value
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
