@@ -1,19 +1,27 @@
-"""Instructions (callgrind Ir) of the loop's hot path through the C ABI: the calls a loop
-iteration makes, counted where times are not stable (a shared 2-core machine). Each
-operation runs in a fresh interpreter under ``valgrind --tool=callgrind`` with K and with
-0 repetitions; the difference over K is one operation, import and set-up excluded.
+"""Instructions (callgrind Ir) of the loop's hot path, finmon beside prometheus_client,
+counted where times are not stable (a shared 2-core machine). Each operation runs in a
+fresh interpreter under ``valgrind --tool=callgrind`` with K and with 0 repetitions; the
+difference over K is one operation, import and set-up excluded.
 
     swift build -c release
     PYTHONPATH=python FINMON_LIB=$PWD/.build/release/libfinmon.so \\
         python3 Benchmarks/bench_hotpath_instructions.py [--count 2000]
 
-Operations: ``prepared-batch`` (``PreparedBatch.apply`` of the 27 updates of one
-iteration: 1 observe, 1 inc, 5 gauge sets, 20 labelled gauge sets), ``child-set`` (one
-``Child.set``), ``counter-inc`` (one ``Counter.inc`` without labels), ``record-iteration``
-(``MetricsCollector.record_iteration`` with both optional figures), ``labels`` (a
-labelled child looked up again), ``sample-value`` (``get_sample_value``, which reads a
-status code). Compare the numbers of two libraries from one machine; the absolute values
-depend on the Python build.
+Operations (``fin-*`` on finmon, ``prom-*`` the same on prometheus_client):
+
+- ``*-idiomatic``: one loop iteration's 27 updates (1 observe, 1 inc, 5 gauge sets, 20
+  labelled gauge sets) with ``labels(container_id=cid)`` at every labelled update;
+- ``*-prebound``: the same with the 20 children bound once;
+- ``fin-prepared``: the same 27 updates as ``PreparedBatch.apply`` (finmon's best path),
+  including building the value list, as ``bench_spine.py`` (a) does;
+- ``*-child-set``, ``*-counter-inc``, ``*-observe``, ``*-labels``: one call each;
+- ``*-create-remove``: one labelled series created (``labels(x).set(v)``) and removed;
+- ``fin-record-iteration``, ``fin-sample-value``: ``record_iteration`` with both figures,
+  ``get_sample_value`` of a missing sample.
+
+Ratios are prometheus_client's count / finmon's (above 1: finmon runs fewer instructions).
+Compare the numbers of two libraries from one machine; the absolute values depend on the
+Python build.
 """
 
 from __future__ import annotations
@@ -26,33 +34,60 @@ import sys
 import tempfile
 from collections.abc import Callable
 
-OPERATIONS = ("prepared-batch", "child-set", "counter-inc", "record-iteration", "labels", "sample-value")
+from spine_common import container_id
+from spine_iteration import finmon_catalog, finmon_prepared, idiomatic, prebound, prometheus_catalog
+
+PAIRS = ("idiomatic", "prebound", "child-set", "counter-inc", "observe", "labels", "create-remove")
+ONLY_FINMON = ("prepared", "record-iteration", "sample-value")
+OPERATIONS = tuple(f"{lib}-{op}" for op in PAIRS for lib in ("fin", "prom")) + tuple(f"fin-{op}" for op in ONLY_FINMON)
 
 
-def operation(kind: str) -> Callable[[], object]:
-    import finmon
+def operation(kind: str) -> Callable[[int], None]:
+    """A function doing ``n`` of the operation."""
+    library, op = kind.split("-", 1)
+    if library == "prom":
+        registry, cat = prometheus_catalog()
+        collector = None
+    else:
+        collector, cat = finmon_catalog()
+    if op == "idiomatic":
+        return idiomatic(cat)
+    if op == "prebound":
+        return prebound(cat)
+    if op == "prepared":
+        return finmon_prepared(collector, cat)
+    child = cat.labeled.labels(container_id=cat.ids[3])
+    labeled, histogram, counter, cid = cat.labeled, cat.histogram, cat.counter, cat.ids[7]
 
-    collector = finmon.MetricsCollector()
-    gauges = [collector.gauge(f"bench_gauge_{i}", "a gauge") for i in range(5)]
-    labelled = collector.gauge("bench_labelled", "a labelled gauge", ["container_id"])
-    children = [labelled.labels(container_id=f"c{i}") for i in range(20)]
-    if kind == "prepared-batch":
-        batch = collector.prepare_batch([("observe", collector.execution_time), ("inc", collector.strategy_success)]
-                                        + [("set", gauge) for gauge in gauges]
-                                        + [("set", child) for child in children])
-        values = [1.5, 1.0] + [float(i) for i in range(25)]
-        return lambda: batch.apply(values)
-    if kind == "child-set":
-        return lambda: children[3].set(4.5)
-    if kind == "counter-inc":
-        return lambda: collector.strategy_success.inc()
-    if kind == "record-iteration":
+    def repeat(body: Callable[[], object]) -> Callable[[int], None]:
+        def run(n: int) -> None:
+            for _ in range(n):
+                body()
+        return run
+
+    if op == "child-set":
+        return repeat(lambda: child.set(4.5))
+    if op == "counter-inc":
+        return repeat(counter.inc)
+    if op == "observe":
+        return repeat(lambda: histogram.observe(1.7))
+    if op == "labels":
+        return repeat(lambda: labeled.labels(container_id=cid))
+    if op == "create-remove":
+        ids = [container_id(i) for i in range(1000, 1000 + 100_000)]
+
+        def create_remove(n: int) -> None:
+            for i in range(n):
+                labeled.labels(container_id=ids[i]).set(1.0)
+                labeled.remove(ids[i])
+        return create_remove
+    if op == "record-iteration":
+        assert collector is not None
         iteration = iter(range(10**9))
-        return lambda: collector.record_iteration(next(iteration), True, 0.8, sharpe=1.2, max_drawdown=-0.1)
-    if kind == "labels":
-        return lambda: labelled.labels(container_id="c7")
-    if kind == "sample-value":
-        return lambda: collector.get_sample_value("bench_labelled", {"container_id": "missing"})
+        return repeat(lambda: collector.record_iteration(next(iteration), True, 0.8, sharpe=1.2, max_drawdown=-0.1))
+    if op == "sample-value":
+        assert collector is not None
+        return repeat(lambda: collector.get_sample_value("container_memory_usage_bytes", {"container_id": "missing"}))
     raise ValueError(kind)
 
 
@@ -81,17 +116,23 @@ def main() -> None:
     parser.add_argument("--op", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.op:  # one measured process
-        run = operation(args.op)
-        for _ in range(args.count):
-            run()
+        operation(args.op)(args.count)
         return
     import finmon._native as native
 
     print(f"library {native.library_path()}; instructions per operation, ({args.count} - 0) / {args.count}")
+    per: dict[str, float] = {}
     for kind in args.only.split(","):
         base = instructions(kind, 0)
-        per = (instructions(kind, args.count) - base) / args.count
-        print(f"  {kind:<18} {per:10.0f} Ir   (import and set-up: {base / 1e6:.1f} M)")
+        per[kind] = (instructions(kind, args.count) - base) / args.count
+        print(f"  {kind:<22} {per[kind]:10.0f} Ir   (import and set-up: {base / 1e6:.1f} M)", flush=True)
+    print("\n| operation | finmon Ir | prometheus_client Ir | ratio |\n|---|---:|---:|---:|")
+    for op in PAIRS + ONLY_FINMON:
+        fin, prom = per.get(f"fin-{op}"), per.get(f"prom-{op}")
+        if fin is None:
+            continue
+        ratio = f"{prom / fin:.2f}x" if prom else "-"
+        print(f"| {op} | {fin:,.0f} | {f'{prom:,.0f}' if prom else '-'} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@
     in its own subprocess (CPU from psutil.Process(pid).cpu_times());
 (c) RSS added by import + exporter + 10,000 labeled series, fresh subprocesses;
 (d) creating and removing 10,000 labeled series: finmon and prometheus_client from Python,
-    and FinMonCore's registry against swift-prometheus 2.4.1 in Swift (Benchmarks/swift).
+    and FinMonCore's registry against swift-prometheus 2.4.1 in Swift (Benchmarks/swift);
+(e) one iteration's updates in situ: each measured alone right after 5 ms of Python work.
 
 The machine is shared (2 cores, other jobs running), so every figure is repeated and the
 variants are interleaved round by round; the report gives medians with their interquartile
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 from spine_common import HERE
+from spine_insitu import bench_in_situ
 from spine_iteration import bench_iteration
 from spine_report import machine, render
 from spine_scrapes import bench_scrapes, serve
@@ -36,7 +38,7 @@ from spine_series import bench_churn, bench_rss
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny counts: check that the script runs")
-    parser.add_argument("--only", default="abcd", help="which sections to run, e.g. 'ab'")
+    parser.add_argument("--only", default="abcde", help="which sections to run, e.g. 'ab'")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS-spine.md")
     parser.add_argument("--serve", choices=["finmon", "prometheus_client"], help=argparse.SUPPRESS)
     parser.add_argument("--series", type=int, default=0, help=argparse.SUPPRESS)
@@ -64,6 +66,9 @@ def main() -> None:
     if "d" in args.only:
         print("(d) series churn ...", flush=True)
         report["churn"] = bench_churn(series=10_000, repeats=2 if quick else 7)
+    if "e" in args.only:
+        print("(e) in situ ...", flush=True)
+        report["in_situ"] = bench_in_situ(per_round=5 if quick else 40, rounds=2 if quick else 15)
     report["load"].append(", ".join(f"{x:.1f}" for x in os.getloadavg()))
     report["seconds"] = time.time() - started
     text = render(report)

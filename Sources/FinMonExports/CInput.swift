@@ -4,10 +4,11 @@ import Glibc
 /// Reading what C callers pass: strings must be NUL-terminated UTF-8, arrays non-NULL
 /// when their count is not zero. Each failure names the argument.
 enum CInput {
-    static func string(_ pointer: UnsafePointer<CChar>?, _ what: String) throws -> String {
-        guard let pointer else { throw ABIError.null(what) }
+    /// `what` is made only for an error: label values arrive on every labels() and remove().
+    static func string(_ pointer: UnsafePointer<CChar>?, _ what: @autoclosure () -> String) throws -> String {
+        guard let pointer else { throw ABIError.null(what()) }
         guard let text = String(validatingCString: pointer) else {
-            throw ABIError(code: FINMON_E_INVALID_UTF8, message: "\(what) is not valid UTF-8")
+            throw ABIError(code: FINMON_E_INVALID_UTF8, message: "\(what()) is not valid UTF-8")
         }
         return text
     }

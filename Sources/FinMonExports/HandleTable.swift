@@ -71,6 +71,22 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
         }
     }
 
+    /// Runs `body` under the table's lock once, with a lookup that takes no lock of its own:
+    /// a batch resolves all its entries in one locked section. The objects come unretained:
+    /// the table keeps each alive while its lock is held, so a batch pays no retain and
+    /// release per entry. `body` must not call into the table (its lock is held) nor keep
+    /// an object past its return without retaining it (`takeUnretainedValue()`).
+    func withLockedLookup<Result: Sendable>(_ body: ((UInt64) -> Unmanaged<Object>?) -> Result) -> Result {
+        storage.withLock { storage in
+            body { handle in
+                guard let (index, generation) = decode(handle), index < storage.slots.count,
+                      storage.slots[index].generation == generation,
+                      let object = storage.slots[index].object else { return nil }
+                return Unmanaged.passUnretained(object)
+            }
+        }
+    }
+
     @discardableResult
     func remove(_ handle: UInt64) -> Object? {
         guard let (index, generation) = decode(handle) else { return nil }

@@ -87,8 +87,14 @@ enum Handles {
         if token != 0 { series.remove(token) }
     }
 
+    /// The family's handles are freed (its collector freed, or the family unregistered):
+    /// its series count as removed, so a host storing into a mapped cell
+    /// (finmon_series_cell) sees the flag and then the freed handle, as a call would.
     static func release(_ family: MetricFamily) {
-        for one in family.sortedSeries() { release(one) }
+        for one in family.sortedSeries() {
+            one.markRemoved()
+            release(one)
+        }
         release(family.overflowSink)
         let token = family.hostToken.exchange(0, ordering: .acquiringAndReleasing)
         if token != 0 { metrics.remove(token) }

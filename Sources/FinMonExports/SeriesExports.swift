@@ -39,6 +39,34 @@ public func finmon_series_get(_ series: OpaquePointer?, _ value: UnsafeMutablePo
     }
 }
 
+@c @implementation
+public func finmon_series_cell(_ series: OpaquePointer?, _ cell: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?) -> Int32 {
+    abiCall {
+        let one = try Handles.series(series)
+        guard let cell else { throw ABIError.null("cell") }
+        guard one.type == .gauge else {
+            throw MetricsError.wrongType(metric: one.familyName, type: one.type, operation: "cell")
+        }
+        // A store into the cell would bypass the write to this process's slot.
+        guard !one.isLinked else {
+            throw ABIError(code: FINMON_E_STATE, message: "\(one.familyName) belongs to a multiprocess collector: set it with finmon_series_set")
+        }
+        cell.pointee = CellPins.pin(one).assumingMemoryBound(to: Double.self)
+        return FINMON_OK
+    }
+}
+
+@c @implementation
+public func finmon_series_cell_release(_ cell: UnsafePointer<Double>?) -> Int32 {
+    abiCall {
+        guard let cell else { throw ABIError.null("cell") }
+        guard CellPins.release(UnsafeRawPointer(cell)) else {
+            throw ABIError.argument("the cell is not one finmon_series_cell returned (or it was released already)")
+        }
+        return FINMON_OK
+    }
+}
+
 /// Applies `count` updates in one crossing. Every handle and value is checked before any
 /// update is applied, so a bad entry changes nothing; `failed_index` then names it.
 @c @implementation
@@ -52,29 +80,57 @@ public func finmon_batch_apply(
         guard let handles else { throw ABIError.null("handles") }
         guard let ops else { throw ABIError.null("ops") }
         guard let values else { throw ABIError.null("values") }
-        var resolved: [Series] = []
-        resolved.reserveCapacity(n)
-        for i in 0..<n {
-            do {
-                guard let series = Handles.live(Handles.series.get(handles[i])) else {
-                    throw Handles.wrongHandle(handles[i], in: Handles.series, "handles[\(i)]")
+        // One locked section checks every entry, then applies them: no lock, retain or
+        // allocation per entry (the table keeps each series alive while its lock is held).
+        // What failed is reported after the lock is released.
+        let failure: BatchFailure? = Handles.series.withLockedLookup { lookup in
+            for i in 0..<n {
+                guard let found = lookup(handles[i]) else { return BatchFailure(index: i, kind: .handle) }
+                let failure = found._withUnsafeGuaranteedRef { series -> BatchFailure? in
+                    if series.isRemoved { return BatchFailure(index: i, kind: .removed(series)) }
+                    guard let op = BatchOp(ops[i]) else { return BatchFailure(index: i, kind: .op(ops[i])) }
+                    do throws(MetricsError) {
+                        try op.validate(series, values[i])
+                    } catch {
+                        return BatchFailure(index: i, kind: .value(error))
+                    }
+                    return nil
                 }
-                guard let op = BatchOp(ops[i]) else {
-                    throw ABIError.argument("ops[\(i)] = \(ops[i]); use 0 set, 1 inc, 2 dec, 3 observe")
-                }
-                try op.validate(series, values[i])
-                resolved.append(series)
-            } catch {
-                failedIndex?.pointee = i
-                throw error
+                if let failure { return failure }
             }
+            for i in 0..<n {
+                // Validated above; the only failures left would be type errors, already excluded.
+                lookup(handles[i])?._withUnsafeGuaranteedRef { try? BatchOp(ops[i])?.apply($0, values[i]) }
+            }
+            return nil
         }
-        for i in 0..<n {
-            // Validated above; the only failures left would be type errors, already excluded.
-            try? BatchOp(ops[i])?.apply(resolved[i], values[i])
+        guard let failure else { return FINMON_OK }
+        failedIndex?.pointee = failure.index
+        switch failure.kind {
+        case .handle:
+            throw Handles.wrongHandle(handles[failure.index], in: Handles.series, "handles[\(failure.index)]")
+        case .removed(let series):
+            _ = Handles.live(series)  // frees the removed series' handle, as a single call does
+            throw Handles.wrongHandle(handles[failure.index], in: Handles.series, "handles[\(failure.index)]")
+        case .op(let byte):
+            throw ABIError.argument("ops[\(failure.index)] = \(byte); use 0 set, 1 inc, 2 dec, 3 observe")
+        case .value(let error):
+            throw error
         }
-        return FINMON_OK
     }
+}
+
+/// The first entry of a batch that cannot be applied, and why.
+private struct BatchFailure: Sendable {
+    enum Kind: Sendable {
+        case handle
+        case removed(Series)
+        case op(UInt8)
+        case value(MetricsError)
+    }
+
+    let index: Int
+    let kind: Kind
 }
 
 /// finmon_batch_op: what one entry of finmon_batch_apply does.

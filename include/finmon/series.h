@@ -26,6 +26,23 @@ int finmon_series_observe(finmon_series *series, double value);
 /* The counter or gauge value; a histogram's sample count. */
 int finmon_series_get(finmon_series *series, double *value);
 
+/* Maps a gauge's value cell, so a host sets the gauge with a store instead of a call.
+   *cell receives the address of two doubles in the library's memory: cell[0] is the
+   value, cell[1] is 0.0 until the series is removed from its family, then 1.0. A host
+   stores the new value in cell[0] (one aligned 8-byte store; the library reads the cell
+   atomically, so a scrape never sees a torn value), then reads cell[1]: 1.0 means the
+   store reached a removed series, and the host asks for its labels again
+   (finmon_metric_labels) as after FINMON_E_INVALID_HANDLE. Each call pins the cell once:
+   its memory stays valid, even after the series is removed or its collector freed, until
+   finmon_series_cell_release is called with it as many times. After fork(), a child's
+   stores reach its own copy only. FINMON_E_WRONG_TYPE for a counter or histogram;
+   FINMON_E_STATE for a series of a multiprocess collector (its sets must also reach the
+   process's slot of the run's segment: the host keeps calling finmon_series_set). */
+int finmon_series_cell(finmon_series *series, double **cell);
+/* Drops one pin of a cell finmon_series_cell returned; the last one frees it once the
+   series is gone too. FINMON_E_INVALID_ARGUMENT for an address no pinned cell has. */
+int finmon_series_cell_release(const double *cell);
+
 /* Applies count updates in one call: handles[i] is a finmon_series handle as an integer,
    ops[i] a finmon_batch_op, values[i] its argument. All entries are checked first; on a
    bad one nothing is applied and *failed_index (may be NULL) names it. */

@@ -239,6 +239,10 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "finmon_series_observe": (c_int, [c_void_p, c_double]),
     # int finmon_series_get(finmon_series *series, double *value);
     "finmon_series_get": (c_int, [c_void_p, POINTER(c_double)]),
+    # int finmon_series_cell(finmon_series *series, double **cell);
+    "finmon_series_cell": (c_int, [c_void_p, POINTER(c_void_p)]),
+    # int finmon_series_cell_release(const double *cell);
+    "finmon_series_cell_release": (c_int, [c_void_p]),
     # int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values, size_t count,
     #     size_t *failed_index);
     "finmon_batch_apply": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),

@@ -28,6 +28,12 @@ from .metrics import _REVIVALS, Child, Metric
 __all__ = ["Batch", "PreparedBatch"]
 
 _batch_apply = _native.hot.finmon_batch_apply
+#: The same C function without argtypes, for PreparedBatch: its arguments are ctypes
+#: objects built once (arrays, a size_t, a byref), which ctypes passes as they are. The
+#: declared prototype converts five arguments per call instead: 3,500 instructions of an
+#: apply's ~25,000 (callgrind, Benchmarks/RESULTS-hotpath.md).
+_prepared_apply = _native.hot._FuncPtr(("finmon_batch_apply", _native.hot))
+_prepared_apply.restype = ctypes.c_int
 _raise = _native.raise_last
 #: A plain int: an IntEnum member's lookup costs about a microsecond per apply (callgrind).
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
@@ -182,8 +188,7 @@ class PreparedBatch:
         self._values = (ctypes.c_double * self._count)()
         self._pack = struct.Struct(f"={self._count}d").pack_into
         self._failed = c_size_t()
-        self._args = (ctypes.addressof(self._handles), ctypes.addressof(self._ops), ctypes.addressof(self._values),
-                      self._count, ctypes.byref(self._failed))
+        self._args = (self._handles, self._ops, self._values, c_size_t(self._count), ctypes.byref(self._failed))
 
     def __len__(self) -> int:
         return self._count
@@ -198,11 +203,11 @@ class PreparedBatch:
             if len(values) != self._count:
                 raise InvalidArgumentError(f"expected {self._count} values, got {len(values)}") from None
             raise MetricTypeError(f"prepared batch values must be numbers: {error}") from None
-        rc = _batch_apply(*self._args)
+        rc = _prepared_apply(*self._args)
         revivals = 0
         while rc == _INVALID_HANDLE and revivals < self._count + _REVIVALS and self._targets[self._failed.value]._revive():
             self._handles[self._failed.value] = self._targets[self._failed.value]._handle
-            rc = _batch_apply(*self._args)
+            rc = _prepared_apply(*self._args)
             revivals += 1
         if rc:
             _raise(rc)

@@ -18,8 +18,12 @@ Example:
 from __future__ import annotations
 
 import ctypes
+import operator
+import os
+import threading
+import weakref
 from ctypes import c_double, c_int, c_size_t, c_void_p
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import _native
 from ._bindings import MetricType, Status
@@ -37,12 +41,43 @@ _inc = _hot.finmon_series_inc
 _dec = _hot.finmon_series_dec
 _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
+_cell_of = _hot.finmon_series_cell
+_cell_release = _hot.finmon_series_cell_release
+#: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
+_MAPPING = threading.Lock()
+#: The mapped cells' pins by a weak reference to their child: the reference's callback
+#: drops the pin when the child is collected (lighter than a weakref.finalize each).
+_PINS: dict[weakref.ref[Child], int] = {}
+
+
+def _after_fork_in_child() -> None:
+    # A thread that held the lock at fork does not exist in the child.
+    global _MAPPING
+    _MAPPING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 _raise = _native.raise_last
 
 #: Rebinds a child may try in one call: each is a removal racing this very call.
 _REVIVALS = 8
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
+
+
+def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
+    """Label values as the str tuple that keys a family's children (str() of non-str)."""
+    for value in values:
+        if type(value) is not str:
+            return tuple(v if type(v) is str else str(v) for v in values)
+    return values  # type: ignore[return-value]  # all str
+
+
+def _unpin(reference: weakref.ref[Child]) -> None:
+    try:
+        _cell_release(_PINS.pop(reference))
+    except Exception:  # an interpreter at exit may have torn down ctypes
+        pass
 
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
@@ -60,9 +95,16 @@ def _argument_error(verb: str, value: object, error: Exception) -> Exception:
 
 class Child(Managed):
     """One series of a metric: a bound set of label values with its native handle
-    (borrowed: the collector frees it)."""
+    (borrowed: the collector frees it).
 
-    __slots__ = ("_metric", "label_values", "dropped")
+    A gauge child that is set repeatedly maps its series' value cell (``finmon_series_cell``):
+    from its second ``set`` on, a set is a store into the library's memory, no call. The
+    store is followed by a read of the cell's removed flag; a series removed meanwhile is
+    re-created through the C call, as every verb does, and the child stays on calls from
+    then on. The cell stays pinned until the child is collected, so no store ever reaches
+    memory the library freed, whichever thread removes the series."""
+
+    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_cell_address", "_sets", "__weakref__")
 
     def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
         self._handle = handle
@@ -71,17 +113,49 @@ class Child(Managed):
         self.label_values = label_values
         #: True when the family was full and this series writes nowhere (see finmon_dropped_series_total).
         self.dropped = dropped
+        #: The mapped cell (two doubles: value, removed flag) or None.
+        self._cell: memoryview | None = None
+        #: Sets made by call before mapping; -1: never map (not a gauge, dropped, or a cell was used up).
+        self._sets = 0 if metric._type_code == MetricType.GAUGE and not dropped else -1
 
-    # Each verb is one C call on the success path; _after_failure runs only on an error.
+    # Each verb is one C call on the success path (a gauge's set: one store once mapped);
+    # _after_failure runs only on an error.
 
     def set(self, value: float) -> None:
         """Set a gauge (NaN and infinities are kept as such)."""
+        cell = self._cell
+        if cell is not None:
+            try:
+                cell[0] = value
+            except Exception as error:  # TypeError for a non-number, ValueError for 10**400
+                raise _argument_error("set", value, error) from None
+            if not cell[1]:
+                return
+            self._cell = None  # removed: re-created by the call below; calls from now on
         try:
             rc = _set(self._handle, value)
         except (ctypes.ArgumentError, OverflowError) as error:
             raise _argument_error("set", value, error) from None
         if rc:
             self._after_failure(rc, _set, value)
+        elif self._sets >= 0:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
+
+    def _map_cell(self) -> None:
+        with _MAPPING:
+            if self._cell is not None or self._sets < 0:
+                return
+            self._sets = -1  # one cell per child: its pin is dropped only with the child
+            out = c_void_p()
+            if _cell_of(self._handle, ctypes.byref(out)) or not out.value:
+                return  # a removed or closed series: the call path handles it
+            self._cell_address = out.value
+            self._cell = memoryview((c_double * 2).from_address(out.value)).cast("B").cast("d")
+            # The pin goes with the child (a callback only for mapped children: creating
+            # and dropping a series stays free of it).
+            _PINS[weakref.ref(self, _unpin)] = out.value
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
@@ -159,35 +233,54 @@ class Metric(Managed):
         self.name = name
         self.documentation = documentation
         self.labelnames = labelnames
-        self._children: dict[tuple[str, ...], Child] = {}
+        self._children: dict[tuple[object, ...], Child] = {}
         self._unlabeled: Child | None = None
+        self._arrays: dict[int, type[ctypes.Array[ctypes.c_char_p]]] = {}
+        #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
+        #: the values in the family's order (KeyError for a missing name).
+        self._only_label: str | None = labelnames[0] if len(labelnames) == 1 else None
+        self._by_name: Callable[[dict[str, object]], tuple[object, ...]] | None = (
+            operator.itemgetter(*labelnames) if len(labelnames) > 1 else None)
         if not labelnames:
             self._unlabeled = self._bind(())
 
     def labels(self, *values: object, **labelkwargs: object) -> Child:
         """The child for these label values, by position or by name (not both)."""
-        if values and labelkwargs:
-            raise InvalidArgumentError("labels() takes label values by position or by name, not both")
         if labelkwargs:
-            if set(labelkwargs) != set(self.labelnames):
+            if values:
+                raise InvalidArgumentError("labels() takes label values by position or by name, not both")
+            # As many names as the family's, each of them present: the same set of names.
+            try:
+                if len(labelkwargs) != len(self.labelnames):
+                    raise KeyError
+                only = self._only_label
+                values = (labelkwargs[only],) if only is not None else self._by_name(labelkwargs)  # type: ignore[misc]
+            except KeyError:
                 from .errors import LabelError
 
                 raise LabelError(
-                    f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}")
-            values = tuple(labelkwargs[name] for name in self.labelnames)
-        key = tuple(v if type(v) is str else str(v) for v in values)
-        child = self._children.get(key)
+                    f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}") from None
+        # The cache is keyed by str tuples: values that are all str find their child at
+        # once; others (ints, ...) are turned into their str() first, as prometheus_client
+        # does (an unhashable value, a list, only there).
+        try:
+            child = self._children.get(values)
+        except TypeError:
+            child = None
         if child is None:
-            child = self._bind(key)
+            key = _str_tuple(values)
+            child = self._children.get(key)
+            if child is None:
+                child = self._bind(key)
         return child
 
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
-        key = tuple(str(v) for v in values)
-        encoded = [_native.encode(v, "a label value") for v in key]
+        key = _str_tuple(values)
+        encoded = self._encode(key, "a label value")
         removed = c_int()
         _native.check(_hot.finmon_metric_remove(
-            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(removed)))
+            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(removed)))
         self._children.pop(key, None)
 
     def clear(self) -> None:
@@ -201,11 +294,31 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
+    def _encode(self, key: tuple[str, ...], what: str | None = None) -> list[bytes]:
+        """The label values as C strings; _native.encode's error for one that cannot be."""
+        encoded = []
+        for value in key:
+            try:
+                data = value.encode()
+            except UnicodeEncodeError:
+                data = b"\0"  # _native.encode below raises the full error
+            if b"\0" in data:
+                data = _native.encode(value, what or f"a label value of '{self.name}'")
+            encoded.append(data)
+        return encoded
+
+    def _value_array(self, count: int) -> type[ctypes.Array[ctypes.c_char_p]]:
+        # Array types are made once: `c_char_p * n` costs more than filling one.
+        kind = self._arrays.get(count)
+        if kind is None:
+            kind = self._arrays[count] = ctypes.c_char_p * count
+        return kind
+
     def _bind(self, key: tuple[str, ...]) -> Child:
-        encoded = [_native.encode(v, f"a label value of '{self.name}'") for v in key]
+        encoded = self._encode(key)
         out = c_void_p()
         rc = _native.check(_hot.finmon_metric_labels(
-            self._handle, None, _native.string_array(encoded), len(encoded), ctypes.byref(out)))
+            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(out)))
         child = Child(out.value or 0, self, key, dropped=rc == Status.DROPPED)
         if not child.dropped:
             # Dropped children are not cached: the family may have room again after a remove.
@@ -224,6 +337,10 @@ class Metric(Managed):
         return f"<finmon {type(self).__name__} {self.name}>"
 
 
+# The family-level verbs of an unlabeled metric make the child's C call themselves (one
+# Python call fewer per update than delegating to the child's verb).
+
+
 class Counter(Metric):
     """A monotonically increasing count. Example: ``collector.strategy_success.inc()``."""
 
@@ -231,7 +348,13 @@ class Counter(Metric):
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase by a finite amount >= 0."""
-        self._only().inc(amount)
+        child = self._unlabeled or self._only()
+        try:
+            rc = _inc(child._handle, amount)
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("inc", amount, error) from None
+        if rc:
+            child._after_failure(rc, _inc, amount)
 
     def get(self) -> float:
         """The current count."""
@@ -245,7 +368,17 @@ class Gauge(Metric):
 
     def set(self, value: float) -> None:
         """Set the value."""
-        self._only().set(value)
+        # Child.set's store, inline: one Python call fewer per set of an unlabeled gauge.
+        child = self._unlabeled or self._only()
+        cell = child._cell
+        if cell is not None:
+            try:
+                cell[0] = value
+            except Exception as error:
+                raise _argument_error("set", value, error) from None
+            if not cell[1]:
+                return
+        child.set(value)  # not mapped yet, or removed: the child's own path
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase the value."""
@@ -267,4 +400,10 @@ class Histogram(Metric):
 
     def observe(self, value: float) -> None:
         """Record one observation."""
-        self._only().observe(value)
+        child = self._unlabeled or self._only()
+        try:
+            rc = _observe(child._handle, value)
+        except (ctypes.ArgumentError, OverflowError) as error:
+            raise _argument_error("observe", value, error) from None
+        if rc:
+            child._after_failure(rc, _observe, value)

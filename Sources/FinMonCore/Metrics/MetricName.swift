@@ -19,9 +19,11 @@ public enum MetricName {
         if name.hasPrefix("__") { throw .reservedLabelName(name) }
     }
 
-    public static func validateText(_ text: String, what: String) throws(MetricsError) {
+    /// `what` is made only for the error: a label value is checked on every `labels()`,
+    /// where formatting the message each time cost more than the check (callgrind).
+    public static func validateText(_ text: String, what: @autoclosure () -> String) throws(MetricsError) {
         let bytes = text.utf8.count
-        if bytes > maxTextBytes { throw .textTooLong(what: what, bytes: bytes, limit: maxTextBytes) }
+        if bytes > maxTextBytes { throw .textTooLong(what: what(), bytes: bytes, limit: maxTextBytes) }
     }
 
     private static func isValid(_ name: String, allowColon: Bool) -> Bool {

@@ -15,15 +15,12 @@ public final class Series: Sendable {
     /// The family's name, kept for error messages only.
     public let familyName: String
     let upperBounds: [Double]
-    private let bits: Atomic<UInt64>
+    /// The counter or gauge value and the removed flag, in memory a host may map.
+    let cell = ValueCell()
     private let histogram: Mutex<HistogramCounts>
     /// Set once the series is removed from its family: writes through an old handle
     /// still succeed (as with prometheus_client's detached children) but reach no scrape.
     private let detachedFlag = Atomic<Bool>(false)
-    /// Set when the family removed the series (a `remove`, a `clear`, the library's own
-    /// container cleanup), as opposed to the overflow sink, which is detached from birth.
-    /// The C ABI then treats its handle as stale, so a host re-creates the series.
-    private let removedFlag = Atomic<Bool>(false)
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
@@ -35,6 +32,9 @@ public final class Series: Sendable {
     /// Value offset of that entry: -1 not looked up yet, -2 none (the segment is full).
     let mirrorOffset = Atomic<Int>(-1)
     private let merged = Mutex<MergedValue?>(nil)
+    /// Whether writes also go to a multiprocess run's segment: a host may not store into
+    /// `cellAddress` itself then, or its stores would miss the segment.
+    public var isLinked: Bool { link != nil }
 
     /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
     /// instead of escaping every label of every series again.
@@ -60,17 +60,25 @@ public final class Series: Sendable {
         }
         self.labelBlock = block
         self.upperBounds = upperBounds
-        self.bits = Atomic(0.0.bitPattern)
         self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
     }
 
     public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
     func detach() { detachedFlag.store(true, ordering: .relaxed) }
-    public var isRemoved: Bool { removedFlag.load(ordering: .acquiring) }
-    func markRemoved() {
-        removedFlag.store(true, ordering: .releasing)
+    /// True once the family removed the series (a `remove`, a `clear`, the library's own
+    /// container cleanup), as opposed to the overflow sink, which is detached from birth.
+    /// The C ABI then treats its handle as stale, so a host re-creates the series.
+    public var isRemoved: Bool { cell.isRemoved }
+    /// Marks the series removed: its family dropped it, or the C ABI freed its family's handles.
+    public func markRemoved() {
+        cell.markRemoved()
         detach()
     }
+
+    deinit { cell.free() }
+
+    /// Where the value lives, for a host that stores a gauge's value itself.
+    public var cellAddress: UnsafeMutableRawPointer { cell.address }
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {
@@ -82,12 +90,12 @@ public final class Series: Sendable {
             }
         }
         if type == .histogram { return Double(histogram.withLock { $0.count }) }
-        return Double(bitPattern: bits.load(ordering: .relaxed))
+        return cell.load()
     }
 
     public func set(_ newValue: Double) throws(MetricsError) {
         guard type == .gauge else { throw .wrongType(metric: familyName, type: type, operation: "set") }
-        bits.store(newValue.bitPattern, ordering: .relaxed)
+        cell.store(newValue)
         link?.set(self, newValue)
     }
 
@@ -134,7 +142,7 @@ public final class Series: Sendable {
     /// Stores a value without a type check: a gauge's set through a typed handle, or a
     /// counter the library read itself (process CPU seconds: the source is the kernel).
     func store(_ newValue: Double) {
-        bits.store(newValue.bitPattern, ordering: .relaxed)
+        cell.store(newValue)
         link?.set(self, newValue)
     }
 
@@ -151,7 +159,7 @@ public final class Series: Sendable {
     }
 
     func reset() {
-        bits.store(0.0.bitPattern, ordering: .relaxed)
+        cell.store(0)
         histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
     }
 
@@ -189,13 +197,7 @@ public final class Series: Sendable {
     }
 
     func add(_ amount: Double) {
-        var old = bits.load(ordering: .relaxed)
-        while true {
-            let new = (Double(bitPattern: old) + amount).bitPattern
-            let (exchanged, current) = bits.compareExchange(expected: old, desired: new, ordering: .relaxed)
-            if exchanged { break }
-            old = current
-        }
+        cell.add(amount)
         link?.add(self, amount)
     }
 }

@@ -107,6 +107,8 @@ def expected_ctypes(qual_type: str, enums: set[str], opaque: set[str], *, result
         return f"POINTER({camel(base)})"
     if qual_type.startswith("const"):
         return "c_void_p"
+    if stars == 2:  # `double **out`: an address the library hands back (a mapped cell)
+        return "POINTER(c_void_p)"
     return f"POINTER({ctypes_name(scalars[base])})"
 
 

@@ -154,6 +154,39 @@ def test_gauges_combine_by_their_mode_over_live_processes(
     assert value(parent, "queue_depth") == 0
 
 
+def test_repeated_sets_in_a_worker_reach_the_parent(parent: finmon.MetricsCollector) -> None:
+    """A gauge set many times maps its value cell in a plain collector (a store, no call);
+    in a multiprocess run the library refuses the cell, so every set still reaches the
+    worker's slot: the parent sees each gauge's last value, labelled or not."""
+    plain = parent.gauge("progress", "Progress.")
+    labelled = parent.gauge("progress_by_queue", "Progress by queue.", ["queue"])
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child = labelled.labels("q")
+            for reading in range(1, 51):
+                plain.set(reading)
+                child.set(reading * 2)
+            os.write(go_write, b"x")
+            signal.pause()
+        finally:
+            os._exit(1)
+    os.close(go_write)
+    try:
+        assert os.read(go_read, 1) == b"x"
+        assert value(parent, "progress") == 50
+        assert value(parent, "progress_by_queue", {"queue": "q"}) == 100
+    finally:
+        os.close(go_read)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    # The library refuses a multiprocess series' cell, naming what to call instead.
+    out = ctypes.c_void_p()
+    assert _native.hot.finmon_series_cell(labelled.labels("q")._handle, ctypes.byref(out)) == Status.STATE
+    assert "finmon_series_set" in _native.last_error() and not out.value
+
+
 def test_worker_mode_labels_each_live_process_by_its_slot(parent: finmon.MetricsCollector) -> None:
     gauge = parent.gauge("worker_depth", "Queue depth per worker.", ["queue"])
     parent.set_gauge_mode("worker_depth", "worker")
