@@ -11,8 +11,9 @@ bash scripts/setup.sh
 # Built and tested with the TLS trait (the exporter's TLS, swift-nio-ssl); the default build,
 # without it, is built too (its own scratch folder: switching traits in one rebuilds all),
 # so it stays warning-free and its refusal of a web config is tested.
+# With coverage already, as `swift test --enable-code-coverage` builds: one build, not two.
 echo "== swift build --traits TLS"
-swift build --traits TLS 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
+swift build --traits TLS --enable-code-coverage 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
 ln -sf libfinmon.so .build/debug/libfinmon.so.0  # the SONAME: libfinmon.so.<ABI major>
 echo "== swift build (default traits: no TLS)"
 swift build --scratch-path .build-notls --product finmon 2>&1 | grep -E "warning:|error:" \

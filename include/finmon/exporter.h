@@ -18,7 +18,8 @@ extern "C" {
 /* Serves GET /metrics and /healthz on address:port (address NULL means 127.0.0.1; port 0
    picks a free port). *bound_port receives the port, or -1 when the port is in use: then
    the exporter logs "Metrics export disabled, Prometheus unavailable" and retries every
-   retry_seconds until it binds. bound_port may be NULL. */
+   retry_seconds until it binds. bound_port may be NULL. With a web config
+   (finmon_exporter_configure_web) everything is served behind its TLS and basic auth. */
 int finmon_exporter_start(finmon_collector *collector, const char *address, int port,
                           double retry_seconds, int *bound_port);
 
