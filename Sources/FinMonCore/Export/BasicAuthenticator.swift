@@ -52,7 +52,16 @@ public final class BasicAuthenticator: Sendable {
 
     /// Keeps the pool from its deinit after a fork took its thread away (see `MetricsExporter.abandon`).
     func abandon() {
+        abandoned.store(true, ordering: .relaxed)
         _ = Unmanaged.passRetained(pool)
+    }
+
+    private let abandoned = Atomic<Bool>(false)
+
+    deinit {
+        // An exporter dropped without `stop` (a collector freed while serving) still ends
+        // the thread; a no-op after `shutdown`.
+        if !abandoned.load(ordering: .relaxed) { pool.shutdownGracefully { _ in } }
     }
 
     /// The verdict without bcrypt when there is one: no usable credentials, or a cached verdict.
