@@ -12,6 +12,9 @@ static const unsigned char dygraph_css[] = {
 static const unsigned char page_html[] = {
 #embed "assets/page.html"
 };
+static const unsigned char history_js[] = {
+#embed "assets/history.js"
+};
 static const unsigned char page_js[] = {
 #embed "assets/page.js"
 };
@@ -27,6 +30,7 @@ static const unsigned char panels_json[] = {
 finmon_page_asset cfinmon_page_dygraph_js(void) { return ASSET(dygraph_js); }
 finmon_page_asset cfinmon_page_dygraph_css(void) { return ASSET(dygraph_css); }
 finmon_page_asset cfinmon_page_html(void) { return ASSET(page_html); }
+finmon_page_asset cfinmon_page_history_js(void) { return ASSET(history_js); }
 finmon_page_asset cfinmon_page_js(void) { return ASSET(page_js); }
 finmon_page_asset cfinmon_page_css(void) { return ASSET(page_css); }
 finmon_page_asset cfinmon_page_panels_json(void) { return ASSET(panels_json); }

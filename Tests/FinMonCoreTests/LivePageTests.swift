@@ -15,7 +15,7 @@ import Testing
         #expect(html.contains("\"title\": \"Resource Usage\""))
         #expect(html.contains("\"metrics_path\": \"/m\""))
         #expect(html.contains("function drawChart"))
-        #expect(!html.contains("@@PAGE_JS@@") && !html.contains("@@DATA@@") && !html.contains("@@PANELS@@"))
+        #expect(!html.contains("@@PAGE_JS@@") && !html.contains("@@HISTORY_JS@@") && !html.contains("@@DATA@@") && !html.contains("@@PANELS@@"))
         let zipped = try #require(page.gzippedHTML)
         #expect(Gunzip.decompress(zipped) == page.html)
         #expect(zipped.count < page.html.count / 2)

@@ -34,11 +34,11 @@ final class TestHTTPClient {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
-            let error = TestSocketError("connect to port \(port)")
-            close(fd)
-            throw error
-        }
+        // No close here: a class initializer that throws after every stored property is set
+        // still runs deinit, which closes `fd`. A second close would hit whatever descriptor
+        // another test's thread was given meanwhile (once, NIO's own socket: its getsockname
+        // then failed with EBADF, which NIO treats as a precondition failure).
+        guard connected == 0 else { throw TestSocketError("connect to port \(port)") }
     }
 
     deinit { close(fd) }

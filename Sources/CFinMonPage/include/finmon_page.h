@@ -16,8 +16,10 @@ typedef struct finmon_page_asset {
 finmon_page_asset cfinmon_page_dygraph_js(void);
 /* dygraphs' stylesheet. */
 finmon_page_asset cfinmon_page_dygraph_css(void);
-/* The page's HTML template, script and stylesheet (assets/ in this target). */
+/* The page's HTML template, its scripts (history.js: the history and its queries;
+ * page.js: drawing and polling) and stylesheet (assets/ in this target). */
 finmon_page_asset cfinmon_page_html(void);
+finmon_page_asset cfinmon_page_history_js(void);
 finmon_page_asset cfinmon_page_js(void);
 finmon_page_asset cfinmon_page_css(void);
 /* The panels, generated from python/finmon/_panels.py (python -m finmon.livepage). */

@@ -72,6 +72,7 @@ public struct LivePage: Sendable {
             "CONFIG": Array(config.utf8),
             "DATA": data,
             "DYGRAPH_JS": bytes(cfinmon_page_dygraph_js()),
+            "HISTORY_JS": bytes(cfinmon_page_history_js()),
             "PAGE_JS": bytes(cfinmon_page_js()),
         ])
     }
