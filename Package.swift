@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // The exports target is the only one linked with the static Swift runtime:
@@ -19,15 +19,24 @@ let package = Package(
         // shipped: the Python package bundles only the C ABI's library.
         .library(name: "FinMonCore", targets: ["FinMonCore"]),
     ],
+    traits: [
+        // The exporter's TLS (swift-nio-ssl, which compiles BoringSSL): `swift build --traits TLS`.
+        // Without it, a web config that asks for TLS is refused (see README, "TLS and basic
+        // authentication"); scripts/test.sh builds and tests with it.
+        .trait(name: "TLS", description: "TLS for the exporter (swift-nio-ssl, BoringSSL)"),
+    ],
     dependencies: [
         // HTTP/1.1 for the exporter and the small clients (Docker Engine, Alertmanager).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // zlib for gzip'd scrapes; libyaml (the parser Yams wraps) for the config,
         // because Yams imports full Foundation and so links ICU into the .so.
         .systemLibrary(name: "CFinMonZlib", path: "Sources/CFinMonZlib"),
         .systemLibrary(name: "CFinMonYAML", path: "Sources/CFinMonYAML"),
+        // libxcrypt (Debian's libcrypt-dev): bcrypt verification for the exporter's basic auth.
+        .systemLibrary(name: "CFinMonCrypt", path: "Sources/CFinMonCrypt"),
         // The live page's files and dygraphs as bytes (C23 #embed at build time).
         .target(
             name: "CFinMonPage",
@@ -43,9 +52,12 @@ let package = Package(
                 "CFinMonZlib",
                 "CFinMonYAML",
                 "CFinMonPage",
+                "CFinMonCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
+                .product(name: "NIOTLS", package: "swift-nio", condition: .when(traits: ["TLS"])),
             ]
         ),
         .target(

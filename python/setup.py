@@ -41,7 +41,9 @@ class BuildWithSwift(build_py):
         if os.environ.get("FINMON_SKIP_SWIFT_BUILD"):
             source = Path(os.environ["FINMON_LIB"])
         else:
-            subprocess.run(["swift", "build", "-c", "release", "--product", "finmon"], cwd=ROOT, check=True)
+            # FINMON_TRAITS=TLS builds the exporter's TLS in (see the README's TLS section).
+            traits = ["--traits", os.environ["FINMON_TRAITS"]] if os.environ.get("FINMON_TRAITS") else []
+            subprocess.run(["swift", "build", "-c", "release", "--product", "finmon", *traits], cwd=ROOT, check=True)
             source = ROOT / ".build" / "release" / "libfinmon.so"
         target = Path(__file__).resolve().parent / "finmon" / "libfinmon.so"
         debug = Path(self.build_lib).parent / "finmon-debug" / "libfinmon.so.debug"

@@ -16,17 +16,19 @@ die() { echo "error: $*" >&2; exit 1; }
 # libjs-dygraphs: the live page's charts, compiled into the library (Sources/CFinMonPage);
 # chromium + chromium-driver: the page's tests run in a real headless browser; firefox-esr
 # draws the report too (Debian has no geckodriver: a headless screenshot, checked by pixel).
+# libcrypt-dev: bcrypt for the exporter's basic auth; openssl: the TLS tests' certificates.
 APT_PACKAGES=(
   prometheus prometheus-alertmanager podman runc busybox-static
   libyaml-dev zlib1g-dev uidmap slirp4netns netavark iptables
   python3.11-minimal libpython3.11-stdlib
   libjs-dygraphs chromium chromium-driver firefox-esr
+  libcrypt-dev openssl
 )
 # pip name:import name
 PIP_PACKAGES=(
   prometheus_client:prometheus_client psutil:psutil hypothesis:hypothesis
   pytest:pytest coverage:coverage docker:docker numpy:numpy PyYAML:yaml wheel:wheel
-  selenium:selenium
+  selenium:selenium bcrypt:bcrypt
 )
 
 [[ -f "$CONTAINERS_CONF" ]] || die "missing $CONTAINERS_CONF"

@@ -8,9 +8,17 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
-echo "== swift build"
-swift build 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
+# Built and tested with the TLS trait (the exporter's TLS, swift-nio-ssl); the default build,
+# without it, is built too (its own scratch folder: switching traits in one rebuilds all),
+# so it stays warning-free and its refusal of a web config is tested.
+# With coverage already, as `swift test --enable-code-coverage` builds: one build, not two.
+echo "== swift build --traits TLS"
+swift build --traits TLS --enable-code-coverage 2>&1 | grep -E "warning:|error:" && { echo "the build has warnings or errors"; exit 1; } || true
 ln -sf libfinmon.so .build/debug/libfinmon.so.0  # the SONAME: libfinmon.so.<ABI major>
+echo "== swift build (default traits: no TLS)"
+swift build --scratch-path .build-notls --product finmon 2>&1 | grep -E "warning:|error:" \
+  && { echo "the build without TLS has warnings or errors"; exit 1; } || true
+export FINMON_NOTLS_LIB="$ROOT/.build-notls/debug/libfinmon.so"
 
 echo "== swift test (with a real podman engine for the Docker client's live test)"
 export CONTAINERS_CONF="$ROOT/config/containers.conf"
@@ -30,7 +38,7 @@ FINMON_TEST_LIVE_CONTAINER="$(podman run -d --rm --name "$live_name" --label fin
   || { echo "error: podman could not start the live test's container"; exit 1; }
 export FINMON_TEST_LIVE_CONTAINER
 trap 'podman rm -f -t 0 "$live_name" >/dev/null 2>&1; kill "$podman_pid" 2>/dev/null; wait "$podman_pid" 2>/dev/null; rm -rf "$sock_dir"' EXIT
-swift test --enable-code-coverage
+swift test --traits TLS --enable-code-coverage
 podman rm -f -t 0 "$live_name" >/dev/null 2>&1 || true
 
 echo "== pytest"

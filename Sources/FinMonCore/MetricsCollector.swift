@@ -73,11 +73,15 @@ public final class MetricsCollector: Sendable {
     /// C ABI's finmon_exporter_configure, so `start_http_server`'s keywords reach the start).
     public let exporterLimits = Mutex<ExporterLimits>(.default)
 
+    /// The TLS and basic auth used when `startExporter` is given no web config (set by the
+    /// C ABI's finmon_exporter_configure_web, from `start_http_server(web_config_file=...)`).
+    public let exporterWebConfig = Mutex<WebConfig?>(nil)
+
     /// Starts serving the exposition at `metricsPath`; returns the bound port, or nil in degraded mode.
     @discardableResult
     public func startExporter(
         host: String = "127.0.0.1", port: Int = 8000, retryInterval: Double = 5, metricsPath: String = "/metrics",
-        limits: ExporterLimits? = nil
+        limits: ExporterLimits? = nil, webConfig: WebConfig? = nil
     ) throws -> Int? {
         let bounds = ConfigTable.secondsBounds("monitoring.prometheus.retry_interval")
         let interval = bounds.contains(retryInterval) ? retryInterval : min(max(retryInterval.isNaN ? 5 : retryInterval, bounds.lower), bounds.upper)
@@ -86,7 +90,7 @@ public final class MetricsCollector: Sendable {
         if !history.isRunning { history.start() }
         return try exporter.start(
             host: host, port: port, retryInterval: .milliseconds(Int64(interval * 1000)), metricsPath: metricsPath,
-            limits: limits ?? exporterLimits.withLock { $0 })
+            limits: limits ?? exporterLimits.withLock { $0 }, webConfig: webConfig ?? exporterWebConfig.withLock { $0 })
     }
 
     /// The exporter's status, without starting threads for a collector that has none.

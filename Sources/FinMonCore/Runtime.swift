@@ -94,12 +94,15 @@ public final class Runtime: Sendable {
         collector.history.start()
         var port: Int?
         if config.bool("monitoring.prometheus.enabled") {
+            let webConfig = try config.string("monitoring.prometheus.web_config_file").map {
+                path throws(ConfigError) in try WebConfig.load(path: path)
+            }
             port = try collector.startExporter(
                 host: config.string("monitoring.prometheus.address") ?? "127.0.0.1",
                 port: config.int("monitoring.prometheus.port"),
                 retryInterval: config.double("monitoring.prometheus.retry_interval"),
                 metricsPath: config.string("monitoring.prometheus.metrics_path") ?? "/metrics",
-                limits: ExporterLimits(config: config))
+                limits: ExporterLimits(config: config), webConfig: webConfig)
         }
         if config.bool("monitoring.resource_monitor.enabled") {
             var sampler = collector.resources.configuration

@@ -81,6 +81,19 @@ public func finmon_exporter_configure(
     }
 }
 
+/// The web config the next finmon_exporter_start serves with, loaded and checked now.
+@c @implementation
+public func finmon_exporter_configure_web(_ collector: OpaquePointer?, _ webConfigFile: UnsafePointer<CChar>?) -> Int32 {
+    abiCall {
+        let monitoring = try Handles.collector(collector)
+        let web = try CInput.optionalString(webConfigFile, "web_config_file").map { path throws(ConfigError) in
+            try WebConfig.load(path: path)
+        }
+        monitoring.exporterWebConfig.withLock { $0 = web }
+        return FINMON_OK
+    }
+}
+
 @c @implementation
 public func finmon_exporter_stop(_ collector: OpaquePointer?) -> Int32 {
     abiCall {

@@ -102,7 +102,7 @@ import Testing
         #expect(error?.kind == .unknownKey)
         #expect(error?.description == "monitoring_config.yaml:4: monitoring.prometheus.prot: "
             + "unknown key (expected one of: address, enabled, file_sd_path, idle_timeout_seconds, instance, job_name, "
-            + "max_connections, metrics_path, port, read_timeout_seconds, retry_interval, run_id, scrape_interval)")
+            + "max_connections, metrics_path, port, read_timeout_seconds, retry_interval, run_id, scrape_interval, web_config_file)")
         #expect(parseError("alert:\n  enabled: true\n")?.description
             == "monitoring_config.yaml:1: alert: unknown key (expected one of: grafana, monitoring)")
         #expect(parseError("monitoring:\n  alerts:\n    for_seconds:\n      high_disk: 5\n")?.keyPath

@@ -18,7 +18,8 @@ extern "C" {
 /* Serves GET /metrics and /healthz on address:port (address NULL means 127.0.0.1; port 0
    picks a free port). *bound_port receives the port, or -1 when the port is in use: then
    the exporter logs "Metrics export disabled, Prometheus unavailable" and retries every
-   retry_seconds until it binds. bound_port may be NULL. */
+   retry_seconds until it binds. bound_port may be NULL. With a web config
+   (finmon_exporter_configure_web) everything is served behind its TLS and basic auth. */
 int finmon_exporter_start(finmon_collector *collector, const char *address, int port,
                           double retry_seconds, int *bound_port);
 
@@ -32,6 +33,17 @@ int finmon_exporter_start(finmon_collector *collector, const char *address, int 
    the argument, for a value out of its range; nothing changes then. */
 int finmon_exporter_configure(finmon_collector *collector, int64_t max_connections,
                               double read_timeout_seconds, double idle_timeout_seconds);
+
+/* Sets the TLS and basic authentication the next finmon_exporter_start serves with: a web
+   configuration file in Prometheus exporter-toolkit's format (the config's
+   monitoring.prometheus.web_config_file; tls_server_config, basic_auth_users with bcrypt
+   hashes; relative paths in it resolve against its folder). The file, the certificate, key
+   and hashes it names are loaded and checked now: FINMON_E_CONFIG for a problem, with
+   finmon_error_last()'s file, line and key_path (e.g. "tls_server_config.cert_file");
+   nothing changes then. A library built without the TLS trait refuses every web config
+   (FINMON_E_CONFIG). web_config_file NULL: plain HTTP, no authentication. Borrowed for the
+   call only. */
+int finmon_exporter_configure_web(finmon_collector *collector, const char *web_config_file);
 
 /* Stops serving; collecting goes on. */
 int finmon_exporter_stop(finmon_collector *collector);

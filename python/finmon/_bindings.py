@@ -194,6 +194,8 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     # int finmon_exporter_configure(finmon_collector *collector, int64_t max_connections,
     #     double read_timeout_seconds, double idle_timeout_seconds);
     "finmon_exporter_configure": (c_int, [c_void_p, c_int64, c_double, c_double]),
+    # int finmon_exporter_configure_web(finmon_collector *collector, const char *web_config_file);
+    "finmon_exporter_configure_web": (c_int, [c_void_p, c_char_p]),
     # int finmon_exporter_stop(finmon_collector *collector);
     "finmon_exporter_stop": (c_int, [c_void_p]),
     # int finmon_exporter_port(finmon_collector *collector, int *port);

@@ -285,7 +285,8 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
 
     def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0, *,
                           max_connections: int | None = None, read_timeout_seconds: float | None = None,
-                          idle_timeout_seconds: float | None = None) -> int | None:
+                          idle_timeout_seconds: float | None = None,
+                          web_config_file: _PathArg = None) -> int | None:
         """Serve ``/metrics`` and ``/healthz``; return the bound port.
 
         If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
@@ -298,6 +299,12 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
         request is closed), ``read_timeout_seconds`` for a new connection to send a whole
         request, ``idle_timeout_seconds`` between keep-alive requests. Connections they close
         count in ``finmon_exporter_connections_rejected_total{reason}``.
+
+        ``web_config_file`` (``monitoring.prometheus.web_config_file``) is a web configuration
+        file in Prometheus exporter-toolkit's format: everything served is then behind its
+        TLS (``tls_server_config``) and basic authentication (``basic_auth_users``, bcrypt
+        hashes). It is loaded now; a problem in it, or a certificate or hash it names, raises
+        :class:`~finmon.errors.ConfigError` with ``file``, ``line`` and ``key_path``.
         """
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, got {type(port).__name__}")
@@ -312,6 +319,8 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
             self._live_handle(), _args.int64(limit(max_connections, "max_connections"), "max_connections"),
             _args.real(limit(read_timeout_seconds, "read_timeout_seconds"), "read_timeout_seconds"),
             _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
+        _native.check(_native.blocking.finmon_exporter_configure_web(
+            self._live_handle(), _path_arg(web_config_file, "web_config_file")))
         self._ensure_pump()
         bound = c_int(-1)
         _native.check(_native.blocking.finmon_exporter_start(

@@ -22,7 +22,8 @@ class PrometheusServer(_HTTPServer):
     go to ``alertmanager_url`` if given, resent every ``resend_delay``
     (``--rules.alert.resend-delay``, 1 s instead of 1 min) so tests see
     changes quickly. ``extra_args`` are appended to the command line (a flag
-    may appear only once). Note: Prometheus applies discovered targets on a
+    may appear only once). ``scrape_options`` are merged into the job's scrape
+    config (``scheme``, ``tls_config``, ``basic_auth`` for an exporter behind TLS). Note: Prometheus applies discovered targets on a
     5 s tick, so the first scrape lands ~5 s after start; wait with
     ``wait_for``.
     """
@@ -43,6 +44,7 @@ class PrometheusServer(_HTTPServer):
         evaluation_interval: str = "1s",
         resend_delay: str | None = "1s",
         file_sd_files: Sequence[Path] = (),
+        scrape_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -55,6 +57,7 @@ class PrometheusServer(_HTTPServer):
         self.extra_args = list(extra_args)
         self.resend_delay = resend_delay
         self.metrics_path = metrics_path
+        self.scrape_options = dict(scrape_options or {})
         self.config_path = self.tmpdir / "prometheus.yml"
         self.data_path = self.tmpdir / "data"
 
@@ -74,6 +77,7 @@ class PrometheusServer(_HTTPServer):
                 }
             ],
         }
+        config["scrape_configs"][0].update(self.scrape_options)
         if self.file_sd_files:
             # Prometheus watches the files' folder; the interval is the fallback re-read.
             config["scrape_configs"][0]["file_sd_configs"] = [

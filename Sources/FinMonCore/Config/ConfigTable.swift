@@ -41,6 +41,8 @@ public enum ConfigTable {
         ConfigKey("monitoring.prometheus.idle_timeout_seconds", .seconds(ConfigBounds(0.1, 3600)),
                   .number(ExporterLimits.default.idleTimeoutSeconds),
                   "seconds a keep-alive exporter connection may wait for its next request"),
+        ConfigKey("monitoring.prometheus.web_config_file", .optionalString, .null,
+                  "exporter-toolkit web config (tls_server_config, basic_auth_users) the exporter serves behind; null: plain HTTP"),
         ConfigKey("monitoring.prometheus.job_name", .string, .string("finmon"),
                   "job of the generated prometheus.yml and rules; the `job` label of every alert finmon sends"),
         ConfigKey("monitoring.prometheus.instance", .optionalString, .null,

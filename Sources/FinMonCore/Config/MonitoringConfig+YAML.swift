@@ -43,7 +43,7 @@ extension MonitoringConfig {
     /// A config file is small; anything bigger is a wrong path (a log, a device), not a config.
     static let maxFileBytes = 4 << 20
 
-    private static func readFile(_ path: String) throws(ConfigError) -> [UInt8] {
+    static func readFile(_ path: String) throws(ConfigError) -> [UInt8] {
         func failure(_ message: String) -> ConfigError {
             ConfigError(kind: .unreadable, file: path, line: 0, column: 0, message: message)
         }

@@ -16,11 +16,16 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Why a connection was closed; the `reason` label of the rejection counter.
+    /// Why a connection was closed or a request refused; the `reason` label of
+    /// `finmon_exporter_connections_rejected_total` (the last two only with a web config).
     enum Reason: String, Sendable {
         case connectionLimit = "connection_limit"
         case readTimeout = "read_timeout"
         case idleTimeout = "idle_timeout"
+        /// The TLS handshake failed (plain HTTP to the TLS port, an untrusted client); closed.
+        case tlsHandshake = "tls_handshake"
+        /// A request without valid basic-auth credentials, answered 401 (the connection stays).
+        case unauthorized
     }
 
     private enum State {

@@ -40,6 +40,8 @@ public final class MetricsExporter: Sendable {
         var generation = 0
         /// What `/` and `/api/history` serve; nil: the text index only.
         var page: LivePage?
+        /// The running start's basic auth, whose bcrypt thread `stop` joins.
+        var authenticator: BasicAuthenticator?
     }
 
     private let registry: MetricsRegistry
@@ -62,12 +64,15 @@ public final class MetricsExporter: Sendable {
 
     /// Binds and returns the port served, or nil when the port is busy (degraded mode).
     /// The exposition is served at `metricsPath` (`monitoring.prometheus.metrics_path`);
-    /// `limits` bound the connections and how long a client may take (`ExporterLimits`).
+    /// `limits` bound the connections and how long a client may take (`ExporterLimits`);
+    /// `webConfig` (`monitoring.prometheus.web_config_file`) puts everything served behind
+    /// TLS and basic authentication, and is loaded before anything listens: a certificate
+    /// that does not load is a `ConfigError`, never plain HTTP.
     /// Call from a thread that is not the event loop's.
     @discardableResult
     public func start(
         host: String, port: Int, retryInterval: TimeAmount = .seconds(5), metricsPath: String = "/metrics",
-        limits: ExporterLimits = .default
+        limits: ExporterLimits = .default, webConfig: WebConfig? = nil
     ) throws -> Int? {
         guard (0...65_535).contains(port) else {
             throw StartError.invalidAddress("\(host):\(port)", "port must be in 0...65535")
@@ -79,26 +84,41 @@ public final class MetricsExporter: Sendable {
         } catch {
             throw StartError.invalidAddress("\(host):\(port)", "\(error)")
         }
+        let tls = try webConfig?.makeTLSContext()
+        let users = webConfig?.basicAuthUsers ?? [:]
         let generation = try state.withLock { state throws -> Int in
             guard state.status == .stopped else { throw StartError.alreadyStarted }
             state.generation += 1
             state.status = .degraded(reason: "starting")
+            state.authenticator = users.isEmpty ? nil : BasicAuthenticator(users: users)
             return state.generation
         }
-        let serving = Serving(metricsPath: metricsPath, limits: limits, rejected: rejectedCounter())
-        return try bind(address, generation: generation, retryInterval: retryInterval, serving: serving,
-                        firstAttempt: true).wait()
+        let serving = Serving(metricsPath: metricsPath, limits: limits, rejected: rejectedCounter(), tls: tls,
+                              authenticator: state.withLock { $0.authenticator })
+        do {
+            return try bind(address, generation: generation, retryInterval: retryInterval, serving: serving,
+                            firstAttempt: true).wait()
+        } catch {
+            let unused = state.withLock { state -> BasicAuthenticator? in
+                guard state.generation == generation else { return nil }
+                defer { state.authenticator = nil }
+                return state.authenticator
+            }
+            unused?.shutdown()
+            throw error
+        }
     }
 
     public func stop() {
-        let (channel, retry) = state.withLock { state -> (Channel?, Scheduled<Void>?) in
+        let (channel, retry, authenticator) = state.withLock { state in
             state.generation += 1
             state.status = .stopped
-            defer { state.channel = nil; state.retry = nil }
-            return (state.channel, state.retry)
+            defer { state.channel = nil; state.retry = nil; state.authenticator = nil }
+            return (state.channel, state.retry, state.authenticator)
         }
         retry?.cancel()
         if let channel { try? channel.close().wait() }
+        authenticator?.shutdown()
     }
 
     /// Forgets the channel without touching the event loop, whose thread a fork left behind.
@@ -108,6 +128,8 @@ public final class MetricsExporter: Sendable {
             state.status = .stopped
             state.channel = nil
             state.retry = nil
+            state.authenticator?.abandon()
+            state.authenticator = nil
         }
     }
 
@@ -116,6 +138,8 @@ public final class MetricsExporter: Sendable {
         let metricsPath: String
         let limits: ExporterLimits
         let rejected: LabeledMetric<Counter>?
+        let tls: TLSContext?
+        let authenticator: BasicAuthenticator?
     }
 
     /// The catalog's `finmon_exporter_connections_rejected_total`, when the registry has it.
@@ -159,11 +183,22 @@ public final class MetricsExporter: Sendable {
                 }
                 channel.closeFuture.whenComplete { _ in table.remove(channel) }
                 return channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    #if TLS
+                    // The handshake first: what follows sees plain bytes (and the read deadline
+                    // below runs from acceptance, so a handshake never finished is closed too).
+                    if let tls = serving.tls {
+                        try handlers.addHandlers(tls.makeHandlers { count(.tlsHandshake) })
+                    }
+                    #endif
                     // The codec goes in after HTTPOnFirstRead once bytes arrive; nothing reaches
-                    // the two handlers behind it before then.
-                    try channel.pipeline.syncOperations.addHandler(HTTPOnFirstRead())
-                    try channel.pipeline.syncOperations.addHandler(
+                    // the handlers behind it before then.
+                    try handlers.addHandler(HTTPOnFirstRead())
+                    try handlers.addHandler(
                         ConnectionDeadlineHandler(limits: serving.limits, table: table, onClose: count))
+                    if let authenticator = serving.authenticator {
+                        try handlers.addHandler(BasicAuthHandler(authenticator: authenticator) { count(.unauthorized) })
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         MetricsHTTPHandler(registry: registry, metricsPath: serving.metricsPath, page: page))
                 }

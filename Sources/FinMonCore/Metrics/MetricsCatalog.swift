@@ -150,7 +150,7 @@ public struct MetricsCatalog: Sendable {
         alertLogErrorsTotal = try Self.metric(r, name: "finmon_alert_log_errors_total",
             help: "Appends to the alert log that failed (disk full, permissions); the alert_log_failing rule fires on it.")
         exporterConnectionsRejectedTotal = try Self.labeled(r, name: "finmon_exporter_connections_rejected_total",
-            help: "Exporter connections closed by its limits, by reason (connection_limit, read_timeout, idle_timeout).",
+            help: "Exporter connections closed by its limits or requests refused by its web config, by reason (connection_limit, read_timeout, idle_timeout, tls_handshake, unauthorized).",
             labelNames: ["reason"])
     }
 

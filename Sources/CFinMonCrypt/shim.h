@@ -1,0 +1,2 @@
+// libxcrypt (Debian's libcrypt-dev): crypt_rn verifies the exporter's bcrypt hashes.
+#include <crypt.h>
