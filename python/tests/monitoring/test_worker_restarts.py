@@ -24,7 +24,8 @@ from finmon import multiprocess
 
 RESTARTS = 10_000
 FORKERS = 5
-EXEC_RESTARTS = 1_000
+#: Fresh processes (fork + exec of the C worker) at about 7 ms each: some 70 s for 10,000.
+EXEC_RESTARTS = 10_000
 
 WORKER_C = textwrap.dedent("""
     #define _POSIX_C_SOURCE 200809L
@@ -135,7 +136,7 @@ def test_ten_thousand_forked_workers(parent: finmon.MetricsCollector, tmp_path: 
     assert after_all[0]["folded_workers"] == RESTARTS + 1 + FORKERS
 
 
-def test_a_thousand_exec_workers_attach_by_path(parent: finmon.MetricsCollector, tmp_path: Path) -> None:
+def test_ten_thousand_exec_workers_attach_by_path(parent: finmon.MetricsCollector, tmp_path: Path) -> None:
     """Fresh processes joining by the segment's path (what finmon.attach() does in a spawned
     worker); every fifth exits without detaching."""
     binary, env = compile_c(tmp_path, WORKER_C, "worker")
