@@ -45,6 +45,10 @@ public func finmon_collector_set_gauge_mode(
         guard let link = monitoring.registry.multiprocess, link.isCreator else {
             throw ABIError(code: FINMON_E_STATE, message: "the collector is not the parent of a multiprocess run")
         }
+        // The worker mode adds a `worker` label: a family with its own would expose it twice.
+        if chosen == .worker, let known = monitoring.registry.family(named: family), known.labelNames.contains("worker") {
+            throw ABIError.argument("\(family) has a label named worker already: the worker mode cannot add its own")
+        }
         link.setGaugeMode(chosen, for: family)
         return FINMON_OK
     }

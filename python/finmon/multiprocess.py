@@ -156,7 +156,8 @@ class MultiprocessMethods:
     def set_gauge_mode(self, name: str, mode: GaugeMode | str) -> None:
         """How this multiprocess parent shows gauge ``name`` over its processes: a
         :class:`GaugeMode` or its name (``latest``, ``sum``, ``max``, ``min``, ``worker``).
-        :class:`~finmon.StateError` for a collector that is not a multiprocess parent."""
+        :class:`~finmon.StateError` for a collector that is not a multiprocess parent;
+        ValueError for the ``worker`` mode on a family with a label named ``worker``."""
         chosen = gauge_mode(mode, "mode")
         _native.check(_native.hot.finmon_collector_set_gauge_mode(self._live_handle(), _native.encode(name, "name"),
                                                                    chosen))

@@ -313,6 +313,11 @@ def test_the_c_exports_refuse_misuse_with_a_status_naming_the_argument(parent: f
     assert out.value is None  # untouched on failure
     assert _native.hot.finmon_collector_set_gauge_mode(parent._live_handle(), b"x", 7) == Status.INVALID_ARGUMENT
     assert "mode must be" in _native.last_error()
+    # A family with its own `worker` label would expose it twice in the worker mode.
+    parent.gauge("depth_by_worker", "Depth.", ["worker"])
+    with pytest.raises(ValueError, match="label named worker already"):
+        parent.set_gauge_mode("depth_by_worker", "worker")
+    parent.set_gauge_mode("depth_by_worker", "max")  # any other mode is fine
     metric = parent.counter("misuse_total", "A metric, not a collector.")
     assert _native.hot.finmon_collector_multiprocess_info(metric._handle, ctypes.byref(text)) == Status.INVALID_HANDLE
     assert "finmon_metric handle, not a finmon_collector" in _native.last_error()
