@@ -79,25 +79,9 @@ final class BasicAuthHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func reject(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
         onReject()
-        let body = Array("Unauthorized\n".utf8)
-        var headers = HTTPHeaders()
-        headers.add(name: "WWW-Authenticate", value: "Basic realm=\"finmon\", charset=\"UTF-8\"")
-        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(body.count))
-        let keepAlive = request.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .unauthorized,
-                                                             headers: headers))), promise: nil)
-        if request.method != .HEAD {
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        ExporterResponse.send(.unauthorized, contentType: "text/plain; charset=utf-8", body: Array("Unauthorized\n".utf8),
+                              request: request, context: context,
+                              extra: [("WWW-Authenticate", "Basic realm=\"finmon\", charset=\"UTF-8\"")])
     }
 
     func channelInactive(context: ChannelHandlerContext) {

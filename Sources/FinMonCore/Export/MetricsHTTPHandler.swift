@@ -89,24 +89,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ status: HTTPResponseStatus, contentType: String, body: [UInt8], request: HTTPRequestHead,
         context: ChannelHandlerContext, extra: [(String, String)] = []
     ) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        for (name, value) in extra { headers.add(name: name, value: value) }
-        let keepAlive = request.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let responseHead = HTTPResponseHead(version: request.version, status: status, headers: headers)
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if request.method != .HEAD, !body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        ExporterResponse.send(status, contentType: contentType, body: body, request: request, context: context, extra: extra)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
