@@ -62,13 +62,20 @@ public struct MemInfo: Sendable, Equatable {
     public static func read(
         procRoot: String = "/proc", pageSize: UInt64 = SystemConstants.pageSize
     ) throws(SystemReadError) -> MemInfo {
+        var session = ProcReadSession(files: nil)
+        return try read(session: &session, procRoot: procRoot, pageSize: pageSize)
+    }
+
+    static func read(
+        session: inout ProcReadSession, procRoot: String, pageSize: UInt64
+    ) throws(SystemReadError) -> MemInfo {
         let path = procRoot + "/meminfo"
-        let fields = try parseFields(ProcFile.readText(path), path: path)
+        let fields = try parseFields(session.readText(path), path: path)
         return try make(fields: fields, path: path) { () throws(SystemReadError) -> UInt64? in
             let zonePath = procRoot + "/zoneinfo"
             let text: String
             do throws(SystemReadError) {
-                text = try ProcFile.readText(zonePath)
+                text = try session.readText(zonePath)
             } catch {
                 // psutil falls back on IOError at open only; a zoneinfo that opens
                 // but does not parse is an error there (ValueError) and here.
