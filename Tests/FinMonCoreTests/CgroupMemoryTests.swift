@@ -66,7 +66,8 @@ import Testing
 @Test func dotDotInTheCgroupPathIsRejected() throws {
     let root = ProcFixture.root("cgroup-v2")
     #expect(throws: SystemReadError(path: "/../../etc", reason: .malformed("cgroup path contains '..'"))) {
-        try CgroupMemory.readV2(cgroupPath: "/../../etc", root: root + "/cgroup")
+        var session = ProcReadSession(files: nil)
+        _ = try CgroupMemory.readV2(session: &session, cgroupPath: "/../../etc", root: root + "/cgroup")
     }
 }
 

@@ -184,3 +184,19 @@ import Testing
     #expect(memory.used <= memory.total)
     #expect(memory.percent >= 0 && memory.percent <= 100)
 }
+
+@Test func theOnePassParserAgreesWithTheCheckedOneOnEveryFixture() throws {
+    let live = String(decoding: try ProcFile.read("/proc/meminfo"), as: UTF8.self)
+    var texts = [live, "", "\n\n", "MemTotal: 1\tkB\n", "K: 5 MB\n", "X: 18446744073709551615\n"]
+    for name in ["real", "no-memavailable", "garbage-zoneinfo", "garbage", "truncated", "huge"] {
+        texts.append(try TempProcRoot.fixtureText(name, "meminfo"))
+    }
+    texts += ["MemTotal 1 kB\n", "MemTotal:\n", "MemTotal: -1 kB\n", "X: 18446744073709551616\n",
+              "X: 18446744073709551615 kB\n"]
+    for text in texts {
+        let checked = Result { () throws(SystemReadError) in try MemInfo.parseFieldsChecked(text, path: "m") }
+        let fast = Result { () throws(SystemReadError) in try MemInfo.parseFields(text, path: "m") }
+        #expect(fast == checked, "\(text.prefix(60))")
+    }
+    #expect(try MemInfo.parseFields("MemTotal: 1\tkB\n", path: "m") == ["MemTotal": 1024])
+}

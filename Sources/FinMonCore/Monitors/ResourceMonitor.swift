@@ -125,12 +125,17 @@ public final class ResourceMonitor: Sendable {
     /// pool by itself and its result is dropped. Metrics keep their last values.
     public func stop() {
         job.stop()
+        // A stopped monitor holds no files open; `sampleNow` or `start` opens them again.
+        state.withLock { $0.sampler.closeDescriptors() }
     }
 
     public var isRunning: Bool { job.isRunning }
 
     /// The interval of the running schedule, nil while stopped.
     public var intervalSeconds: Double? { job.interval.map { Double($0.nanoseconds) / 1e9 } }
+
+    /// The sampler's kept-open /proc and cgroup descriptors, for tests.
+    var openDescriptors: [Int32] { state.withLock { $0.sampler.files.openDescriptors } }
 
     /// A read is out (a tick's or `sampleNow`'s), for tests.
     var isReading: Bool { state.withLock { $0.samplerBusy } }
@@ -163,6 +168,7 @@ public final class ResourceMonitor: Sendable {
     public func forgetThreadsAfterFork() {
         job.forgetAfterFork()
         state.withLock { state in
+            state.sampler.resetDescriptorsAfterFork()
             state.samplerBusy = false
             state.stallWarned = false
         }

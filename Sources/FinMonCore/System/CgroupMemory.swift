@@ -47,20 +47,27 @@ public struct CgroupMemory: Sendable, Equatable {
     public static func read(
         procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup", pid: String = "self"
     ) throws(SystemReadError) -> CgroupMemory? {
+        var session = ProcReadSession(files: nil)
+        return try read(session: &session, procRoot: procRoot, cgroupRoot: cgroupRoot, pid: pid)
+    }
+
+    static func read(
+        session: inout ProcReadSession, procRoot: String, cgroupRoot: String, pid: String
+    ) throws(SystemReadError) -> CgroupMemory? {
         let path = procRoot + "/" + pid + "/cgroup"
         let text: String
         do throws(SystemReadError) {
-            text = try ProcFile.readText(path)
+            text = try session.readText(path)
         } catch {
             if case .cannotOpen = error.reason { return nil }
             throw error
         }
         let membership = try parseMembership(text, path: path)
         if let v1Path = membership.v1Memory {
-            return try readV1(cgroupPath: v1Path, root: cgroupRoot + "/memory")
+            return try readV1(session: &session, cgroupPath: v1Path, root: cgroupRoot + "/memory")
         }
         if let v2Path = membership.v2 {
-            return try readV2(cgroupPath: v2Path, root: cgroupRoot)
+            return try readV2(session: &session, cgroupPath: v2Path, root: cgroupRoot)
         }
         return nil
     }
@@ -92,16 +99,16 @@ public struct CgroupMemory: Sendable, Equatable {
         return result
     }
 
-    static func readV1(cgroupPath: String, root: String) throws(SystemReadError) -> CgroupMemory? {
+    static func readV1(session: inout ProcReadSession, cgroupPath: String, root: String) throws(SystemReadError) -> CgroupMemory? {
         guard let directory = try resolve(cgroupPath: cgroupPath, root: root, marker: "memory.limit_in_bytes") else {
             return nil
         }
         let limitPath = directory + "/memory.limit_in_bytes"
-        var limit = try readNumber(limitPath)
-        let usage = try readNumber(directory + "/memory.usage_in_bytes")
+        var limit = try readNumber(limitPath, session: &session)
+        let usage = try readNumber(directory + "/memory.usage_in_bytes", session: &session)
         // The v1 file holds only this level's limit; memory.stat has the effective one.
         let statPath = directory + "/memory.stat"
-        if let stat = try readOptionalText(statPath) {
+        if let stat = try readOptionalText(statPath, session: &session) {
             for line in ProcParse.lines(stat) where ProcParse.hasPrefix(line, "hierarchical_memory_limit") {
                 let fields = ProcParse.fields(line)
                 guard fields.count >= 2, fields[0] == "hierarchical_memory_limit" else { continue }
@@ -113,18 +120,18 @@ public struct CgroupMemory: Sendable, Equatable {
             limitBytes: limit >= unlimitedThreshold ? nil : limit, usageBytes: usage)
     }
 
-    static func readV2(cgroupPath: String, root: String) throws(SystemReadError) -> CgroupMemory? {
+    static func readV2(session: inout ProcReadSession, cgroupPath: String, root: String) throws(SystemReadError) -> CgroupMemory? {
         guard let directory = try resolve(cgroupPath: cgroupPath, root: root, marker: "memory.max") else {
             return nil
         }
-        let usage = try readNumber(directory + "/memory.current")
+        let usage = try readNumber(directory + "/memory.current", session: &session)
         // v2 has no hierarchical summary: walk up to the root; the root cgroup
         // itself has no memory.max, but a namespaced container's root does.
         var limit: UInt64?
         var level = directory
         while true {
             let maxPath = level + "/memory.max"
-            if let text = try readOptionalText(maxPath) {
+            if let text = try readOptionalText(maxPath, session: &session) {
                 let token = text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first ?? ""
                 if token != "max" {
                     let value = try ProcParse.uint64(token, field: "memory.max", path: maxPath)
@@ -150,15 +157,15 @@ public struct CgroupMemory: Sendable, Equatable {
         return nil
     }
 
-    private static func readNumber(_ path: String) throws(SystemReadError) -> UInt64 {
-        let text = try ProcFile.readText(path, limit: 4096)
+    private static func readNumber(_ path: String, session: inout ProcReadSession) throws(SystemReadError) -> UInt64 {
+        let text = try session.readText(path, limit: 4096)
         let token = text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first ?? ""
         return try ProcParse.uint64(token, field: "value", path: path)
     }
 
-    private static func readOptionalText(_ path: String) throws(SystemReadError) -> String? {
+    private static func readOptionalText(_ path: String, session: inout ProcReadSession) throws(SystemReadError) -> String? {
         do throws(SystemReadError) {
-            return try ProcFile.readText(path)
+            return try session.readText(path)
         } catch {
             if case .cannotOpen = error.reason { return nil }
             throw error

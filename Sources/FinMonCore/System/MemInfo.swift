@@ -62,13 +62,20 @@ public struct MemInfo: Sendable, Equatable {
     public static func read(
         procRoot: String = "/proc", pageSize: UInt64 = SystemConstants.pageSize
     ) throws(SystemReadError) -> MemInfo {
+        var session = ProcReadSession(files: nil)
+        return try read(session: &session, procRoot: procRoot, pageSize: pageSize)
+    }
+
+    static func read(
+        session: inout ProcReadSession, procRoot: String, pageSize: UInt64
+    ) throws(SystemReadError) -> MemInfo {
         let path = procRoot + "/meminfo"
-        let fields = try parseFields(ProcFile.readText(path), path: path)
+        let fields = try parseFields(session.readText(path), path: path)
         return try make(fields: fields, path: path) { () throws(SystemReadError) -> UInt64? in
             let zonePath = procRoot + "/zoneinfo"
             let text: String
             do throws(SystemReadError) {
-                text = try ProcFile.readText(zonePath)
+                text = try session.readText(zonePath)
             } catch {
                 // psutil falls back on IOError at open only; a zoneinfo that opens
                 // but does not parse is an error there (ValueError) and here.
@@ -80,7 +87,67 @@ public struct MemInfo: Sendable, Equatable {
         }
     }
 
+    /// Every line as key -> value. Well-formed text takes one pass over its bytes with no
+    /// array per line (a tick's largest user-space cost was here); anything the fast pass
+    /// does not accept is parsed again by the checked parser, which names the fault.
     static func parseFields(_ text: String, path: String) throws(SystemReadError) -> [String: UInt64] {
+        var text = text
+        if let fields = text.withUTF8({ parseWellFormed($0) }) { return fields }
+        return try parseFieldsChecked(text, path: path)
+    }
+
+    /// nil wherever `parseFieldsChecked` would throw (and possibly elsewhere); otherwise its result.
+    private static func parseWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: UInt64]? {
+        let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        var fields: [String: UInt64] = [:]
+        fields.reserveCapacity(64)
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            var tokens = 0
+            var key = 0..<0, value = 0..<0, unit = 0..<0
+            while index < count && bytes[index] != newline {
+                let byte = bytes[index]
+                if byte == space || byte == tab {
+                    index += 1
+                    continue
+                }
+                let start = index
+                while index < count, bytes[index] != newline, bytes[index] != space, bytes[index] != tab { index += 1 }
+                switch tokens {
+                case 0: key = start..<index
+                case 1: value = start..<index
+                case 2: unit = start..<index
+                default: break
+                }
+                tokens += 1
+            }
+            index += 1
+            if tokens == 0 { continue }
+            guard tokens >= 2, bytes[key.upperBound - 1] == UInt8(ascii: ":") else { return nil }
+            var number: UInt64 = 0
+            for position in value {
+                let digit = bytes[position] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                let (shifted, overflowA) = number.multipliedReportingOverflow(by: 10)
+                let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(digit))
+                guard !overflowA && !overflowB else { return nil }
+                number = sum
+            }
+            if tokens >= 3 && unit.count == 2 && bytes[unit.lowerBound] == UInt8(ascii: "k")
+                && bytes[unit.lowerBound + 1] == UInt8(ascii: "B") {
+                let (bytesValue, overflow) = number.multipliedReportingOverflow(by: 1024)
+                guard !overflow else { return nil }
+                number = bytesValue
+            }
+            // Keys are short: a small string, stored inline, not allocated.
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[key.lowerBound..<(key.upperBound - 1)]), as: UTF8.self)
+            fields[name] = number
+        }
+        return fields
+    }
+
+    static func parseFieldsChecked(_ text: String, path: String) throws(SystemReadError) -> [String: UInt64] {
         var fields: [String: UInt64] = [:]
         fields.reserveCapacity(64)
         for line in ProcParse.lines(text) {

@@ -20,7 +20,11 @@ enum ProcFile {
             throw SystemReadError(path: path, reason: .cannotOpen(errno: errno))
         }
         defer { _ = close(fd) }
+        return try read(fd: fd, path: path, limit: limit)
+    }
 
+    /// Reads an open descriptor from where it stands to EOF; the caller closes it.
+    static func read(fd: Int32, path: String, limit: Int = defaultLimit) throws(SystemReadError) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 8192)
         while true {

@@ -13,8 +13,15 @@ public struct ProcStat: Sendable, Equatable {
     public static func read(
         procRoot: String = "/proc", ticksPerSecond: UInt64 = SystemConstants.ticksPerSecond
     ) throws(SystemReadError) -> ProcStat {
+        var session = ProcReadSession(files: nil)
+        return try read(session: &session, procRoot: procRoot, ticksPerSecond: ticksPerSecond)
+    }
+
+    static func read(
+        session: inout ProcReadSession, procRoot: String, ticksPerSecond: UInt64
+    ) throws(SystemReadError) -> ProcStat {
         let path = procRoot + "/stat"
-        return try parse(ProcFile.readText(path), path: path, ticksPerSecond: ticksPerSecond)
+        return try parse(session.readText(path), path: path, ticksPerSecond: ticksPerSecond)
     }
 
     /// btime alone, for readers that must not fail because of the cpu line.

@@ -48,6 +48,16 @@ public struct ProcessStats: Sendable, Equatable {
         pageSize: UInt64 = SystemConstants.pageSize,
         bootTimeSeconds: UInt64? = nil
     ) throws(SystemReadError) -> ProcessStats {
+        var session = ProcReadSession(files: nil)
+        return try read(
+            session: &session, procRoot: procRoot, pid: pid, ticksPerSecond: ticksPerSecond,
+            pageSize: pageSize, bootTimeSeconds: bootTimeSeconds)
+    }
+
+    static func read(
+        session: inout ProcReadSession, procRoot: String, pid: String, ticksPerSecond: UInt64,
+        pageSize: UInt64, bootTimeSeconds: UInt64?
+    ) throws(SystemReadError) -> ProcessStats {
         let directory = procRoot + "/" + pid
         let bootTime: UInt64
         if let bootTimeSeconds {
@@ -57,12 +67,12 @@ public struct ProcessStats: Sendable, Equatable {
         }
         let statPath = directory + "/stat"
         var stats = try parseStat(
-            ProcFile.readText(statPath), path: statPath,
+            session.readText(statPath), path: statPath,
             ticksPerSecond: ticksPerSecond, pageSize: pageSize, bootTimeSeconds: bootTime)
         let statusPath = directory + "/status"
-        stats.peakResidentBytes = try parsePeakResident(ProcFile.readText(statusPath), path: statusPath)
+        stats.peakResidentBytes = try parsePeakResident(session.readText(statusPath), path: statusPath)
         let limitsPath = directory + "/limits"
-        stats.maxFDs = try parseMaxOpenFiles(ProcFile.readText(limitsPath), path: limitsPath)
+        stats.maxFDs = try parseMaxOpenFiles(session.readText(limitsPath), path: limitsPath)
         stats.openFDs = try ProcFile.countEntries(directory: directory + "/fd")
         return stats
     }

@@ -40,6 +40,10 @@ public struct SystemSampler: Sendable {
     }
 
     public let configuration: Configuration
+    /// Kept-open /proc and cgroup descriptors, shared by copies of this sampler (a copy
+    /// reading while another has them out reads the plain way); closed when the last copy
+    /// goes, or by `closeDescriptors()`.
+    let files = ProcDescriptors()
     private var cpu = CPUUsageCalculator()
     private var rssGrowth: RSSGrowthEstimator
     /// btime is fixed while the machine is up; cached after the first good read.
@@ -59,6 +63,8 @@ public struct SystemSampler: Sendable {
     /// already read them.
     public mutating func sample(timestamp: Double, monotonicTime: Double) -> SystemSample {
         let config = configuration
+        var session = files.session()
+        defer { files.finish(session) }
         var result = SystemSample(timestamp: timestamp, monotonicTime: monotonicTime)
         func attempt<T>(_ collector: SystemCollector, _ body: () throws(SystemReadError) -> T) -> T? {
             guard config.collectors.contains(collector) else { return nil }
@@ -72,14 +78,14 @@ public struct SystemSampler: Sendable {
         }
 
         if let stat = attempt(.cpu, { () throws(SystemReadError) -> ProcStat in
-            try ProcStat.read(procRoot: config.procRoot, ticksPerSecond: config.ticksPerSecond)
+            try ProcStat.read(session: &session, procRoot: config.procRoot, ticksPerSecond: config.ticksPerSecond)
         }) {
             result.cpuTimes = stat.cpu
             result.cpuPercent = cpu.update(stat.cpu)
             if bootTimeSeconds == nil { bootTimeSeconds = stat.bootTimeSeconds }
         }
         result.memory = attempt(.memory) { () throws(SystemReadError) -> MemInfo in
-            try MemInfo.read(procRoot: config.procRoot, pageSize: config.pageSize)
+            try MemInfo.read(session: &session, procRoot: config.procRoot, pageSize: config.pageSize)
         }
         result.disk = attempt(.disk) { () throws(SystemReadError) -> DiskUsage in
             try DiskUsage.read(path: config.diskPath)
@@ -87,7 +93,7 @@ public struct SystemSampler: Sendable {
         let bootTime = bootTimeSeconds
         result.process = attempt(.process) { () throws(SystemReadError) -> ProcessStats in
             try ProcessStats.read(
-                procRoot: config.procRoot, pid: config.pid, ticksPerSecond: config.ticksPerSecond,
+                session: &session, procRoot: config.procRoot, pid: config.pid, ticksPerSecond: config.ticksPerSecond,
                 pageSize: config.pageSize, bootTimeSeconds: bootTime)
         }
         if let process = result.process {
@@ -95,9 +101,20 @@ public struct SystemSampler: Sendable {
             result.rssGrowthBytesPerSecond = rssGrowth.slopeBytesPerSecond
         }
         result.cgroupMemory = attempt(.cgroup) { () throws(SystemReadError) -> CgroupMemory? in
-            try CgroupMemory.read(procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, pid: config.pid)
+            try CgroupMemory.read(session: &session, procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, pid: config.pid)
         } ?? nil
         return result
+    }
+
+    /// Closes the kept-open descriptors (at once, or when a read in flight returns); the
+    /// next sample opens them again.
+    public func closeDescriptors() {
+        files.closeAll()
+    }
+
+    /// In a forked child: drops the parent's descriptors.
+    public func resetDescriptorsAfterFork() {
+        files.resetAfterFork()
     }
 
     static func clock(_ id: clockid_t) -> Double {

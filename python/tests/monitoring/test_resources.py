@@ -275,3 +275,30 @@ def test_a_forked_child_samples_on_its_own(collector: finmon.MetricsCollector) -
     assert resident > 0
     assert monitor.is_running  # the parent's schedule is untouched
     monitor.stop_monitoring()
+
+
+def test_a_forked_child_samples_its_own_process_not_the_parents(collector: finmon.MetricsCollector) -> None:
+    """The sampler keeps /proc/self descriptors open between ticks; opened in the parent
+    they name the parent, so a forked child must reopen them. The child's start time (it
+    starts at the fork, well after the parent) tells whose stat was read."""
+    monitor = finmon.ResourceMonitor(collector)
+    parent = monitor.sample_now()
+    assert parent["process_start_time_seconds"] == pytest.approx(psutil.Process().create_time(), abs=0.05)
+    time.sleep(0.3)  # the child's start time is then at least 0.3 s after the parent's
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave without running the parent's cleanup
+        try:
+            os.close(read_end)
+            started = monitor.sample_now()["process_start_time_seconds"]
+            os.write(write_end, f"{started} {psutil.Process().create_time()}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as report:
+        child_sampled, child_created = map(float, report.read().split())
+    assert os.waitpid(pid, 0)[1] == 0
+    assert child_sampled == pytest.approx(child_created, abs=0.05)
+    assert child_sampled > parent["process_start_time_seconds"] + 0.2
+    # The parent's descriptors still read the parent.
+    assert monitor.sample_now()["process_start_time_seconds"] == parent["process_start_time_seconds"]

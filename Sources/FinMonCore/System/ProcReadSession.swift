@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One tick's reads through `ProcDescriptors`: kept-open descriptors read with `pread` at
+/// offset 0 into a buffer reused from tick to tick. A session made without descriptors
+/// (`files == nil`) reads the plain way, open/read/close, as `ProcFile` does.
+///
+///     var session = ProcReadSession(files: nil)
+///     let text = try session.readText("/proc/stat")
+struct ProcReadSession {
+    /// nil: every read opens and closes its file.
+    let files: ProcDescriptors?
+    var entries: [String: Entry] = [:]
+    var buffer: [UInt8] = []
+    /// This session's number: entries stamped with an older one were not read in it, and
+    /// their descriptors are closed when it is returned (a cgroup path that changed).
+    var stamp: UInt64
+
+    struct Entry {
+        /// -1: not a pseudo-file (a fixture root); read afresh every time.
+        var fd: Int32
+        var stamp: UInt64
+    }
+
+    /// The process the descriptors were checked out to.
+    let pid: pid_t
+
+    init(files: ProcDescriptors?, stamp: UInt64 = 0, pid: pid_t = 0) {
+        self.files = files
+        self.stamp = stamp
+        self.pid = pid
+    }
+
+    mutating func readText(_ path: String, limit: Int = ProcFile.defaultLimit) throws(SystemReadError) -> String {
+        guard let files else { return try ProcFile.readText(path, limit: limit) }
+        if let fd = entries[path]?.fd {
+            entries[path]?.stamp = stamp
+            if fd < 0 { return try ProcFile.readText(path, limit: limit) }
+            if let count = preadAll(fd, limit: limit) {
+                return String(decoding: buffer[0..<count], as: UTF8.self)
+            }
+            // The descriptor went bad (the cgroup was removed, say): open the path once more.
+            files.close(fd)
+            entries[path] = nil
+        }
+        let fd = try Self.open(path)
+        guard Self.isGeneratedOnRead(fd) else {
+            // Read what is open (a FIFO's writer comes once), then close it.
+            defer { _ = Glibc.close(fd) }
+            entries[path] = Entry(fd: -1, stamp: stamp)
+            return String(decoding: try ProcFile.read(fd: fd, path: path, limit: limit), as: UTF8.self)
+        }
+        files.register(fd)
+        guard let count = preadAll(fd, limit: limit) else {
+            let error = errno
+            files.close(fd)
+            if error == EFBIG { throw SystemReadError(path: path, reason: .tooLarge(limit: limit)) }
+            throw SystemReadError(path: path, reason: .readFailed(errno: error))
+        }
+        if count == 0 {
+            // An empty regular file, not a generated one: nothing to keep open.
+            files.close(fd)
+        } else {
+            entries[path] = Entry(fd: fd, stamp: stamp)
+        }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+
+    /// The whole file from offset 0 into `buffer`, its length; nil with errno set on failure
+    /// (EFBIG past `limit`). Reads until pread returns 0: a short read of a seq_file is
+    /// not proof of EOF.
+    private mutating func preadAll(_ fd: Int32, limit: Int) -> Int? {
+        if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: ProcDescriptors.initialCapacity) }
+        var total = 0
+        while true {
+            if total == buffer.count {
+                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+            }
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                pread(fd, bytes.baseAddress! + total, bytes.count - total, off_t(total))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            total += count
+            if total > limit {
+                errno = EFBIG
+                return nil
+            }
+        }
+        return total
+    }
+
+    private static func open(_ path: String) throws(SystemReadError) -> Int32 {
+        var fd: Int32 = -1
+        repeat {
+            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw SystemReadError(path: path, reason: .cannotOpen(errno: errno)) }
+        return fd
+    }
+
+    /// A regular file of size 0 is a candidate (procfs and cgroupfs report 0); the read
+    /// that follows keeps it only if it returns bytes, which an ordinary empty file cannot.
+    private static func isGeneratedOnRead(_ fd: Int32) -> Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT == S_IFREG && info.st_size == 0
+    }
+}
