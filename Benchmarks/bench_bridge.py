@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +40,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import finmon
 from finmon import _native
 from finmon.bridge import RegistryMirror, families, parse
+from instruction_count import count, per_operation
 
 SCRAPER = """
 import sys, time, urllib.request
@@ -198,28 +197,15 @@ def operation(kind: str, size: int) -> Callable[[], object]:
     raise ValueError(kind)
 
 
-def instructions(kind: str, size: int, count: int) -> int:
-    """Instructions (callgrind Ir) of one run of this script doing ``count`` operations.
-
-    The library runs as a copy without debug information: valgrind 3.19 cannot read the
-    Swift toolchain's DWARF 5 and gives up."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "callgrind.out")
-        library = os.path.join(folder, "libfinmon.so")
-        subprocess.run(["objcopy", "--strip-debug", str(_native.library_path()), library], check=True)
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-                        "--op", kind, "--size", str(size), "--count", str(count)],
-                       check=True, capture_output=True, env={**os.environ, "FINMON_LIB": library})
-        with open(out) as profile:
-            match = re.search(r"^(?:summary|totals): (\d+)", profile.read(), re.MULTILINE)
-    assert match, "no instruction total in the callgrind output"
-    return int(match.group(1))
+def instructions(kind: str, size: int, repetitions: int) -> int:
+    """Instructions (callgrind Ir) of one run of this script doing ``repetitions`` operations."""
+    return count([sys.executable, __file__, "--op", kind, "--size", str(size), "--count", str(repetitions)])
 
 
 def part_three(sizes: list[int], count: int) -> None:
     print(f"\n3. instructions per operation (callgrind, ({count} - 0 repetitions) / {count})")
     for size in sizes:
-        per = {kind: (instructions(kind, size, count) - instructions(kind, size, 0)) / count
+        per = {kind: per_operation(lambda k, kind=kind: instructions(kind, size, k), count)
                for kind in ("finmon-registered", "prometheus_client-alone", "mirror-refresh")}
         print(f"   N={size:>6}: generate_latest with finmon registered {per['finmon-registered'] / 1e6:8.2f} M, "
               f"prometheus_client alone {per['prometheus_client-alone'] / 1e6:8.2f} M "

@@ -27,13 +27,10 @@ Python build.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 
+from instruction_count import count, per_operation
 from spine_common import container_id
 from spine_iteration import finmon_catalog, finmon_prepared, idiomatic, prebound, prometheus_catalog
 
@@ -91,22 +88,9 @@ def operation(kind: str) -> Callable[[int], None]:
     raise ValueError(kind)
 
 
-def instructions(kind: str, count: int) -> int:
-    """Instructions of one run of this script doing ``count`` operations. The library runs
-    as a copy without debug information: valgrind cannot read the toolchain's DWARF 5."""
-    import finmon._native as native
-
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "callgrind.out")
-        library = os.path.join(folder, "libfinmon.so")
-        subprocess.run(["objcopy", "--strip-debug", str(native.library_path()), library], check=True)
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-                        "--op", kind, "--count", str(count)],
-                       check=True, capture_output=True, env={**os.environ, "FINMON_LIB": library})
-        with open(out) as profile:
-            match = re.search(r"^(?:summary|totals): (\d+)", profile.read(), re.MULTILINE)
-    assert match, "no instruction total in the callgrind output"
-    return int(match.group(1))
+def instructions(kind: str, repetitions: int) -> int:
+    """Instructions of one run of this script doing ``repetitions`` operations."""
+    return count([sys.executable, __file__, "--op", kind, "--count", str(repetitions)])
 
 
 def main() -> None:
@@ -123,9 +107,8 @@ def main() -> None:
     print(f"library {native.library_path()}; instructions per operation, ({args.count} - 0) / {args.count}")
     per: dict[str, float] = {}
     for kind in args.only.split(","):
-        base = instructions(kind, 0)
-        per[kind] = (instructions(kind, args.count) - base) / args.count
-        print(f"  {kind:<22} {per[kind]:10.0f} Ir   (import and set-up: {base / 1e6:.1f} M)", flush=True)
+        per[kind] = per_operation(lambda k, kind=kind: instructions(kind, k), args.count)
+        print(f"  {kind:<22} {per[kind]:10.0f} Ir", flush=True)
     print("\n| operation | finmon Ir | prometheus_client Ir | ratio |\n|---|---:|---:|---:|")
     for op in PAIRS + ONLY_FINMON:
         fin, prom = per.get(f"fin-{op}"), per.get(f"prom-{op}")

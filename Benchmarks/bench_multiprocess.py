@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from instruction_count import count, per_operation
 
 CHECKPOINTS = (10, 100, 1_000, 10_000)
 HERE = Path(__file__).resolve().parent
@@ -150,20 +151,9 @@ def build_forker(folder: Path) -> tuple[Path, dict[str, str]]:
 
 
 def instructions(folder: Path, forker: Path, env: dict[str, str], restarts: int, scrapes: int) -> int:
-    """Instructions of one parent run. The library runs as a copy without debug
-    information: valgrind cannot read the toolchain's DWARF 5."""
-    from finmon import _native
-
-    library = folder / "libfinmon-nodebug.so"
-    if not library.exists():
-        subprocess.run(["objcopy", "--strip-debug", str(_native.library_path()), str(library)], check=True)
-    out = folder / f"callgrind-{restarts}-{scrapes}.out"
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c",
-                    CALLGRIND_PARENT, str(forker), str(restarts), str(scrapes)],
-                   check=True, capture_output=True, env={**env, "FINMON_LIB": str(library)}, timeout=3600)
-    match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
-    assert match, "no instruction total in the callgrind output"
-    return int(match.group(1))
+    """Instructions of one parent run."""
+    return count([sys.executable, "-c", CALLGRIND_PARENT, str(forker), str(restarts), str(scrapes)],
+                 env=env, folder=folder, timeout=3600)
 
 
 def scrape_instructions(scrapes: int = 200) -> dict[int, float]:
@@ -173,8 +163,7 @@ def scrape_instructions(scrapes: int = 200) -> dict[int, float]:
         forker, env = build_forker(folder)
         per = {}
         for restarts in (10, 10_000):
-            base = instructions(folder, forker, env, restarts, 0)
-            per[restarts] = (instructions(folder, forker, env, restarts, scrapes) - base) / scrapes
+            per[restarts] = per_operation(lambda k, r=restarts: instructions(folder, forker, env, r, k), scrapes)
         return per
 
 

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 
 VARIANTS = ("finmon", "psutil", "psutil-process")
 
@@ -44,31 +41,11 @@ def run(kind: str, count: int) -> None:
         tick()
 
 
-def measured(kind: str, count: int, tool: str) -> int:
-    """Ir (tool "callgrind") or system calls (tool "strace") of one run doing ``count`` ticks.
-    The library runs as a copy without debug information: valgrind cannot read the
-    toolchain's DWARF 5."""
-    import finmon._native as native
+def measured(kind: str, ticks: int, tool: str) -> int:
+    """Ir (tool "callgrind") or system calls (tool "strace") of one run doing ``ticks`` ticks."""
+    from instruction_count import count
 
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "out")
-        library = os.path.join(folder, "libfinmon.so")
-        subprocess.run(["objcopy", "--strip-debug", str(native.library_path()), library], check=True)
-        command = [sys.executable, __file__, "--op", kind, "--count", str(count)]
-        if tool == "callgrind":
-            command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command]
-        else:
-            command = ["strace", "-c", "-f", "-o", out, *command]
-        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "FINMON_LIB": library})
-        with open(out) as report:
-            text = report.read()
-    if tool == "callgrind":
-        match = re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE)
-    else:
-        match = re.search(r"^-+ -+ -+ -+ -+ -+ -+\n\S+\s+\S+\s+\S+\s+(\d+)", text, re.MULTILINE) or \
-            re.search(r"^\s*100\.00\s+\S+\s+\S+\s+(\d+)", text, re.MULTILINE)
-    assert match, f"no total in the {tool} output:\n{text[-600:]}"
-    return int(match.group(1))
+    return count([sys.executable, __file__, "--op", kind, "--count", str(ticks)], tool=tool)
 
 
 def main() -> None:
@@ -82,11 +59,12 @@ def main() -> None:
         run(args.op, args.count)
         return
     import finmon._native as native
+    from instruction_count import per_operation
 
     print(f"library {native.library_path()}; per tick, ({args.count} - 0) / {args.count}")
     for kind in args.only.split(","):
-        ir = (measured(kind, args.count, "callgrind") - measured(kind, 0, "callgrind")) / args.count
-        calls = (measured(kind, args.count, "strace") - measured(kind, 0, "strace")) / args.count
+        ir = per_operation(lambda k, kind=kind: measured(kind, k, "callgrind"), args.count)
+        calls = per_operation(lambda k, kind=kind: measured(kind, k, "strace"), args.count)
         print(f"  {kind:<16} {ir:10.0f} Ir   {calls:6.1f} system calls", flush=True)
 
 
