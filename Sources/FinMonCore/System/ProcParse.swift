@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Tokenising and strict number parsing shared by the /proc readers.
 ///
 /// Strict on purpose: `UInt64.init(_:)` also accepts a leading "+" or "-0",
@@ -94,9 +100,10 @@ extension ProcParse {
     /// The end of the line starting at `start` (the index of its newline, or `bytes.count`).
     @inline(__always)
     static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        while index < bytes.count && bytes[index] != newline { index += 1 }
-        return index
+        // memchr: /proc/stat's intr line alone runs to thousands of bytes on a big machine.
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let found = memchr(base + start, Int32(newline), bytes.count - start) else { return bytes.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Calls `body` with each space/tab-separated token of `line` and its position; stops
