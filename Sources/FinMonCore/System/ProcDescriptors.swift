@@ -15,6 +15,9 @@ import Synchronization
 /// else (a test's fixture root, a FIFO) is opened, read and closed each time as before,
 /// because a kept-open descriptor would go on reading a replaced file's old inode.
 ///
+/// Directories under /proc (the process's fd/) are kept open the same way, as a `DIR`
+/// stream rewound before each count.
+///
 /// A descriptor that fails to read is closed and its path opened once more. In a forked
 /// child every descriptor is closed and reopened at first use: `/proc/self/...` opened by
 /// the parent still names the parent. All are `O_CLOEXEC`.
