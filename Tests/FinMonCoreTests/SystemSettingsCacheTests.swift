@@ -62,6 +62,17 @@ import Testing
         #expect(refreshed.cgroupMemory?.usageBytes == 200)
     }
 
+    @Test func settingsAreReadAgainAfterThirtySecondsEvenWithinTenTicks() throws {
+        let root = try makeRoot()
+        var sampler = try sampler(root)
+        #expect(sampler.sample(timestamp: 1, monotonicTime: 1).process?.maxFDs == 1000)
+        try root.write("self/limits", Self.limits(2500))
+        let early = 1 + SystemSampler.settingsRefreshSeconds - 1
+        #expect(sampler.sample(timestamp: early, monotonicTime: early).process?.maxFDs == 1000)
+        let late = 1 + SystemSampler.settingsRefreshSeconds
+        #expect(sampler.sample(timestamp: late, monotonicTime: late).process?.maxFDs == 2500)
+    }
+
     @Test func aRemovedCgroupIsReadAgainAtOnce() throws {
         let root = try makeRoot()
         var sampler = try sampler(root)

@@ -57,14 +57,19 @@ public struct SystemSampler: Sendable {
     /// The sources attempted, in order: one array shared by every sample.
     private let attemptedSources: [SystemCollector]
 
-    /// How often, in ticks, the settings that change rarely are read again: the process's
-    /// open-files limit (`limits`), and its cgroup membership, directory and memory limit.
-    /// Between those ticks a sample reports them as last read, so a change (a `setrlimit`,
-    /// a new `memory.max`, a move to another cgroup) shows within this many ticks: 10 s at
-    /// the 1 s default interval. The cgroup's usage is read every tick; if that read fails
-    /// (the cgroup was removed) the whole cgroup is read again at once. The first tick, and
-    /// the first after `closeDescriptors()` or a fork, read everything.
+    /// How often the settings that change rarely are read again: the process's open-files
+    /// limit (`limits`), and its cgroup membership, directory and memory limit. A tick
+    /// re-reads them once `settingsRefreshTicks` ticks or `settingsRefreshSeconds` seconds
+    /// (of `monotonicTime`) have passed since they were last read, whichever comes first;
+    /// between those ticks a sample reports them as last read. So a change (a `setrlimit`,
+    /// a new `memory.max`, a move to another cgroup) shows within 10 ticks or 30 s: 1 s
+    /// at a 0.1 s interval, 30 s at the 5 s default. The cgroup's usage is read every
+    /// tick; if that read fails (the cgroup was removed) the whole cgroup is read again at
+    /// once. The first tick, and the first after `closeDescriptors()` or a fork, read
+    /// everything.
     public static let settingsRefreshTicks = 10
+    /// See `settingsRefreshTicks`.
+    public static let settingsRefreshSeconds = 30.0
 
     public init(configuration: Configuration = Configuration()) throws(RSSGrowthEstimator.ConfigurationError) {
         self.configuration = configuration
@@ -87,7 +92,7 @@ public struct SystemSampler: Sendable {
         var session = files.session()
         defer { files.finish(session) }
         var result = SystemSample(timestamp: timestamp, monotonicTime: monotonicTime, attempted: attemptedSources)
-        let refresh = settings.startTick(freshDescriptors: session.isFresh)
+        let refresh = settings.startTick(freshDescriptors: session.isFresh, monotonicTime: monotonicTime)
         if !refresh {
             // Files re-read only on refresh ticks stay open until then.
             session.retainAll()

@@ -5,13 +5,15 @@
 /// is reported every tick while it lasts, as before the cache.
 ///
 ///     var cache = SystemSettingsCache()
-///     let refresh = cache.startTick(freshDescriptors: session.isFresh)  // true on the first
+///     let refresh = cache.startTick(freshDescriptors: session.isFresh, monotonicTime: now)  // true on the first
 struct SystemSettingsCache: Sendable {
     /// The soft open-files limit as last read (nil inside: "unlimited"); nil: not read yet.
     var maxFDs: UInt64??
     private var cgroupState = CgroupState.unknown
     /// Ticks since the last refresh tick.
     private var ticksSinceRefresh = 0
+    /// CLOCK_MONOTONIC seconds of the last refresh tick.
+    private var lastRefresh = -Double.infinity
 
     private enum CgroupState: Sendable {
         case unknown
@@ -20,12 +22,16 @@ struct SystemSettingsCache: Sendable {
         case present(CgroupMemory, usagePath: String)
     }
 
-    /// Whether this tick re-reads the settings: every `settingsRefreshTicks`-th tick, and
-    /// whenever the descriptors were just opened (first tick, after a close or a fork).
-    mutating func startTick(freshDescriptors: Bool) -> Bool {
+    /// Whether this tick re-reads the settings: once `settingsRefreshTicks` ticks or
+    /// `settingsRefreshSeconds` seconds have passed since the last refresh, whichever comes
+    /// first, and whenever the descriptors were just opened (first tick, after a close or
+    /// a fork).
+    mutating func startTick(freshDescriptors: Bool, monotonicTime: Double) -> Bool {
         ticksSinceRefresh += 1
-        if freshDescriptors || ticksSinceRefresh >= SystemSampler.settingsRefreshTicks {
+        if freshDescriptors || ticksSinceRefresh >= SystemSampler.settingsRefreshTicks
+            || !(monotonicTime - lastRefresh < SystemSampler.settingsRefreshSeconds) {
             ticksSinceRefresh = 0
+            lastRefresh = monotonicTime
             return true
         }
         return false
