@@ -175,4 +175,37 @@ import Testing
         files.finish(session)
         files.closeAll()
     }
+
+    @Test func aProcDirectoryStaysOpenAndIsRewoundForEachCount() throws {
+        // /proc/self/ns lists a fixed set of namespaces, unlike fd/ which parallel tests change.
+        let plain = try ProcFile.countEntries(directory: "/proc/self/ns")
+        #expect(plain > 0)
+        let files = ProcDescriptors()
+        var session = files.session()
+        #expect(try session.countEntries(directory: "/proc/self/ns") == plain)
+        files.finish(session)
+        let open = files.openDescriptors
+        #expect(open.count == 1)
+        #expect(fcntl(open[0], F_GETFD) & FD_CLOEXEC != 0)
+        // Read again from the start (a stream left at its end would count 0).
+        var again = files.session()
+        #expect(try again.countEntries(directory: "/proc/self/ns") == plain)
+        #expect(try again.countEntries(directory: "/proc/self/ns") == plain)
+        files.finish(again)
+        #expect(files.openDescriptors == open)
+        // Left unread in a session, it is closed like a file.
+        files.finish(files.session())
+        #expect(files.openDescriptors.isEmpty)
+
+        // A directory outside /proc (a fixture root) is never kept.
+        var fixture = files.session()
+        #expect(try fixture.countEntries(directory: ProcFixture.root("real") + "/self/fd") == 4)
+        files.finish(fixture)
+        #expect(files.openDescriptors.isEmpty)
+        var kept = files.session()
+        _ = try kept.countEntries(directory: "/proc/self/ns")
+        files.finish(kept)
+        files.closeAll()
+        #expect(files.openDescriptors.isEmpty)
+    }
 }

@@ -145,6 +145,21 @@ public struct CgroupMemory: Sendable, Equatable {
         return CgroupMemory(version: .v2, cgroupPath: cgroupPath, directory: directory, limitBytes: limit, usageBytes: usage)
     }
 
+    /// The file a tick re-reads: memory.usage_in_bytes (v1) or memory.current (v2).
+    var usagePath: String {
+        directory + (version == .v1 ? "/memory.usage_in_bytes" : "/memory.current")
+    }
+
+    /// This cgroup's usage now, its other fields as read before (a sampler re-reads the
+    /// membership, directory and limit only every few ticks).
+    static func readUsage(
+        session: inout ProcReadSession, cached: CgroupMemory, usagePath: String
+    ) throws(SystemReadError) -> CgroupMemory {
+        var result = cached
+        result.usageBytes = try readNumber(usagePath, session: &session)
+        return result
+    }
+
     private static func resolve(cgroupPath: String, root: String, marker: String) throws(SystemReadError) -> String? {
         // A path with ".." would let a crafted /proc file steer reads outside the root.
         let components = cgroupPath.split(separator: "/")
@@ -157,10 +172,15 @@ public struct CgroupMemory: Sendable, Equatable {
         return nil
     }
 
+    /// The first token of a one-number file, parsed in place.
     private static func readNumber(_ path: String, session: inout ProcReadSession) throws(SystemReadError) -> UInt64 {
-        let text = try session.readText(path, limit: 4096)
-        let token = text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first ?? ""
-        return try ProcParse.uint64(token, field: "value", path: path)
+        try session.withBytes(path, limit: 4096) { bytes throws(SystemReadError) in
+            var start = 0
+            while start < bytes.count && (bytes[start] == ProcParse.newline || bytes[start] == ProcParse.space) { start += 1 }
+            var end = start
+            while end < bytes.count && bytes[end] != ProcParse.newline && bytes[end] != ProcParse.space { end += 1 }
+            return try ProcParse.uint64(bytes, start..<end, field: "value", path: path)
+        }
     }
 
     private static func readOptionalText(_ path: String, session: inout ProcReadSession) throws(SystemReadError) -> String? {

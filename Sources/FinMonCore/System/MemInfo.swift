@@ -33,7 +33,10 @@ public struct MemInfo: Sendable, Equatable {
     public var slab: UInt64
     public var availableSource: AvailableSource
     /// Every line of the file, keyed without the colon. "kB" values are converted
-    /// to bytes; unit-less lines (HugePages_*) keep their count.
+    /// to bytes; unit-less lines (HugePages_*) keep their count. Filled by `read(procRoot:pageSize:)`;
+    /// a `SystemSampler` tick leaves it empty: nothing downstream of a tick reads it (not the
+    /// metrics, the JSON sample nor the alerts), and building it was most of a tick's
+    /// allocations.
     public var fields: [String: UInt64]
 
     public init(
@@ -63,15 +66,24 @@ public struct MemInfo: Sendable, Equatable {
         procRoot: String = "/proc", pageSize: UInt64 = SystemConstants.pageSize
     ) throws(SystemReadError) -> MemInfo {
         var session = ProcReadSession(files: nil)
-        return try read(session: &session, procRoot: procRoot, pageSize: pageSize)
+        return try read(
+            session: &session, path: procRoot + "/meminfo", procRoot: procRoot, pageSize: pageSize, keepFields: true)
     }
 
+    /// Parses the file in place in the session's buffer; `keepFields` also builds `fields`.
     static func read(
-        session: inout ProcReadSession, procRoot: String, pageSize: UInt64
+        session: inout ProcReadSession, path: String, procRoot: String, pageSize: UInt64, keepFields: Bool = false
     ) throws(SystemReadError) -> MemInfo {
-        let path = procRoot + "/meminfo"
-        let fields = try parseFields(session.readText(path), path: path)
-        return try make(fields: fields, path: path) { () throws(SystemReadError) -> UInt64? in
+        var all: [String: UInt64] = [:]
+        let figures = try session.withBytes(path) { bytes throws(SystemReadError) in
+            var figures = MemInfoFigures()
+            try MemInfoFigures.scan(bytes, path: path) { key, value in
+                figures.record(bytes, key, value)
+                if keepFields { all[MemInfoFigures.name(bytes, key)] = value }
+            }
+            return figures
+        }
+        var memory = try make(figures: figures, path: path) { () throws(SystemReadError) -> UInt64? in
             let zonePath = procRoot + "/zoneinfo"
             let text: String
             do throws(SystemReadError) {
@@ -85,93 +97,34 @@ public struct MemInfo: Sendable, Equatable {
             let pages = try ZoneInfo.parse(text, path: zonePath).lowWatermarkPages
             return try ProcParse.multiply(pages, by: pageSize, field: "low watermark", path: zonePath)
         }
+        memory.fields = all
+        return memory
     }
 
-    /// Every line as key -> value. Well-formed text takes one pass over its bytes with no
-    /// array per line (a tick's largest user-space cost was here); anything the fast pass
-    /// does not accept is parsed again by the checked parser, which names the fault.
+    /// Every line as key -> value, in the one pass `read` makes.
     static func parseFields(_ text: String, path: String) throws(SystemReadError) -> [String: UInt64] {
-        var text = text
-        if let fields = text.withUTF8({ parseWellFormed($0) }) { return fields }
-        return try parseFieldsChecked(text, path: path)
+        try ProcParse.withBytes(text) { bytes throws(SystemReadError) in
+            var fields: [String: UInt64] = [:]
+            try MemInfoFigures.scan(bytes, path: path) { key, value in
+                fields[MemInfoFigures.name(bytes, key)] = value
+            }
+            return fields
+        }
     }
 
-    /// nil wherever `parseFieldsChecked` would throw (and possibly elsewhere); otherwise its result.
-    private static func parseWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: UInt64]? {
-        let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
-        var fields: [String: UInt64] = [:]
-        fields.reserveCapacity(64)
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            var tokens = 0
-            var key = 0..<0, value = 0..<0, unit = 0..<0
-            while index < count && bytes[index] != newline {
-                let byte = bytes[index]
-                if byte == space || byte == tab {
-                    index += 1
-                    continue
-                }
-                let start = index
-                while index < count, bytes[index] != newline, bytes[index] != space, bytes[index] != tab { index += 1 }
-                switch tokens {
-                case 0: key = start..<index
-                case 1: value = start..<index
-                case 2: unit = start..<index
-                default: break
-                }
-                tokens += 1
-            }
-            index += 1
-            if tokens == 0 { continue }
-            guard tokens >= 2, bytes[key.upperBound - 1] == UInt8(ascii: ":") else { return nil }
-            var number: UInt64 = 0
-            for position in value {
-                let digit = bytes[position] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                let (shifted, overflowA) = number.multipliedReportingOverflow(by: 10)
-                let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(digit))
-                guard !overflowA && !overflowB else { return nil }
-                number = sum
-            }
-            if tokens >= 3 && unit.count == 2 && bytes[unit.lowerBound] == UInt8(ascii: "k")
-                && bytes[unit.lowerBound + 1] == UInt8(ascii: "B") {
-                let (bytesValue, overflow) = number.multipliedReportingOverflow(by: 1024)
-                guard !overflow else { return nil }
-                number = bytesValue
-            }
-            // Keys are short: a small string, stored inline, not allocated.
-            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[key.lowerBound..<(key.upperBound - 1)]), as: UTF8.self)
-            fields[name] = number
-        }
-        return fields
-    }
-
-    static func parseFieldsChecked(_ text: String, path: String) throws(SystemReadError) -> [String: UInt64] {
-        var fields: [String: UInt64] = [:]
-        fields.reserveCapacity(64)
-        for line in ProcParse.lines(text) {
-            let tokens = ProcParse.fields(line)
-            if tokens.isEmpty { continue }
-            // Byte-wise: Character comparisons here were a visible part of a tick's cost.
-            guard tokens.count >= 2, tokens[0].utf8.last == UInt8(ascii: ":") else {
-                throw SystemReadError(
-                    path: path, reason: .malformed("line '\(ProcParse.excerpt(line))' is not 'Key: value [kB]'"))
-            }
-            let key = String(Substring(tokens[0].utf8.dropLast()))
-            var value = try ProcParse.uint64(tokens[1], field: key, path: path)
-            if tokens.count >= 3 && tokens[2].utf8.elementsEqual("kB".utf8) {
-                value = try ProcParse.multiply(value, by: 1024, field: key, path: path)
-            }
-            fields[key] = value
-        }
-        return fields
+    static func make(
+        fields: [String: UInt64], path: String,
+        lowWatermarkBytes: () throws(SystemReadError) -> UInt64?
+    ) throws(SystemReadError) -> MemInfo {
+        var memory = try make(figures: MemInfoFigures(fields), path: path, lowWatermarkBytes: lowWatermarkBytes)
+        memory.fields = fields
+        return memory
     }
 
     /// `lowWatermarkBytes` is called only when the estimate needs it; it returns
     /// nil when /proc/zoneinfo cannot be opened.
     static func make(
-        fields: [String: UInt64], path: String,
+        figures fields: MemInfoFigures, path: String,
         lowWatermarkBytes: () throws(SystemReadError) -> UInt64?
     ) throws(SystemReadError) -> MemInfo {
         guard let total = fields["MemTotal"] else {
@@ -225,14 +178,14 @@ public struct MemInfo: Sendable, Equatable {
             total: total, free: free, available: available, used: total - available,
             usedExcludingCache: usedExcludingCache, percent: percent,
             buffers: buffers, cached: cached, shared: shared, active: active, inactive: inactive,
-            slab: slab, availableSource: source, fields: fields)
+            slab: slab, availableSource: source)
     }
 
     /// psutil `calculate_avail_vmem` (7.x, which follows the kernel: reclaimable
     /// slab is added back less min(half, watermark)), in its float arithmetic so
     /// results match to the byte; int() truncates toward zero.
     static func estimateAvailable(
-        fields: [String: UInt64], free: UInt64, rawCached: UInt64,
+        fields: MemInfoFigures, free: UInt64, rawCached: UInt64,
         lowWatermarkBytes: () throws(SystemReadError) -> UInt64?
     ) throws(SystemReadError) -> (Double, AvailableSource) {
         let fallback = (Double(free) + Double(rawCached), AvailableSource.freePlusCached)

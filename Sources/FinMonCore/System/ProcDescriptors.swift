@@ -15,6 +15,9 @@ import Synchronization
 /// else (a test's fixture root, a FIFO) is opened, read and closed each time as before,
 /// because a kept-open descriptor would go on reading a replaced file's old inode.
 ///
+/// Directories under /proc (the process's fd/) are kept open the same way, as a `DIR`
+/// stream rewound before each count.
+///
 /// A descriptor that fails to read is closed and its path opened once more. In a forked
 /// child every descriptor is closed and reopened at first use: `/proc/self/...` opened by
 /// the parent still names the parent. All are `O_CLOEXEC`.
@@ -63,6 +66,7 @@ final class ProcDescriptors: Sendable {
             state.busy = true
             state.stamp &+= 1
             var session = ProcReadSession(files: self, stamp: state.stamp, pid: me)
+            session.isFresh = state.entries.isEmpty
             swap(&session.entries, &state.entries)
             swap(&session.buffer, &state.buffer)
             return session
@@ -80,7 +84,7 @@ final class ProcDescriptors: Sendable {
             // Only when something went unread: filtering builds a new dictionary.
             if session.entries.values.contains(where: { $0.stamp != session.stamp }) {
                 for (_, entry) in session.entries where entry.stamp != session.stamp && entry.fd >= 0 {
-                    Self.close(entry.fd, &state)
+                    Self.close(entry, &state)
                 }
                 session.entries = session.entries.filter { $0.value.stamp == session.stamp }
             }
@@ -133,9 +137,29 @@ final class ProcDescriptors: Sendable {
     }
 
     private static func closeAll(_ state: inout State) {
+        for entry in state.entries.values {
+            if let directory = entry.directory {
+                _ = closedir(directory.pointer)
+                forget(entry.fd, &state)
+            }
+        }
         for fd in state.open { _ = Glibc.close(fd) }
         state.open.removeAll()
         state.entries.removeAll()
+    }
+
+    /// A kept-open directory goes with closedir (its DIR's memory too), a file with close.
+    func close(_ entry: ProcReadSession.Entry) {
+        state.withLock { state in Self.close(entry, &state) }
+    }
+
+    private static func close(_ entry: ProcReadSession.Entry, _ state: inout State) {
+        if let directory = entry.directory {
+            _ = closedir(directory.pointer)
+            forget(entry.fd, &state)
+        } else {
+            close(entry.fd, &state)
+        }
     }
 
     private static func close(_ fd: Int32, _ state: inout State) {

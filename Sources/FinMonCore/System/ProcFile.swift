@@ -61,6 +61,11 @@ enum ProcFile {
             throw SystemReadError(path: path, reason: .cannotOpen(errno: errno))
         }
         defer { _ = closedir(dir) }
+        return try countEntries(dir, path: path)
+    }
+
+    /// The same over an open stream, from where it stands to its end.
+    static func countEntries(_ dir: OpaquePointer, path: String) throws(SystemReadError) -> Int {
         var count = 0
         while true {
             errno = 0

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Tokenising and strict number parsing shared by the /proc readers.
 ///
 /// Strict on purpose: `UInt64.init(_:)` also accepts a leading "+" or "-0",
@@ -68,11 +74,13 @@ enum ProcParse {
         return value
     }
 
-    static func multiply(_ value: UInt64, by factor: UInt64, field: String, path: String) throws(SystemReadError) -> UInt64 {
+    static func multiply(
+        _ value: UInt64, by factor: UInt64, field: @autoclosure () -> String, path: String
+    ) throws(SystemReadError) -> UInt64 {
         let (product, overflow) = value.multipliedReportingOverflow(by: factor)
         if overflow {
             throw SystemReadError(
-                path: path, reason: .numberOutOfRange("\(field): \(value) * \(factor) exceeds 64 bits"))
+                path: path, reason: .numberOutOfRange("\(field()): \(value) * \(factor) exceeds 64 bits"))
         }
         return product
     }
@@ -81,5 +89,110 @@ enum ProcParse {
     /// on one line, and a log line should stay a line.
     static func excerpt(_ token: Substring) -> String {
         token.count > 40 ? String(token.prefix(40)) + "..." : String(token)
+    }
+}
+
+/// The same parsing over a file's bytes in place (the session's reused buffer): no String
+/// or array per line. Errors are built only on failure, from the same messages.
+extension ProcParse {
+    static let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+
+    /// The end of the line starting at `start` (the index of its newline, or `bytes.count`).
+    @inline(__always)
+    static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        // memchr: /proc/stat's intr line alone runs to thousands of bytes on a big machine.
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let found = memchr(base + start, Int32(newline), bytes.count - start) else { return bytes.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Calls `body` with each space/tab-separated token of `line` and its position; stops
+    /// early when `body` returns false. Returns the number of tokens seen.
+    @inline(__always)
+    @discardableResult
+    static func forEachToken(
+        _ bytes: UnsafeBufferPointer<UInt8>, in line: Range<Int>,
+        _ body: (Int, Range<Int>) throws(SystemReadError) -> Bool
+    ) throws(SystemReadError) -> Int {
+        var index = line.lowerBound
+        var number = 0
+        while index < line.upperBound {
+            let byte = bytes[index]
+            if byte == space || byte == tab {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < line.upperBound, bytes[index] != space, bytes[index] != tab { index += 1 }
+            let token = start..<index
+            number += 1
+            guard try body(number - 1, token) else { return number }
+        }
+        return number
+    }
+
+    /// Whether `bytes[range]` equals `text`.
+    @inline(__always)
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ text: StaticString) -> Bool {
+        text.withUTF8Buffer { expected in
+            guard expected.count == range.count else { return false }
+            for offset in 0..<expected.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+            return true
+        }
+    }
+
+    /// Whether `bytes[range]` starts with `prefix`.
+    @inline(__always)
+    static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { expected in
+            guard expected.count <= range.count else { return false }
+            for offset in 0..<expected.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+            return true
+        }
+    }
+
+    static func substring(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Substring {
+        Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+    }
+
+    /// `uint64(_:field:path:)` over bytes in place; on any fault the text form names it.
+    @inline(__always)
+    static func uint64(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, field: @autoclosure () -> String, path: String
+    ) throws(SystemReadError) -> UInt64 {
+        if !range.isEmpty && range.count <= 19 {
+            // Up to 19 digits cannot overflow 64 bits.
+            var value: UInt64 = 0
+            var index = range.lowerBound
+            while index < range.upperBound {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                value = value &* 10 &+ UInt64(digit)
+                index += 1
+            }
+            if index == range.upperBound { return value }
+        }
+        return try uint64(substring(bytes, range), field: field(), path: path)
+    }
+}
+
+extension ProcParse {
+    /// A String's UTF-8 bytes for the in-place parsers (tests and one-off reads pass text).
+    static func withBytes<T>(
+        _ text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(SystemReadError) -> T
+    ) throws(SystemReadError) -> T {
+        var text = text
+        // withUTF8 rethrows untyped; carry the typed error out by hand.
+        var failure: SystemReadError?
+        let result: T? = text.withUTF8 { bytes in
+            do throws(SystemReadError) {
+                return try body(bytes)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        return result!
     }
 }

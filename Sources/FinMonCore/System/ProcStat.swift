@@ -20,8 +20,16 @@ public struct ProcStat: Sendable, Equatable {
     static func read(
         session: inout ProcReadSession, procRoot: String, ticksPerSecond: UInt64
     ) throws(SystemReadError) -> ProcStat {
-        let path = procRoot + "/stat"
-        return try parse(session.readText(path), path: path, ticksPerSecond: ticksPerSecond)
+        try read(session: &session, path: procRoot + "/stat", ticksPerSecond: ticksPerSecond)
+    }
+
+    /// `path` prebuilt by the sampler, so a tick joins no strings.
+    static func read(
+        session: inout ProcReadSession, path: String, ticksPerSecond: UInt64
+    ) throws(SystemReadError) -> ProcStat {
+        try session.withBytes(path) { bytes throws(SystemReadError) in
+            try parse(bytes, path: path, ticksPerSecond: ticksPerSecond)
+        }
     }
 
     /// btime alone, for readers that must not fail because of the cpu line.
@@ -39,22 +47,40 @@ public struct ProcStat: Sendable, Equatable {
     }
 
     static func parse(_ text: String, path: String, ticksPerSecond: UInt64) throws(SystemReadError) -> ProcStat {
+        try ProcParse.withBytes(text) { bytes throws(SystemReadError) in
+            try parse(bytes, path: path, ticksPerSecond: ticksPerSecond)
+        }
+    }
+
+    /// One pass over the bytes in place. Only two lines matter; the others (intr has one
+    /// number per IRQ, thousands on a big machine) are skipped at their first byte.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, path: String, ticksPerSecond: UInt64) throws(SystemReadError) -> ProcStat {
         let hz = Double(ticksPerSecond == 0 ? 100 : ticksPerSecond)
         var cpu: CPUTimes?
         var bootTime: UInt64?
-        for line in ProcParse.lines(text) {
-            // Only two lines matter; the others (intr has one number per IRQ, thousands on
-            // a big machine) are not split at all.
-            guard ProcParse.hasPrefix(line, "cpu ") || ProcParse.hasPrefix(line, "btime") else { continue }
-            let fields = ProcParse.fields(line)
-            guard let key = fields.first else { continue }
-            if key == "cpu" && cpu == nil {
-                cpu = try parseCPU(fields.dropFirst(), hz: hz, path: path)
-            } else if key == "btime" {
-                guard fields.count >= 2 else {
+        var start = 0
+        while start < bytes.count {
+            let end = ProcParse.lineEnd(bytes, from: start)
+            defer { start = end + 1 }
+            let line = start..<end
+            if cpu == nil && ProcParse.hasPrefix(bytes, line, "cpu ") {
+                cpu = try parseCPU(bytes, line, hz: hz, path: path)
+            } else if ProcParse.hasPrefix(bytes, line, "btime") {
+                var first: Range<Int>?, second: Range<Int>?
+                try ProcParse.forEachToken(bytes, in: line) { index, token in
+                    if index == 0 {
+                        first = token
+                        return true
+                    }
+                    second = token
+                    return false
+                }
+                // "btimex 1" is not the btime line.
+                guard let first, ProcParse.equals(bytes, first, "btime") else { continue }
+                guard let second else {
                     throw SystemReadError(path: path, reason: .malformed("btime line has no value"))
                 }
-                bootTime = try ProcParse.uint64(fields[1], field: "btime", path: path)
+                bootTime = try ProcParse.uint64(bytes, second, field: "btime", path: path)
             }
         }
         guard let cpu else {
@@ -63,21 +89,28 @@ public struct ProcStat: Sendable, Equatable {
         return ProcStat(cpu: cpu, bootTimeSeconds: bootTime)
     }
 
+    private static let cpuNames = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"]
+
     /// Kernels before 2.6.11 print fewer columns (steal, guest, guest_nice came
     /// later); psutil sizes its tuple to what is there, we zero the rest.
-    private static func parseCPU(_ tokens: ArraySlice<Substring>, hz: Double, path: String) throws(SystemReadError) -> CPUTimes {
-        let names = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"]
-        guard tokens.count >= 4 else {
+    private static func parseCPU(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, hz: Double, path: String
+    ) throws(SystemReadError) -> CPUTimes {
+        let tokens = try ProcParse.forEachToken(bytes, in: line) { _, _ in true }
+        guard tokens - 1 >= 4 else {
             throw SystemReadError(
-                path: path, reason: .malformed("cpu line has \(tokens.count) values, expected at least 4"))
+                path: path, reason: .malformed("cpu line has \(tokens - 1) values, expected at least 4"))
         }
-        var seconds = [Double](repeating: 0, count: names.count)
-        for (index, token) in tokens.prefix(names.count).enumerated() {
-            seconds[index] = Double(try ProcParse.uint64(token, field: "cpu " + names[index], path: path)) / hz
+        var values = InlineArray<10, Double>(repeating: 0)
+        try ProcParse.forEachToken(bytes, in: line) { index, token throws(SystemReadError) in
+            guard index > 0 else { return true }
+            guard index <= cpuNames.count else { return false }
+            values[index - 1] = Double(try ProcParse.uint64(bytes, token, field: "cpu " + cpuNames[index - 1], path: path)) / hz
+            return true
         }
         return CPUTimes(
-            user: seconds[0], nice: seconds[1], system: seconds[2], idle: seconds[3],
-            iowait: seconds[4], irq: seconds[5], softirq: seconds[6], steal: seconds[7],
-            guest: seconds[8], guestNice: seconds[9])
+            user: values[0], nice: values[1], system: values[2], idle: values[3],
+            iowait: values[4], irq: values[5], softirq: values[6], steal: values[7],
+            guest: values[8], guestNice: values[9])
     }
 }

@@ -58,48 +58,92 @@ public struct ProcessStats: Sendable, Equatable {
         session: inout ProcReadSession, procRoot: String, pid: String, ticksPerSecond: UInt64,
         pageSize: UInt64, bootTimeSeconds: UInt64?
     ) throws(SystemReadError) -> ProcessStats {
-        let directory = procRoot + "/" + pid
+        try read(
+            session: &session, paths: Paths(procRoot: procRoot, pid: pid), ticksPerSecond: ticksPerSecond,
+            pageSize: pageSize, bootTimeSeconds: bootTimeSeconds)
+    }
+
+    /// The files of one process, joined once (a sampler keeps them for its life).
+    struct Paths: Sendable, Equatable {
+        var procRoot: String
+        var stat: String
+        var status: String
+        var limits: String
+        var fd: String
+
+        init(procRoot: String, pid: String) {
+            let directory = procRoot + "/" + pid
+            self.procRoot = procRoot
+            stat = directory + "/stat"
+            status = directory + "/status"
+            limits = directory + "/limits"
+            fd = directory + "/fd"
+        }
+    }
+
+    /// - Parameter maxFDs: the soft open-files limit if the caller has it (a sampler re-reads
+    ///   `limits` only every few ticks); nil reads it now.
+    static func read(
+        session: inout ProcReadSession, paths: Paths, ticksPerSecond: UInt64,
+        pageSize: UInt64, bootTimeSeconds: UInt64?, maxFDs: UInt64?? = nil
+    ) throws(SystemReadError) -> ProcessStats {
         let bootTime: UInt64
         if let bootTimeSeconds {
             bootTime = bootTimeSeconds
         } else {
-            bootTime = try ProcStat.readBootTime(procRoot: procRoot)
+            bootTime = try ProcStat.readBootTime(procRoot: paths.procRoot)
         }
-        let statPath = directory + "/stat"
-        var stats = try parseStat(
-            session.readText(statPath), path: statPath,
-            ticksPerSecond: ticksPerSecond, pageSize: pageSize, bootTimeSeconds: bootTime)
-        let statusPath = directory + "/status"
-        stats.peakResidentBytes = try parsePeakResident(session.readText(statusPath), path: statusPath)
-        let limitsPath = directory + "/limits"
-        stats.maxFDs = try parseMaxOpenFiles(session.readText(limitsPath), path: limitsPath)
-        stats.openFDs = try ProcFile.countEntries(directory: directory + "/fd")
+        var stats = try session.withBytes(paths.stat) { bytes throws(SystemReadError) in
+            try parseStat(bytes, path: paths.stat, ticksPerSecond: ticksPerSecond, pageSize: pageSize, bootTimeSeconds: bootTime)
+        }
+        stats.peakResidentBytes = try session.withBytes(paths.status) { bytes throws(SystemReadError) in
+            try parsePeakResident(bytes, path: paths.status)
+        }
+        if let maxFDs {
+            stats.maxFDs = maxFDs
+        } else {
+            stats.maxFDs = try parseMaxOpenFiles(session.readText(paths.limits), path: paths.limits)
+        }
+        stats.openFDs = try session.countEntries(directory: paths.fd)
         return stats
+    }
+
+    static func parseStat(
+        _ text: String, path: String, ticksPerSecond: UInt64, pageSize: UInt64, bootTimeSeconds: UInt64
+    ) throws(SystemReadError) -> ProcessStats {
+        try ProcParse.withBytes(text) { bytes throws(SystemReadError) in
+            try parseStat(bytes, path: path, ticksPerSecond: ticksPerSecond, pageSize: pageSize, bootTimeSeconds: bootTimeSeconds)
+        }
     }
 
     /// The comm field (2) is the executable name in parentheses and may itself
     /// contain spaces and ')', so fields are counted after the LAST ')', as
     /// prometheus_client does (`split(b')')[-1]`); index 0 there is field 3, state.
     static func parseStat(
-        _ text: String, path: String, ticksPerSecond: UInt64, pageSize: UInt64, bootTimeSeconds: UInt64
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String, ticksPerSecond: UInt64, pageSize: UInt64, bootTimeSeconds: UInt64
     ) throws(SystemReadError) -> ProcessStats {
-        guard let close = text.utf8.lastIndex(of: UInt8(ascii: ")")) else {
+        var close = bytes.count - 1
+        while close >= 0 && bytes[close] != UInt8(ascii: ")") { close -= 1 }
+        guard close >= 0 else {
             throw SystemReadError(path: path, reason: .malformed("no ')' closing the comm field"))
         }
-        let rest = text.utf8[text.utf8.index(after: close)...]
-        let firstLine = rest.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first.map { Substring($0) } ?? ""
-        let parts = ProcParse.fields(firstLine)
-        guard parts.count >= 22 else {
+        let line = (close + 1)..<ProcParse.lineEnd(bytes, from: close + 1)
+        var tokens = InlineArray<22, Range<Int>>(repeating: 0..<0)
+        let count = try ProcParse.forEachToken(bytes, in: line) { index, token in
+            if index < 22 { tokens[index] = token }
+            return true
+        }
+        guard count >= 22 else {
             throw SystemReadError(
-                path: path, reason: .malformed("\(parts.count) fields after comm, expected at least 22"))
+                path: path, reason: .malformed("\(count) fields after comm, expected at least 22"))
         }
         let hz = Double(ticksPerSecond == 0 ? 100 : ticksPerSecond)
-        let utime = try ProcParse.uint64(parts[11], field: "utime", path: path)
-        let stime = try ProcParse.uint64(parts[12], field: "stime", path: path)
-        let threads = try ProcParse.uint64(parts[17], field: "num_threads", path: path)
-        let startTime = try ProcParse.uint64(parts[19], field: "starttime", path: path)
-        let vsize = try ProcParse.uint64(parts[20], field: "vsize", path: path)
-        let rssPages = try ProcParse.uint64(parts[21], field: "rss", path: path)
+        let utime = try ProcParse.uint64(bytes, tokens[11], field: "utime", path: path)
+        let stime = try ProcParse.uint64(bytes, tokens[12], field: "stime", path: path)
+        let threads = try ProcParse.uint64(bytes, tokens[17], field: "num_threads", path: path)
+        let startTime = try ProcParse.uint64(bytes, tokens[19], field: "starttime", path: path)
+        let vsize = try ProcParse.uint64(bytes, tokens[20], field: "vsize", path: path)
+        let rssPages = try ProcParse.uint64(bytes, tokens[21], field: "rss", path: path)
         let rss = try ProcParse.multiply(rssPages, by: pageSize, field: "rss", path: path)
         let user = Double(utime) / hz
         let system = Double(stime) / hz
@@ -111,12 +155,25 @@ public struct ProcessStats: Sendable, Equatable {
     }
 
     static func parsePeakResident(_ text: String, path: String) throws(SystemReadError) -> UInt64? {
-        for line in ProcParse.lines(text) where ProcParse.hasPrefix(line, "VmHWM:") {
-            let fields = ProcParse.fields(line)
-            guard fields.count >= 2 else {
+        try ProcParse.withBytes(text) { bytes throws(SystemReadError) in try parsePeakResident(bytes, path: path) }
+    }
+
+    static func parsePeakResident(_ bytes: UnsafeBufferPointer<UInt8>, path: String) throws(SystemReadError) -> UInt64? {
+        var start = 0
+        while start < bytes.count {
+            let end = ProcParse.lineEnd(bytes, from: start)
+            let line = start..<end
+            start = end + 1
+            guard ProcParse.hasPrefix(bytes, line, "VmHWM:") else { continue }
+            var value: Range<Int>?
+            try ProcParse.forEachToken(bytes, in: line) { index, token in
+                if index == 1 { value = token }
+                return index < 1
+            }
+            guard let value else {
                 throw SystemReadError(path: path, reason: .malformed("VmHWM line has no value"))
             }
-            let kib = try ProcParse.uint64(fields[1], field: "VmHWM", path: path)
+            let kib = try ProcParse.uint64(bytes, value, field: "VmHWM", path: path)
             return try ProcParse.multiply(kib, by: 1024, field: "VmHWM", path: path)
         }
         return nil

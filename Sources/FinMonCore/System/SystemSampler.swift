@@ -48,9 +48,35 @@ public struct SystemSampler: Sendable {
     private var rssGrowth: RSSGrowthEstimator
     /// btime is fixed while the machine is up; cached after the first good read.
     private var bootTimeSeconds: UInt64?
+    /// Settings re-read only every `settingsRefreshTicks` ticks.
+    private var settings = SystemSettingsCache()
+    /// Every path a tick reads, joined once.
+    private let statPath: String
+    private let meminfoPath: String
+    private let processPaths: ProcessStats.Paths
+    /// The sources attempted, in order: one array shared by every sample.
+    private let attemptedSources: [SystemCollector]
+
+    /// How often the settings that change rarely are read again: the process's open-files
+    /// limit (`limits`), and its cgroup membership, directory and memory limit. A tick
+    /// re-reads them once `settingsRefreshTicks` ticks or `settingsRefreshSeconds` seconds
+    /// (of `monotonicTime`) have passed since they were last read, whichever comes first;
+    /// between those ticks a sample reports them as last read. So a change (a `setrlimit`,
+    /// a new `memory.max`, a move to another cgroup) shows within 10 ticks or 30 s: 1 s
+    /// at a 0.1 s interval, 30 s at the 5 s default. The cgroup's usage is read every
+    /// tick; if that read fails (the cgroup was removed) the whole cgroup is read again at
+    /// once. The first tick, and the first after `closeDescriptors()` or a fork, read
+    /// everything.
+    public static let settingsRefreshTicks = 10
+    /// See `settingsRefreshTicks`.
+    public static let settingsRefreshSeconds = 30.0
 
     public init(configuration: Configuration = Configuration()) throws(RSSGrowthEstimator.ConfigurationError) {
         self.configuration = configuration
+        statPath = configuration.procRoot + "/stat"
+        meminfoPath = configuration.procRoot + "/meminfo"
+        processPaths = ProcessStats.Paths(procRoot: configuration.procRoot, pid: configuration.pid)
+        attemptedSources = SystemCollector.allCases.filter { configuration.collectors.contains($0) }
         self.rssGrowth = try RSSGrowthEstimator(
             windowSeconds: configuration.rssGrowthWindowSeconds, capacity: configuration.rssGrowthCapacity)
     }
@@ -65,10 +91,14 @@ public struct SystemSampler: Sendable {
         let config = configuration
         var session = files.session()
         defer { files.finish(session) }
-        var result = SystemSample(timestamp: timestamp, monotonicTime: monotonicTime)
+        var result = SystemSample(timestamp: timestamp, monotonicTime: monotonicTime, attempted: attemptedSources)
+        let refresh = settings.startTick(freshDescriptors: session.isFresh, monotonicTime: monotonicTime)
+        if !refresh {
+            // Files re-read only on refresh ticks stay open until then.
+            session.retainAll()
+        }
         func attempt<T>(_ collector: SystemCollector, _ body: () throws(SystemReadError) -> T) -> T? {
             guard config.collectors.contains(collector) else { return nil }
-            result.attempted.append(collector)
             do throws(SystemReadError) {
                 return try body()
             } catch {
@@ -78,30 +108,34 @@ public struct SystemSampler: Sendable {
         }
 
         if let stat = attempt(.cpu, { () throws(SystemReadError) -> ProcStat in
-            try ProcStat.read(session: &session, procRoot: config.procRoot, ticksPerSecond: config.ticksPerSecond)
+            try ProcStat.read(session: &session, path: statPath, ticksPerSecond: config.ticksPerSecond)
         }) {
             result.cpuTimes = stat.cpu
             result.cpuPercent = cpu.update(stat.cpu)
             if bootTimeSeconds == nil { bootTimeSeconds = stat.bootTimeSeconds }
         }
         result.memory = attempt(.memory) { () throws(SystemReadError) -> MemInfo in
-            try MemInfo.read(session: &session, procRoot: config.procRoot, pageSize: config.pageSize)
+            try MemInfo.read(session: &session, path: meminfoPath, procRoot: config.procRoot, pageSize: config.pageSize)
         }
         result.disk = attempt(.disk) { () throws(SystemReadError) -> DiskUsage in
             try DiskUsage.read(path: config.diskPath)
         }
         let bootTime = bootTimeSeconds
         result.process = attempt(.process) { () throws(SystemReadError) -> ProcessStats in
-            try ProcessStats.read(
-                session: &session, procRoot: config.procRoot, pid: config.pid, ticksPerSecond: config.ticksPerSecond,
-                pageSize: config.pageSize, bootTimeSeconds: bootTime)
+            // Forgotten first, so a failed refresh is tried again next tick, not papered over.
+            if refresh { settings.maxFDs = nil }
+            let stats = try ProcessStats.read(
+                session: &session, paths: processPaths, ticksPerSecond: config.ticksPerSecond,
+                pageSize: config.pageSize, bootTimeSeconds: bootTime, maxFDs: settings.maxFDs)
+            settings.maxFDs = .some(stats.maxFDs)
+            return stats
         }
         if let process = result.process {
             rssGrowth.add(time: monotonicTime, rssBytes: process.residentBytes)
             result.rssGrowthBytesPerSecond = rssGrowth.slopeBytesPerSecond
         }
         result.cgroupMemory = attempt(.cgroup) { () throws(SystemReadError) -> CgroupMemory? in
-            try CgroupMemory.read(session: &session, procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, pid: config.pid)
+            try settings.cgroup(refresh: refresh, session: &session, configuration: config)
         } ?? nil
         return result
     }
