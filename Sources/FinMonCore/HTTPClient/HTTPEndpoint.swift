@@ -144,8 +144,8 @@ public enum HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Where the first "://" is in `text`. Not `firstRange(of:)`: that one is
-    /// _StringProcessing's, and this was its only use; it linked that module and its regex
-    /// parser (~0.8 MB of code) into the library.
+    /// _StringProcessing's, and using it links that module and its regex parser (~1 MB of
+    /// code) into the library.
     private static func schemeSeparator(in text: String) -> Range<String.Index>? {
         var from = text.startIndex
         while let colon = text[from...].firstIndex(of: ":") {
