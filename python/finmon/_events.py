@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import logging
 import threading
 from ctypes import c_void_p
 
@@ -17,7 +16,8 @@ from . import _native
 
 __all__ = ["EventPump"]
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+# logging is imported with the first event, not at import: a loop that only updates
+# metrics may never see one, and logging (with traceback, string, tokenize) costs ~0.7 MiB.
 
 
 class EventPump:
@@ -49,14 +49,19 @@ class EventPump:
             try:
                 self._log(_native.take_string(out))
             except Exception:  # a broken handler must not kill the pump
+                import logging
+
                 logging.getLogger("finmon").exception("finmon could not log an event")
             out.value = None
 
     @staticmethod
     def _log(raw: bytes) -> None:
+        import logging
+
         event = json.loads(raw)
         logger = logging.getLogger(event.get("logger") or "finmon")
-        level = _LEVELS.get(event.get("level"), logging.INFO)
+        levels = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+        level = levels.get(event.get("level"), logging.INFO)
         data = event.get("data")
         if logger.name == "finmon.alerts" and data is not None:
             logger.log(level, json.dumps(data, sort_keys=True), extra={"finmon": data})

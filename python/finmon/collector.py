@@ -158,6 +158,9 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
         self._pump: EventPump | None = None
         self._final: tuple[_PathArg, _PathArg, _PathArg] = (None, None, None)
         self._mirror: RegistryMirror | None = None
+        # True while the exporter's limits are known to be the library's defaults: a
+        # collector made here starts with them; a runtime's may have its config's.
+        self._default_limits = owned
         self._ensure_pump()
         for attribute, name in CATALOG.items():
             setattr(self, attribute, self.metric(name))
@@ -310,15 +313,21 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
             raise TypeError(f"port must be an int, got {type(port).__name__}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {port}")
-        from .config import default
+        defaults = max_connections is None and read_timeout_seconds is None and idle_timeout_seconds is None
+        # The library's limits are already the defaults: skip the settings table, whose
+        # module (dataclasses, the table as Python objects) costs ~1.5 MiB for a loop that
+        # never reads a config.
+        if not (defaults and self._default_limits):
+            from .config import default
 
-        def limit(value: object, key: str) -> object:
-            return default(f"monitoring.prometheus.{key}") if value is None else value
+            def limit(value: object, key: str) -> object:
+                return default(f"monitoring.prometheus.{key}") if value is None else value
 
-        _native.check(_native.hot.finmon_exporter_configure(
-            self._live_handle(), _args.int64(limit(max_connections, "max_connections"), "max_connections"),
-            _args.real(limit(read_timeout_seconds, "read_timeout_seconds"), "read_timeout_seconds"),
-            _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
+            _native.check(_native.hot.finmon_exporter_configure(
+                self._live_handle(), _args.int64(limit(max_connections, "max_connections"), "max_connections"),
+                _args.real(limit(read_timeout_seconds, "read_timeout_seconds"), "read_timeout_seconds"),
+                _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
+            self._default_limits = defaults
         _native.check(_native.blocking.finmon_exporter_configure_web(
             self._live_handle(), _path_arg(web_config_file, "web_config_file")))
         self._ensure_pump()

@@ -51,7 +51,6 @@ Example:
 from __future__ import annotations
 
 import ctypes
-import logging
 import sys
 import threading
 from array import array
@@ -69,7 +68,6 @@ Vectors = Union[Sequence[Sequence[float]], Any]
 #: One (lower, upper) pair per parameter: the search space.
 Bounds = Sequence[tuple[float, float]]
 
-_log = logging.getLogger("finmon")
 _frozen_lock = threading.Lock()
 _frozen: list[tuple[float, float]] | None = None
 
@@ -259,8 +257,11 @@ def _frozen_bounds(address: int | None, rows: int, cols: int) -> list[tuple[floa
     with _frozen_lock:
         if _frozen is None:
             _frozen = _ranges(address, rows, cols, None)
-            _log.info("finmon.diversity: no bounds given; scaling by the ranges of this first population "
-                      "(%d strategies), frozen until diversity.reset(). Pass bounds= for the search space.", rows)
+            import logging  # here, not at import: a loop that never logs does not load logging
+
+            logging.getLogger("finmon").info(
+                "finmon.diversity: no bounds given; scaling by the ranges of this first population (%d strategies), "
+                "frozen until diversity.reset(). Pass bounds= for the search space.", rows)
         frozen = _frozen
     if len(frozen) != cols and rows > 0 and cols > 0:
         raise InvalidArgumentError(

@@ -57,7 +57,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import json
-import multiprocessing.util
 import os
 import threading
 from ctypes import c_void_p
@@ -127,6 +126,7 @@ def attach(path: str | os.PathLike[str] | None = None) -> MetricsCollector:
         collector._setup(out.value or 0, owned=True)
         _attached, _attached_pid = collector, os.getpid()
         _register_exit()
+        _hook_forked_workers()
         return collector
 
 
@@ -169,6 +169,8 @@ class MultiprocessMethods:
 
 
 def _register_exit() -> None:
+    import multiprocessing.util
+
     # multiprocessing's workers leave with os._exit after running its finalizers (atexit
     # does not run in forked ones); plain processes run atexit.
     multiprocessing.util.Finalize(None, detach, exitpriority=0)
@@ -190,6 +192,7 @@ def _publish(collector: MetricsCollector) -> None:
     found = info(collector)
     if found is not None:
         os.environ[ENVIRONMENT_VARIABLE] = _published[collector._live_handle()] = str(found["path"])
+        _hook_forked_workers()
 
 
 def _unpublish(handle: int) -> None:
@@ -199,5 +202,25 @@ def _unpublish(handle: int) -> None:
         del os.environ[ENVIRONMENT_VARIABLE]
 
 
-# Forked multiprocessing workers clear the finalizers they inherit, then run these.
-multiprocessing.util.register_after_fork(_register_exit, lambda _: _after_fork_in_child())
+_hooked = False
+_hook_lock = threading.Lock()
+
+
+def _hook_forked_workers() -> None:
+    """Forked multiprocessing workers clear the finalizers they inherit, then run the
+    functions registered with ``register_after_fork``: there the exit fold is registered
+    again. Hooked once a run exists (inherited in the environment, published by a parent,
+    or attached to), not at import: a loop without one does not load multiprocessing and
+    what it imports (pickle, socket, subprocess: ~1.5 MiB)."""
+    global _hooked
+    with _hook_lock:
+        if _hooked:
+            return
+        import multiprocessing.util
+
+        multiprocessing.util.register_after_fork(_register_exit, lambda _: _after_fork_in_child())
+        _hooked = True
+
+
+if os.environ.get(ENVIRONMENT_VARIABLE):
+    _hook_forked_workers()

@@ -25,7 +25,16 @@ public struct DockerVersion: Sendable, Equatable {
 
     /// True when the engine is podman's Docker-compatible service.
     var isPodman: Bool {
-        componentNames.contains { $0.lowercased().contains("podman") }
+        componentNames.contains { Self.mentionsPodman($0) }
+    }
+
+    /// A byte search, not `String.contains(_: String)`: that one is _StringProcessing's, and
+    /// an unoptimised build would link the module and its regex parser into the library.
+    private static func mentionsPodman(_ name: String) -> Bool {
+        let text = Array(name.lowercased().utf8)
+        let word = Array("podman".utf8)
+        guard text.count >= word.count else { return false }
+        return (0...(text.count - word.count)).contains { text[$0..<$0 + word.count].elementsEqual(word) }
     }
 
     /// Reads `GET /version`'s reply: a JSON object whose fields are all optional.

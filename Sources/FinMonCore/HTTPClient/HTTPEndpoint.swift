@@ -25,7 +25,7 @@ public enum HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
         _ input: String
     ) throws(HTTPClientError) -> (endpoint: HTTPEndpoint, basePath: String) {
         let text = HTTPEndpoint.trimmed(input)
-        guard let schemeEnd = text.firstRange(of: "://") else {
+        guard let schemeEnd = HTTPEndpoint.schemeSeparator(in: text) else {
             throw .invalidEndpoint(
                 input: input, reason: "expected a scheme such as http://, tcp:// or unix://")
         }
@@ -141,6 +141,18 @@ public enum HTTPEndpoint: Sendable, Hashable, CustomStringConvertible {
             port = value
         }
         return (.tcp(host: String(host), port: port), basePath)
+    }
+
+    /// Where the first "://" is in `text`. Not `firstRange(of:)`: that one is
+    /// _StringProcessing's, and using it links that module and its regex parser (~1 MB of
+    /// code) into the library.
+    private static func schemeSeparator(in text: String) -> Range<String.Index>? {
+        var from = text.startIndex
+        while let colon = text[from...].firstIndex(of: ":") {
+            if text[colon...].hasPrefix("://") { return colon..<text.index(colon, offsetBy: 3) }
+            from = text.index(after: colon)
+        }
+        return nil
     }
 
     private static func trimmed(_ text: String) -> String {

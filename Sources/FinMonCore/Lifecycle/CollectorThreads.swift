@@ -14,7 +14,9 @@ public final class CollectorThreads: EventLoopSource {
     private struct Threads {
         let group: MultiThreadedEventLoopGroup
         /// Blocking work (file reads under /proc, statvfs) runs here, never on the loop.
-        let pool: NIOThreadPool
+        /// Started by the first such read, not with the loop: an exporter alone never needs
+        /// its two threads (each a stack and a malloc arena of resident memory).
+        var pool: NIOThreadPool?
         let exporter: MetricsExporter
     }
 
@@ -31,7 +33,15 @@ public final class CollectorThreads: EventLoopSource {
     public var eventLoop: any EventLoop { withEventLoop { $0 } }
 
     /// The pool for blocking reads, started on first use.
-    public var threadPool: NIOThreadPool { ensure().pool }
+    public var threadPool: NIOThreadPool {
+        threads.withLock { threads in
+            var current = threads ?? makeThreads()
+            let pool = current.pool ?? Self.startPool()
+            current.pool = pool
+            threads = current
+            return pool
+        }
+    }
 
     /// The exporter on the current loop, created with it.
     public var exporter: MetricsExporter { ensure().exporter }
@@ -63,10 +73,10 @@ public final class CollectorThreads: EventLoopSource {
             // synchronous shutdown waits on a Dispatch queue: it would never return. The
             // loop thread still ends; only the completion callback is never delivered.
             let queue = DispatchQueue(label: "finmon.shutdown")
-            current.pool.shutdownGracefully(queue: queue) { _ in }
+            current.pool?.shutdownGracefully(queue: queue) { _ in }
             current.group.shutdownGracefully(queue: queue) { _ in }
         } else {
-            try? current.pool.syncShutdownGracefully()
+            try? current.pool?.syncShutdownGracefully()
             try? current.group.syncShutdownGracefully()
         }
     }
@@ -90,7 +100,7 @@ public final class CollectorThreads: EventLoopSource {
         if let orphaned {
             orphaned.exporter.abandon()
             _ = Unmanaged.passRetained(orphaned.group)
-            _ = Unmanaged.passRetained(orphaned.pool)
+            if let pool = orphaned.pool { _ = Unmanaged.passRetained(pool) }
         }
     }
 
@@ -104,9 +114,13 @@ public final class CollectorThreads: EventLoopSource {
 
     private func makeThreads() -> Threads {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        return Threads(
+            group: group, pool: nil, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+    }
+
+    private static func startPool() -> NIOThreadPool {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
-        return Threads(
-            group: group, pool: pool, exporter: MetricsExporter(registry: registry, eventLoop: group.next(), events: events))
+        return pool
     }
 }
