@@ -25,8 +25,8 @@ from ._bindings import PROTOTYPES, VERSION_MAJOR
 from .errors import InvalidArgumentError, LibraryLoadError, error_for
 
 __all__ = [
-    "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "raise_last",
-    "string_array", "take_string", "version",
+    "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "pack_labels",
+    "raise_last", "string_array", "take_string", "version",
 ]
 
 #: The ABI major this shim speaks (the header's FINMON_VERSION_MAJOR); a library with
@@ -149,3 +149,25 @@ def encode(text: object, what: str) -> bytes:
 def string_array(values: list[bytes]) -> ctypes.Array[c_char_p]:
     """A ``const char *const *`` for ctypes."""
     return (c_char_p * len(values))(*values)
+
+
+def pack_labels(values: tuple[str, ...], metric: str | None = None) -> bytes:
+    """Label values as finmon_metric_labels_packed takes them: their UTF-8 joined by NUL
+    (one bytes object, which ctypes passes without a copy or an array type). A value that
+    is not UTF-8 text or holds a NUL raises :func:`encode`'s error, naming ``metric``."""
+    try:
+        if len(values) == 1:
+            data = values[0].encode()
+            if b"\0" not in data:
+                return data
+        else:
+            data = b"\0".join([value.encode() for value in values])
+            if data.count(b"\0") == len(values) - 1 or not values:
+                return data
+    except UnicodeEncodeError:
+        pass
+    # The error's text is made only here: label values arrive on every new series.
+    what = f"a label value of '{metric}'" if metric is not None else "a label value"
+    for value in values:
+        encode(value, what)
+    raise InvalidArgumentError(f"{what} cannot be packed")  # not reached: encode raised

@@ -22,7 +22,7 @@ import operator
 import os
 import threading
 import weakref
-from ctypes import c_double, c_int, c_size_t, c_void_p
+from ctypes import c_double, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _native
@@ -43,6 +43,11 @@ _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
 _cell_of = _hot.finmon_series_cell
 _cell_release = _hot.finmon_series_cell_release
+_labels_packed = _hot.finmon_metric_labels_packed
+_remove_packed = _hot.finmon_metric_remove_packed
+_remove_series = _hot.finmon_metric_remove_series
+_pack = _native.pack_labels
+_byref = ctypes.byref
 #: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
 _MAPPING = threading.Lock()
 #: The mapped cells' pins by a weak reference to their child: the reference's callback
@@ -63,6 +68,7 @@ _raise = _native.raise_last
 _REVIVALS = 8
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
+_DROPPED = int(Status.DROPPED)
 
 
 def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -235,7 +241,6 @@ class Metric(Managed):
         self.labelnames = labelnames
         self._children: dict[tuple[object, ...], Child] = {}
         self._unlabeled: Child | None = None
-        self._arrays: dict[int, type[ctypes.Array[ctypes.c_char_p]]] = {}
         #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
         #: the values in the family's order (KeyError for a missing name).
         self._only_label: str | None = labelnames[0] if len(labelnames) == 1 else None
@@ -277,10 +282,18 @@ class Metric(Managed):
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
         key = _str_tuple(values)
-        encoded = self._encode(key, "a label value")
-        removed = c_int()
-        _native.check(_hot.finmon_metric_remove(
-            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(removed)))
+        child = self._children.get(key)
+        # By the child's handle when there is one (no values to encode); by values when
+        # there is none, or when its handle was freed by an earlier removal (or the call
+        # fails otherwise: the values path then raises the error).
+        if child is None or _remove_series(self._handle, child._handle, None):
+            if key:
+                data = _pack(key)
+                rc = _remove_packed(self._handle, data, len(data), None)
+            else:  # a packed b"" is one empty value: no values at all take the array call
+                rc = _hot.finmon_metric_remove(self._handle, None, None, 0, None)
+            if rc < 0:
+                _raise(rc)
         self._children.pop(key, None)
 
     def clear(self) -> None:
@@ -294,33 +307,18 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
-    def _encode(self, key: tuple[str, ...], what: str | None = None) -> list[bytes]:
-        """The label values as C strings; _native.encode's error for one that cannot be."""
-        encoded = []
-        for value in key:
-            try:
-                data = value.encode()
-            except UnicodeEncodeError:
-                data = b"\0"  # _native.encode below raises the full error
-            if b"\0" in data:
-                data = _native.encode(value, what or f"a label value of '{self.name}'")
-            encoded.append(data)
-        return encoded
-
-    def _value_array(self, count: int) -> type[ctypes.Array[ctypes.c_char_p]]:
-        # Array types are made once: `c_char_p * n` costs more than filling one.
-        kind = self._arrays.get(count)
-        if kind is None:
-            kind = self._arrays[count] = ctypes.c_char_p * count
-        return kind
-
     def _bind(self, key: tuple[str, ...]) -> Child:
-        encoded = self._encode(key)
         out = c_void_p()
-        rc = _native.check(_hot.finmon_metric_labels(
-            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(out)))
-        child = Child(out.value or 0, self, key, dropped=rc == Status.DROPPED)
-        if not child.dropped:
+        if key or not self.labelnames:
+            data = _pack(key, self.name)
+            rc = _labels_packed(self._handle, data, len(data), _byref(out))
+        else:  # a packed b"" is one empty value: no values at all take the array call
+            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
+        if rc < 0:
+            _raise(rc)
+        dropped = rc == _DROPPED
+        child = Child(out.value or 0, self, key, dropped)
+        if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
         return child

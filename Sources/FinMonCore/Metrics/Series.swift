@@ -10,7 +10,13 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    public let labelValues: [String]
+    /// The label values, packed (the family's table is keyed by the same buffer).
+    public let labelKey: LabelKey
+    /// How many labels the family has (a key cannot tell one empty value from none).
+    private let labelCount: Int
+    /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
+    /// not an array of Strings.
+    public var labelValues: [String] { labelKey.values(count: labelCount) }
     public let type: MetricType
     /// The family's name, kept for error messages only.
     public let familyName: String
@@ -40,27 +46,52 @@ public final class Series: Sendable {
     /// instead of escaping every label of every series again.
     let labelBlock: [UInt8]
 
-    init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double],
+    init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
          help: String = "", link: WorkerLink? = nil) {
         self.link = link
+        self.labelKey = labelKey
+        self.labelCount = labelNames.count
         mirrorPayload = link == nil ? [] : SeriesPayload(
-            name: familyName, help: help, type: type, labelNames: labelNames, labelValues: labelValues,
-            bounds: upperBounds).encoded
+            name: familyName, help: help, type: type, labelNames: labelNames,
+            labelValues: labelKey.values(count: labelNames.count), bounds: upperBounds).encoded
         self.familyName = familyName
         self.type = type
-        self.labelValues = labelValues
+        self.labelBlock = Self.labelBlock(labelNames, labelKey)
+        self.upperBounds = upperBounds
+        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+    }
+
+    convenience init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String],
+                     upperBounds: [Double], help: String = "", link: WorkerLink? = nil) {
+        self.init(familyName: familyName, type: type, labelNames: labelNames, labelKey: LabelKey(labelValues),
+                  upperBounds: upperBounds, help: help, link: link)
+    }
+
+    /// `name="value",...`, escaped, from the packed values: one pass, one buffer.
+    private static func labelBlock(_ names: [String], _ key: LabelKey) -> [UInt8] {
+        guard !names.isEmpty else { return [] }
         var block: [UInt8] = []
-        for (index, (name, value)) in zip(labelNames, labelValues).enumerated() {
+        block.reserveCapacity(key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
+        var index = 0
+        func open(_ name: String) {
             if index > 0 { block.append(UInt8(ascii: ",")) }
             block.append(contentsOf: name.utf8)
             block.append(UInt8(ascii: "="))
             block.append(UInt8(ascii: "\""))
-            SampleFormatter.escapeLabelValue(value, into: &block)
-            block.append(UInt8(ascii: "\""))
         }
-        self.labelBlock = block
-        self.upperBounds = upperBounds
-        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+        open(names[0])
+        for byte in key.bytes {
+            if byte == LabelKey.separator {
+                block.append(UInt8(ascii: "\""))
+                index += 1
+                guard index < names.count else { break }
+                open(names[index])
+                continue
+            }
+            SampleFormatter.escapeLabelByte(byte, into: &block)
+        }
+        block.append(UInt8(ascii: "\""))
+        return block
     }
 
     public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
@@ -165,14 +196,7 @@ public final class Series: Sendable {
 
     /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
     /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
-    func sortKey() -> [UInt8] {
-        var key: [UInt8] = []
-        for (index, value) in labelValues.enumerated() {
-            if index > 0 { key.append(0) }
-            key.append(contentsOf: value.utf8)
-        }
-        return key
-    }
+    func sortKey() -> [UInt8] { labelKey.sortKey() }
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
