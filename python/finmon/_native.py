@@ -26,7 +26,7 @@ from .errors import InvalidArgumentError, LibraryLoadError, error_for
 
 __all__ = [
     "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "pack_labels",
-    "raise_last", "string_array", "take_string", "version",
+    "raise_last", "string_array", "take_string", "untyped", "version",
 ]
 
 #: The ABI major this shim speaks (the header's FINMON_VERSION_MAJOR); a library with
@@ -70,6 +70,15 @@ def _declare(libraries: tuple[ctypes.CDLL, ...]) -> None:
 
 
 _declare((hot, blocking))
+
+
+def untyped(name: str) -> ctypes._CFuncPtr:
+    """A second ``hot`` function object for ``name`` without argtypes (restype int), for
+    call sites that pass ctypes objects built once: ctypes passes them as they are instead
+    of converting each argument through the prototype."""
+    function = hot._FuncPtr((name, hot))
+    function.restype = ctypes.c_int
+    return function
 
 
 def version() -> str:
@@ -158,7 +167,9 @@ def pack_labels(values: tuple[str, ...], metric: str | None = None) -> bytes:
     try:
         if len(values) == 1:
             data = values[0].encode()
-            if b"\0" not in data:
+            # `0 in`, not `b"\0" in`: bytes.__contains__ tries its argument as an int
+            # first, and a bytes argument costs it a raised and cleared TypeError.
+            if 0 not in data:
                 return data
         else:
             data = b"\0".join([value.encode() for value in values])

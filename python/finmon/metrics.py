@@ -43,9 +43,12 @@ _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
 _cell_of = _hot.finmon_series_cell
 _cell_release = _hot.finmon_series_cell_release
-_labels_packed = _hot.finmon_metric_labels_packed
 _remove_packed = _hot.finmon_metric_remove_packed
-_remove_series = _hot.finmon_metric_remove_series
+#: Creation and removal call these without argtypes, with ctypes objects (the metric's
+#: handle made once, the out pointer's byref) and bytes that ctypes passes as they are:
+#: the declared prototypes' conversions were a third of a create-and-remove (callgrind).
+_labels_packed = _native.untyped("finmon_metric_labels_packed")
+_remove_series = _native.untyped("finmon_metric_remove_series")
 _pack = _native.pack_labels
 _byref = ctypes.byref
 #: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
@@ -236,6 +239,7 @@ class Metric(Managed):
                  labelnames: tuple[str, ...]) -> None:
         self._collector = collector
         self._adopt(handle, owned=False)
+        self._handle_arg = c_void_p(handle)
         self.name = name
         self.documentation = documentation
         self.labelnames = labelnames
@@ -274,7 +278,8 @@ class Metric(Managed):
             child = None
         if child is None:
             key = _str_tuple(values)
-            child = self._children.get(key)
+            if key is not values:  # all str: the lookup above already missed
+                child = self._children.get(key)
             if child is None:
                 child = self._bind(key)
         return child
@@ -286,7 +291,7 @@ class Metric(Managed):
         # By the child's handle when there is one (no values to encode); by values when
         # there is none, or when its handle was freed by an earlier removal (or the call
         # fails otherwise: the values path then raises the error).
-        if child is None or _remove_series(self._handle, child._handle, None):
+        if child is None or self._handle is None or _remove_series(self._handle_arg, c_void_p(child._handle), None):
             if key:
                 data = _pack(key)
                 rc = _remove_packed(self._handle, data, len(data), None)
@@ -309,9 +314,9 @@ class Metric(Managed):
 
     def _bind(self, key: tuple[str, ...]) -> Child:
         out = c_void_p()
-        if key or not self.labelnames:
+        if (key or not self.labelnames) and self._handle is not None:
             data = _pack(key, self.name)
-            rc = _labels_packed(self._handle, data, len(data), _byref(out))
+            rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), _byref(out))
         else:  # a packed b"" is one empty value: no values at all take the array call
             rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
         if rc < 0:

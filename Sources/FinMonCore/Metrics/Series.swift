@@ -12,12 +12,13 @@ import Synchronization
 public final class Series: Sendable {
     /// The label values, packed (the family's table is keyed by the same buffer).
     public let labelKey: LabelKey
-    /// How many labels the family has (a key cannot tell one empty value from none).
-    private let labelCount: Int
     /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
     /// not an array of Strings.
-    public var labelValues: [String] { labelKey.values(count: labelCount) }
+    public var labelValues: [String] { labelKey.values(count: Int(labelCount)) }
     public let type: MetricType
+    /// How many labels the family has (a key cannot tell one empty value from none); next
+    /// to `type`, so the two share one word.
+    private let labelCount: UInt32
     /// The family's name, kept for error messages only.
     public let familyName: String
     let upperBounds: [Double]
@@ -30,14 +31,11 @@ public final class Series: Sendable {
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
-    /// A multiprocess run's link (nil otherwise): every write also goes to this process's
-    /// slot of the run's segment, and the parent shows the merged value (`WorkerLink`).
-    let link: WorkerLink?
-    /// The series' entry in the segment (JSON; empty without a link).
-    let mirrorPayload: [UInt8]
-    /// Value offset of that entry: -1 not looked up yet, -2 none (the segment is full).
-    let mirrorOffset = Atomic<Int>(-1)
-    private let merged = Mutex<MergedValue?>(nil)
+    /// A multiprocess run's link, entry and merge (nil otherwise): every write also goes to
+    /// this process's slot of the run's segment, and the parent shows the merged value.
+    let mirror: SeriesMirror?
+    /// The run's link (`WorkerLink`), nil outside a multiprocess run.
+    var link: WorkerLink? { mirror?.link }
     /// Whether writes also go to a multiprocess run's segment: a host may not store into
     /// `cellAddress` itself then, or its stores would miss the segment.
     public var isLinked: Bool { link != nil }
@@ -48,12 +46,13 @@ public final class Series: Sendable {
 
     init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
          help: String = "", link: WorkerLink? = nil) {
-        self.link = link
         self.labelKey = labelKey
-        self.labelCount = labelNames.count
-        mirrorPayload = link == nil ? [] : SeriesPayload(
-            name: familyName, help: help, type: type, labelNames: labelNames,
-            labelValues: labelKey.values(count: labelNames.count), bounds: upperBounds).encoded
+        self.labelCount = UInt32(clamping: labelNames.count)
+        mirror = link.map {
+            SeriesMirror(link: $0, payload: SeriesPayload(
+                name: familyName, help: help, type: type, labelNames: labelNames,
+                labelValues: labelKey.values(count: labelNames.count), bounds: upperBounds).encoded)
+        }
         self.familyName = familyName
         self.type = type
         self.labelBlock = Self.labelBlock(labelNames, labelKey)
@@ -113,7 +112,7 @@ public final class Series: Sendable {
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {
-        if link != nil, let merged = merged.withLock({ $0 }) {
+        if let merged = mirror?.merged.withLock({ $0 }) {
             switch merged {
             case .scalar(let value): return value
             case .histogram(let buckets, _): return Double(buckets.reduce(0, &+))
@@ -179,13 +178,13 @@ public final class Series: Sendable {
 
     /// The parent's merge of every process of a multiprocess run (nil: this process's own).
     func setMerged(_ value: MergedValue?) {
-        merged.withLock { $0 = value }
+        mirror?.merged.withLock { $0 = value }
     }
 
     /// A `worker`-mode gauge's values in a multiprocess parent, one per live process (the
     /// exposition labels each with `worker`); nil for any other series.
     var workerReadings: [WorkerReading]? {
-        guard link != nil, case .workers(let readings, _)? = merged.withLock({ $0 }) else { return nil }
+        guard case .workers(let readings, _)? = mirror?.merged.withLock({ $0 }) else { return nil }
         return readings
     }
 
@@ -200,7 +199,7 @@ public final class Series: Sendable {
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
-        if link != nil, case .histogram(let buckets, let sum)? = merged.withLock({ $0 }) {
+        if case .histogram(let buckets, let sum)? = mirror?.merged.withLock({ $0 }) {
             var running: UInt64 = 0
             let cumulative = buckets.map { count -> UInt64 in
                 running &+= count
