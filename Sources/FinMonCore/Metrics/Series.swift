@@ -66,30 +66,34 @@ public final class Series: Sendable {
                   upperBounds: upperBounds, help: help, link: link)
     }
 
-    /// `name="value",...`, escaped, from the packed values: one pass, one buffer.
+    /// `name="value",...`, escaped, from the packed values: one pass, one buffer. Values
+    /// without a byte to escape (most) are copied whole.
     private static func labelBlock(_ names: [String], _ key: LabelKey) -> [UInt8] {
         guard !names.isEmpty else { return [] }
         var block: [UInt8] = []
         block.reserveCapacity(key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
-        var index = 0
-        func open(_ name: String) {
+        var start = 0
+        for (index, name) in names.enumerated() {
             if index > 0 { block.append(UInt8(ascii: ",")) }
             block.append(contentsOf: name.utf8)
             block.append(UInt8(ascii: "="))
             block.append(UInt8(ascii: "\""))
-        }
-        open(names[0])
-        for byte in key.bytes {
-            if byte == LabelKey.separator {
-                block.append(UInt8(ascii: "\""))
-                index += 1
-                guard index < names.count else { break }
-                open(names[index])
-                continue
+            var end = start
+            var plain = true
+            while end < key.bytes.count, key.bytes[end] != LabelKey.separator {
+                let byte = key.bytes[end]
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") { plain = false }
+                end += 1
             }
-            SampleFormatter.escapeLabelByte(byte, into: &block)
+            let value = key.bytes[start..<end]
+            if plain {
+                block.append(contentsOf: value)
+            } else {
+                for byte in value { SampleFormatter.escapeLabelByte(byte, into: &block) }
+            }
+            block.append(UInt8(ascii: "\""))
+            start = end + 1
         }
-        block.append(UInt8(ascii: "\""))
         return block
     }
 
