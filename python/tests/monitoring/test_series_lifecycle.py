@@ -161,3 +161,28 @@ def test_a_removed_child_is_recreated_with_its_values(collector: finmon.MetricsC
     assert collector.get_sample_value("again", {"k": "a", "j": "b"}) == 3.0
     assert gauge.labels("a", "b") is not child  # the cache lost it with the remove
     assert gauge.labels("a", "b")._handle == child._handle
+
+
+def test_a_closed_collector_or_metric_still_refuses_creation_and_removal() -> None:
+    # The untyped calls keep the metric's handle in a c_void_p made once: closing must
+    # still reach the library's refusal, not the family through a kept handle.
+    collector = finmon.MetricsCollector()
+    gauge = collector.gauge("closing", "Closing.", ["k"])
+    gauge.labels("a").set(1)
+    collector.close()
+    with pytest.raises(finmon.InvalidHandleError):
+        gauge.labels("b")
+    with pytest.raises(finmon.InvalidHandleError):
+        gauge.remove("a")  # cached child: by handle, then by values, both refused
+    other = finmon.MetricsCollector()
+    try:
+        metric = other.gauge("closed_metric", "Closed.", ["k"])
+        metric.labels("a")
+        metric.close()
+        with pytest.raises(finmon.InvalidArgumentError, match="the metric is NULL"):
+            metric.labels("b")
+        with pytest.raises(finmon.InvalidArgumentError, match="the metric is NULL"):
+            metric.remove("a")
+        assert other.get_sample_value("closed_metric", {"k": "a"}) == 0.0  # nothing removed
+    finally:
+        other.close()
