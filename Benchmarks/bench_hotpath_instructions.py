@@ -16,6 +16,8 @@ Operations (``fin-*`` on finmon, ``prom-*`` the same on prometheus_client):
   including building the value list, as ``bench_spine.py`` (a) does;
 - ``*-child-set``, ``*-counter-inc``, ``*-observe``, ``*-labels``: one call each;
 - ``*-create-remove``: one labelled series created (``labels(x).set(v)``) and removed;
+  ``*-create`` and ``*-remove`` count the two halves apart (``remove`` of one of 2,000
+  series created in the set-up, so ``--count`` must stay at most 2,000);
 - ``fin-record-iteration``, ``fin-sample-value``: ``record_iteration`` with both figures,
   ``get_sample_value`` of a missing sample.
 
@@ -34,7 +36,8 @@ from instruction_count import count, per_operation
 from spine_common import container_id
 from spine_iteration import finmon_catalog, finmon_prepared, idiomatic, prebound, prometheus_catalog
 
-PAIRS = ("idiomatic", "prebound", "child-set", "counter-inc", "observe", "labels", "create-remove")
+PAIRS = ("idiomatic", "prebound", "child-set", "counter-inc", "observe", "labels", "create-remove", "create",
+         "remove")
 ONLY_FINMON = ("prepared", "record-iteration", "sample-value")
 OPERATIONS = tuple(f"{lib}-{op}" for op in PAIRS for lib in ("fin", "prom")) + tuple(f"fin-{op}" for op in ONLY_FINMON)
 
@@ -78,6 +81,22 @@ def operation(kind: str) -> Callable[[int], None]:
                 labeled.labels(container_id=ids[i]).set(1.0)
                 labeled.remove(ids[i])
         return create_remove
+    if op == "create":
+        fresh = [container_id(i) for i in range(1000, 1000 + 100_000)]
+
+        def create(n: int) -> None:
+            for i in range(n):
+                labeled.labels(container_id=fresh[i]).set(1.0)
+        return create
+    if op == "remove":
+        present = [container_id(i) for i in range(1000, 1000 + 2000)]
+        for value in present:
+            labeled.labels(container_id=value).set(1.0)
+
+        def remove(n: int) -> None:
+            for i in range(n):
+                labeled.remove(present[i])
+        return remove
     if op == "record-iteration":
         assert collector is not None
         iteration = iter(range(10**9))

@@ -249,6 +249,15 @@ def churn_breakdown(collector, repeats: int) -> dict[str, Stat]:
     handle = gauge._handle
     encode = _native.encode
     string_array = _native.string_array
+    pack = _native.pack_labels
+    labels_packed = _native.hot.finmon_metric_labels_packed
+    remove_packed = _native.hot.finmon_metric_remove_packed
+    remove_series = _native.hot.finmon_metric_remove_series
+
+    def create_and_remove_natively() -> None:
+        fresh = ctypes.c_void_p()
+        labels_packed(handle, b"churned", 7, ctypes.byref(fresh))
+        remove_series(handle, fresh.value, None)
 
     def loop(body: Callable[[], object]) -> Callable[[int], None]:
         def run(n: int) -> None:
@@ -262,6 +271,10 @@ def churn_breakdown(collector, repeats: int) -> dict[str, Stat]:
         "_native.string_array([value])": loop(lambda: string_array([b"0123456789ab"])),
         "native finmon_metric_labels (existing series)": loop(lambda: labels_native(handle, None, values, 1, out_ref)),
         "native finmon_metric_remove (absent series)": loop(lambda: remove_native(handle, None, absent, 1, removed_ref)),
+        "_native.pack_labels((value,)) (the packed path's encoding)": loop(lambda: pack(("0123456789ab",))),
+        "native finmon_metric_labels_packed (existing series)": loop(lambda: labels_packed(handle, b"present", 7, out_ref)),
+        "native finmon_metric_remove_packed (absent series)": loop(lambda: remove_packed(handle, b"absent", 6, None)),
+        "native labels_packed + remove_series: one series created and removed": loop(create_and_remove_natively),
         "Child(...) constructor": loop(lambda: Child(1, gauge, ("x",), False)),
         "Gauge.remove(value) of an absent series (whole Python path)": loop(lambda: gauge.remove("absent")),
     }

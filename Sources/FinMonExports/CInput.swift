@@ -1,5 +1,6 @@
 import CFinMon
 import Glibc
+import FinMonCore
 
 /// Reading what C callers pass: strings must be NUL-terminated UTF-8, arrays non-NULL
 /// when their count is not zero. Each failure names the argument.
@@ -66,5 +67,56 @@ enum CInput {
         }
         (buffer + bytes.count).initialize(to: 0)
         return buffer
+    }
+}
+
+extension CInput {
+    /// Packed label values (finmon_metric_labels_packed) as the family's key: NULs become
+    /// the key's separator in the one copy made, each value is checked as
+    /// `MetricFamily.labels(_:)` checks it, and a count of values other than the family's
+    /// is the error finmon_metric_labels gives.
+    static func labelKey(_ values: UnsafePointer<CChar>?, _ length: Int, of family: MetricFamily) throws -> LabelKey {
+        let expected = family.labelNames.count
+        guard length >= 0, length <= 64 * (MetricName.maxTextBytes + 1) else {
+            throw ABIError.argument("length: \(unsigned(length)) bytes; at most \(64 * (MetricName.maxTextBytes + 1))")
+        }
+        if length == 0 {
+            guard expected <= 1 else { throw MetricsError.labelMismatch(metric: family.name, expected: family.labelNames, got: ["1 values"]) }
+            return LabelKey(bytes: [])
+        }
+        guard let values else { throw ABIError.null("values") }
+        let raw = UnsafeRawBufferPointer(start: values, count: length)
+        var ascii = true
+        var count = 1
+        var start = 0
+        var longest = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            for (i, byte) in raw.enumerated() {
+                if byte == 0 {
+                    count += 1
+                    longest = max(longest, i - start)
+                    start = i + 1
+                    buffer[i] = LabelKey.separator
+                } else {
+                    if byte >= 0x80 { ascii = false }
+                    buffer[i] = byte
+                }
+            }
+            initialized = length
+        }
+        longest = max(longest, length - start)
+        guard count == expected else {
+            throw MetricsError.labelMismatch(metric: family.name, expected: family.labelNames, got: ["\(count) values"])
+        }
+        if longest > MetricName.maxTextBytes {
+            throw MetricsError.textTooLong(what: "a label value of '\(family.name)'", bytes: longest, limit: MetricName.maxTextBytes)
+        }
+        // NUL never sits inside a multi-byte character, so the whole buffer checks every value.
+        if !ascii, String(validating: raw, as: UTF8.self) == nil {
+            let index = raw.split(separator: 0, omittingEmptySubsequences: false)
+                .firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0
+            throw ABIError(code: FINMON_E_INVALID_UTF8, message: "label value \(index) is not valid UTF-8")
+        }
+        return LabelKey(bytes: bytes)
     }
 }

@@ -135,3 +135,56 @@ public func finmon_metric_describe(_ metric: OpaquePointer?, _ out: UnsafeMutabl
         return FINMON_OK
     }
 }
+
+@c @implementation
+public func finmon_metric_labels_packed(
+    _ metric: OpaquePointer?, _ values: UnsafePointer<CChar>?, _ length: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        let key = try CInput.labelKey(values, length, of: family)
+        guard let out else { throw ABIError.null("out") }
+        let series = family.labels(key: key)
+        out.pointee = try Handles.handle(for: series)
+        return series === family.overflowSink ? FINMON_DROPPED : FINMON_OK
+    }
+}
+
+@c @implementation
+public func finmon_metric_remove_packed(
+    _ metric: OpaquePointer?, _ values: UnsafePointer<CChar>?, _ length: Int, _ removed: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        // The unlabeled family's error first, as finmon_metric_remove gives it.
+        if family.labelNames.isEmpty { try family.remove(key: LabelKey(bytes: [])) }
+        let series = try family.remove(key: CInput.labelKey(values, length, of: family))
+        if let series { Handles.release(series) }
+        removed?.pointee = series == nil ? 0 : 1
+        return FINMON_OK
+    }
+}
+
+@c @implementation
+public func finmon_metric_remove_series(
+    _ metric: OpaquePointer?, _ series: OpaquePointer?, _ removed: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    abiCall {
+        let family = try Handles.metric(metric)
+        guard let series else { throw ABIError.null("series") }
+        let handle = Handles.raw(series)
+        // Not Handles.series(_:): a series already removed keeps its handle until its next
+        // use, and its values still name what to remove.
+        guard let one = Handles.series.get(handle) else {
+            throw Handles.wrongHandle(handle, in: Handles.series, "the series (it may have been removed)")
+        }
+        guard one.familyName == family.name, one !== family.overflowSink else {
+            throw ABIError.argument("the series is not one of metric '\(family.name)'")
+        }
+        let gone = try family.remove(labelsOf: one)
+        if let gone { Handles.release(gone) }
+        if one.isRemoved { Handles.release(one) }
+        removed?.pointee = gone == nil ? 0 : 1
+        return FINMON_OK
+    }
+}

@@ -45,6 +45,25 @@ int finmon_metric_labels(finmon_metric *metric, const char *const *label_names,
 int finmon_metric_remove(finmon_metric *metric, const char *const *label_names,
                          const char *const *label_values, size_t label_count, int *removed);
 
+/* finmon_metric_labels with the values packed in one buffer: the UTF-8 of each label value
+   in the metric's label order, separated by one NUL byte, `length` bytes in all (no
+   terminator needed; `values` may be NULL when length is 0). A metric with n labels takes
+   n values (n - 1 NULs; length 0 is one empty value); one without labels takes length 0.
+   A host builds the buffer with one join, no array of pointers. The buffer is only read
+   during the call. *out is owned by the metric, as for finmon_metric_labels. */
+int finmon_metric_labels_packed(finmon_metric *metric, const char *values, size_t length, finmon_series **out);
+
+/* finmon_metric_remove with the values packed as for finmon_metric_labels_packed. */
+int finmon_metric_remove_packed(finmon_metric *metric, const char *values, size_t length, int *removed);
+
+/* Removes the series stored under the label values of `series`, a series handle of this
+   metric (what finmon_metric_remove does with those values, without passing them again):
+   the series itself, or the one created for the same values after it was removed. Both
+   handles stay owned by the library; `series`' becomes invalid. FINMON_E_INVALID_HANDLE
+   when `series` is no live handle (freed by an earlier removal): the host then removes by
+   values. *removed (may be NULL) is 1 if a series was stored under them. */
+int finmon_metric_remove_series(finmon_metric *metric, finmon_series *series, int *removed);
+
 /* Removes every series of a labeled metric; resets the value of a metric without labels. */
 int finmon_metric_clear(finmon_metric *metric);
 

@@ -227,6 +227,13 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "finmon_metric_remove": (
         c_int,
         [c_void_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t, POINTER(c_int)]),
+    # int finmon_metric_labels_packed(finmon_metric *metric, const char *values, size_t length,
+    #     finmon_series **out);
+    "finmon_metric_labels_packed": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p)]),
+    # int finmon_metric_remove_packed(finmon_metric *metric, const char *values, size_t length, int *removed);
+    "finmon_metric_remove_packed": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_int)]),
+    # int finmon_metric_remove_series(finmon_metric *metric, finmon_series *series, int *removed);
+    "finmon_metric_remove_series": (c_int, [c_void_p, c_void_p, POINTER(c_int)]),
     # int finmon_metric_clear(finmon_metric *metric);
     "finmon_metric_clear": (c_int, [c_void_p]),
     # int finmon_metric_series_count(finmon_metric *metric, size_t *count);

@@ -25,8 +25,8 @@ from ._bindings import PROTOTYPES, VERSION_MAJOR
 from .errors import InvalidArgumentError, LibraryLoadError, error_for
 
 __all__ = [
-    "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "raise_last",
-    "string_array", "take_string", "version",
+    "ABI_MAJOR", "blocking", "check", "encode", "hot", "last_error", "library_path", "pack_labels",
+    "raise_last", "string_array", "take_string", "untyped", "version",
 ]
 
 #: The ABI major this shim speaks (the header's FINMON_VERSION_MAJOR); a library with
@@ -70,6 +70,15 @@ def _declare(libraries: tuple[ctypes.CDLL, ...]) -> None:
 
 
 _declare((hot, blocking))
+
+
+def untyped(name: str) -> ctypes._CFuncPtr:
+    """A second ``hot`` function object for ``name`` without argtypes (restype int), for
+    call sites that pass ctypes objects built once: ctypes passes them as they are instead
+    of converting each argument through the prototype."""
+    function = hot._FuncPtr((name, hot))
+    function.restype = ctypes.c_int
+    return function
 
 
 def version() -> str:
@@ -149,3 +158,27 @@ def encode(text: object, what: str) -> bytes:
 def string_array(values: list[bytes]) -> ctypes.Array[c_char_p]:
     """A ``const char *const *`` for ctypes."""
     return (c_char_p * len(values))(*values)
+
+
+def pack_labels(values: tuple[str, ...], metric: str | None = None) -> bytes:
+    """Label values as finmon_metric_labels_packed takes them: their UTF-8 joined by NUL
+    (one bytes object, which ctypes passes without a copy or an array type). A value that
+    is not UTF-8 text or holds a NUL raises :func:`encode`'s error, naming ``metric``."""
+    try:
+        if len(values) == 1:
+            data = values[0].encode()
+            # `0 in`, not `b"\0" in`: bytes.__contains__ tries its argument as an int
+            # first, and a bytes argument costs it a raised and cleared TypeError.
+            if 0 not in data:
+                return data
+        else:
+            data = b"\0".join([value.encode() for value in values])
+            if data.count(b"\0") == len(values) - 1 or not values:
+                return data
+    except UnicodeEncodeError:
+        pass
+    # The error's text is made only here: label values arrive on every new series.
+    what = f"a label value of '{metric}'" if metric is not None else "a label value"
+    for value in values:
+        encode(value, what)
+    raise InvalidArgumentError(f"{what} cannot be packed")  # not reached: encode raised

@@ -22,7 +22,7 @@ import operator
 import os
 import threading
 import weakref
-from ctypes import c_double, c_int, c_size_t, c_void_p
+from ctypes import c_double, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _native
@@ -43,6 +43,13 @@ _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
 _cell_of = _hot.finmon_series_cell
 _cell_release = _hot.finmon_series_cell_release
+_remove_packed = _hot.finmon_metric_remove_packed
+#: Called without argtypes, with ctypes objects made once and bytes, which ctypes passes as
+#: they are: the prototypes' conversions were ~2,300 instructions per create and remove.
+_labels_packed = _native.untyped("finmon_metric_labels_packed")
+_remove_series = _native.untyped("finmon_metric_remove_series")
+_pack = _native.pack_labels
+_byref = ctypes.byref
 #: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
 _MAPPING = threading.Lock()
 #: The mapped cells' pins by a weak reference to their child: the reference's callback
@@ -63,6 +70,7 @@ _raise = _native.raise_last
 _REVIVALS = 8
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
+_DROPPED = int(Status.DROPPED)
 
 
 def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -230,12 +238,12 @@ class Metric(Managed):
                  labelnames: tuple[str, ...]) -> None:
         self._collector = collector
         self._adopt(handle, owned=False)
+        self._handle_arg = c_void_p(handle)
         self.name = name
         self.documentation = documentation
         self.labelnames = labelnames
         self._children: dict[tuple[object, ...], Child] = {}
         self._unlabeled: Child | None = None
-        self._arrays: dict[int, type[ctypes.Array[ctypes.c_char_p]]] = {}
         #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
         #: the values in the family's order (KeyError for a missing name).
         self._only_label: str | None = labelnames[0] if len(labelnames) == 1 else None
@@ -269,7 +277,8 @@ class Metric(Managed):
             child = None
         if child is None:
             key = _str_tuple(values)
-            child = self._children.get(key)
+            if key is not values:  # all str: the lookup above already missed
+                child = self._children.get(key)
             if child is None:
                 child = self._bind(key)
         return child
@@ -277,10 +286,17 @@ class Metric(Managed):
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
         key = _str_tuple(values)
-        encoded = self._encode(key, "a label value")
-        removed = c_int()
-        _native.check(_hot.finmon_metric_remove(
-            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(removed)))
+        child = self._children.get(key)
+        # By the child's handle (no values to encode); by values without one, or when the
+        # call fails (a handle freed by an earlier removal; an error is raised from there).
+        if child is None or self._handle is None or _remove_series(self._handle_arg, c_void_p(child._handle), None):
+            if key:
+                data = _pack(key)
+                rc = _remove_packed(self._handle, data, len(data), None)
+            else:  # no values at all: a packed b"" would be one empty value
+                rc = _hot.finmon_metric_remove(self._handle, None, None, 0, None)
+            if rc < 0:
+                _raise(rc)
         self._children.pop(key, None)
 
     def clear(self) -> None:
@@ -294,33 +310,18 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
-    def _encode(self, key: tuple[str, ...], what: str | None = None) -> list[bytes]:
-        """The label values as C strings; _native.encode's error for one that cannot be."""
-        encoded = []
-        for value in key:
-            try:
-                data = value.encode()
-            except UnicodeEncodeError:
-                data = b"\0"  # _native.encode below raises the full error
-            if b"\0" in data:
-                data = _native.encode(value, what or f"a label value of '{self.name}'")
-            encoded.append(data)
-        return encoded
-
-    def _value_array(self, count: int) -> type[ctypes.Array[ctypes.c_char_p]]:
-        # Array types are made once: `c_char_p * n` costs more than filling one.
-        kind = self._arrays.get(count)
-        if kind is None:
-            kind = self._arrays[count] = ctypes.c_char_p * count
-        return kind
-
     def _bind(self, key: tuple[str, ...]) -> Child:
-        encoded = self._encode(key)
         out = c_void_p()
-        rc = _native.check(_hot.finmon_metric_labels(
-            self._handle, None, self._value_array(len(encoded))(*encoded), len(encoded), ctypes.byref(out)))
-        child = Child(out.value or 0, self, key, dropped=rc == Status.DROPPED)
-        if not child.dropped:
+        if (key or not self.labelnames) and self._handle is not None:
+            data = _pack(key, self.name)
+            rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), _byref(out))
+        else:  # no values at all (a packed b"" is one empty value), or a closed metric: its error
+            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
+        if rc < 0:
+            _raise(rc)
+        dropped = rc == _DROPPED
+        child = Child(out.value or 0, self, key, dropped)
+        if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
         return child

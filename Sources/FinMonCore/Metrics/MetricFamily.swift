@@ -2,8 +2,8 @@ import Synchronization
 
 /// A named metric and all its series.
 ///
-/// Series are kept in a dictionary keyed by label values in the family's label-name order,
-/// so insert, lookup and removal are O(1); the sorted order the exposition needs is cached
+/// Series are kept in a dictionary keyed by their packed label values (`LabelKey`, in the
+/// family's label-name order), so insert, lookup and removal are O(1); the sorted order the exposition needs is cached
 /// and rebuilt only after the set of series changed.
 public final class MetricFamily: Sendable {
     public let name: String
@@ -15,7 +15,7 @@ public final class MetricFamily: Sendable {
     public let maxSeries: Int
 
     private struct State {
-        var series: [[String]: Series] = [:]
+        var series: [LabelKey: Series] = [:]
         var sorted: [Series]? = []
     }
 
@@ -53,12 +53,13 @@ public final class MetricFamily: Sendable {
         self.upperBounds = upperBounds
         self.maxSeries = maxSeries
         self.onDrop = onDrop
-        self.overflowSink = Series(familyName: name, type: type, labelNames: labelNames, labelValues: labelNames.map { _ in "" }, upperBounds: upperBounds)
+        self.overflowSink = Series(familyName: name, type: type, labelNames: labelNames,
+                                   labelKey: LabelKey(labelNames.map { _ in "" }), upperBounds: upperBounds)
         overflowSink.detach()
         if labelNames.isEmpty {
-            let only = Series(familyName: name, type: type, labelNames: labelNames, labelValues: [], upperBounds: upperBounds,
-                              help: help, link: link)
-            state.withLock { $0.series[[]] = only; $0.sorted = [only] }
+            let only = Series(familyName: name, type: type, labelNames: labelNames, labelKey: LabelKey([]),
+                              upperBounds: upperBounds, help: help, link: link)
+            state.withLock { $0.series[LabelKey([])] = only; $0.sorted = [only] }
         }
     }
 
@@ -72,12 +73,18 @@ public final class MetricFamily: Sendable {
             throw .labelMismatch(metric: name, expected: labelNames, got: values.count == 0 ? [] : ["\(values.count) values"])
         }
         for value in values { try MetricName.validateText(value, what: "a label value of '\(name)'") }
+        return labels(key: LabelKey(values))
+    }
+
+    /// The series for a key of this family's label count whose values were checked
+    /// (`MetricName.validateText`); created on first use, as `labels(_:)`.
+    public func labels(key: LabelKey) -> Series {
         let (series, dropped) = state.withLock { state -> (Series, Bool) in
-            if let existing = state.series[values] { return (existing, false) }
+            if let existing = state.series[key] { return (existing, false) }
             guard state.series.count < maxSeries else { return (overflowSink, true) }
-            let created = Series(familyName: name, type: type, labelNames: labelNames, labelValues: values,
+            let created = Series(familyName: name, type: type, labelNames: labelNames, labelKey: key,
                                  upperBounds: upperBounds, help: help, link: link)
-            state.series[values] = created
+            state.series[key] = created
             state.sorted = nil
             return (created, false)
         }
@@ -99,15 +106,41 @@ public final class MetricFamily: Sendable {
         guard values.count == labelNames.count else {
             throw .labelMismatch(metric: name, expected: labelNames, got: ["\(values.count) values"])
         }
-        return removeIfPresent(values)
+        return removeIfPresent(LabelKey(values))
+    }
+
+    /// Removes the series stored under `series`' label values, if any: the one given, or
+    /// one another thread created for the same values after it was removed. What
+    /// `remove(series.labelValues)` does, without decoding and re-encoding the values.
+    @discardableResult
+    public func remove(labelsOf series: Series) throws(MetricsError) -> Series? {
+        guard !labelNames.isEmpty else {
+            throw .invalidValue(metric: name, reason: "a metric without labels has no series to remove")
+        }
+        return removeIfPresent(series.labelKey)
+    }
+
+    /// Removes the series of a key of this family's label count; the same checks as
+    /// `remove(_:)` on an unlabeled family.
+    @discardableResult
+    public func remove(key: LabelKey) throws(MetricsError) -> Series? {
+        guard !labelNames.isEmpty else {
+            throw .invalidValue(metric: name, reason: "a metric without labels has no series to remove")
+        }
+        return removeIfPresent(key)
     }
 
     /// `remove` without the checks (a wrong count of values finds nothing). For labeled
     /// families only: on an unlabeled one, `[]` would remove its one series.
     @discardableResult
     func removeIfPresent(_ values: [String]) -> Series? {
+        removeIfPresent(LabelKey(values))
+    }
+
+    @discardableResult
+    func removeIfPresent(_ key: LabelKey) -> Series? {
         let removed = state.withLock { state -> Series? in
-            guard let removed = state.series.removeValue(forKey: values) else { return nil }
+            guard let removed = state.series.removeValue(forKey: key) else { return nil }
             state.sorted = nil
             return removed
         }
@@ -125,7 +158,7 @@ public final class MetricFamily: Sendable {
     @discardableResult
     public func clear() -> [Series] {
         if labelNames.isEmpty {
-            state.withLock { $0.series[[]] }?.reset()
+            state.withLock { $0.series[LabelKey([])] }?.reset()
             return []
         }
         let old = state.withLock { state -> [Series] in
@@ -154,7 +187,7 @@ public final class MetricFamily: Sendable {
     }
 
     public func existingSeries(_ values: [String]) -> Series? {
-        state.withLock { $0.series[values] }
+        state.withLock { $0.series[LabelKey(values)] }
     }
 
     public func orderedValues(_ named: [String: String]) throws(MetricsError) -> [String] {

@@ -11,13 +11,17 @@ public enum SampleFormatter {
 
     /// Label values escape backslash, double quote and newline.
     public static func escapeLabelValue(_ value: String, into out: inout [UInt8]) {
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            default: out.append(byte)
-            }
+        for byte in value.utf8 { escapeLabelByte(byte, into: &out) }
+    }
+
+    /// One byte of a label value's UTF-8, escaped (multi-byte characters pass unchanged).
+    @inline(__always)
+    static func escapeLabelByte(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+        default: out.append(byte)
         }
     }
 

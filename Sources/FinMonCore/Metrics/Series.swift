@@ -10,8 +10,15 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    public let labelValues: [String]
+    /// The label values, packed (the family's table is keyed by the same buffer).
+    public let labelKey: LabelKey
+    /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
+    /// not an array of Strings.
+    public var labelValues: [String] { labelKey.values(count: Int(labelCount)) }
     public let type: MetricType
+    /// How many labels the family has (a key cannot tell one empty value from none); next
+    /// to `type`, so the two share one word.
+    private let labelCount: UInt32
     /// The family's name, kept for error messages only.
     public let familyName: String
     let upperBounds: [Double]
@@ -24,14 +31,11 @@ public final class Series: Sendable {
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
-    /// A multiprocess run's link (nil otherwise): every write also goes to this process's
-    /// slot of the run's segment, and the parent shows the merged value (`WorkerLink`).
-    let link: WorkerLink?
-    /// The series' entry in the segment (JSON; empty without a link).
-    let mirrorPayload: [UInt8]
-    /// Value offset of that entry: -1 not looked up yet, -2 none (the segment is full).
-    let mirrorOffset = Atomic<Int>(-1)
-    private let merged = Mutex<MergedValue?>(nil)
+    /// A multiprocess run's link, entry and merge (nil otherwise): every write also goes to
+    /// this process's slot of the run's segment, and the parent shows the merged value.
+    let mirror: SeriesMirror?
+    /// The run's link (`WorkerLink`), nil outside a multiprocess run.
+    var link: WorkerLink? { mirror?.link }
     /// Whether writes also go to a multiprocess run's segment: a host may not store into
     /// `cellAddress` itself then, or its stores would miss the segment.
     public var isLinked: Bool { link != nil }
@@ -40,27 +44,57 @@ public final class Series: Sendable {
     /// instead of escaping every label of every series again.
     let labelBlock: [UInt8]
 
-    init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String], upperBounds: [Double],
+    init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
          help: String = "", link: WorkerLink? = nil) {
-        self.link = link
-        mirrorPayload = link == nil ? [] : SeriesPayload(
-            name: familyName, help: help, type: type, labelNames: labelNames, labelValues: labelValues,
-            bounds: upperBounds).encoded
+        self.labelKey = labelKey
+        self.labelCount = UInt32(clamping: labelNames.count)
+        mirror = link.map {
+            SeriesMirror(link: $0, payload: SeriesPayload(
+                name: familyName, help: help, type: type, labelNames: labelNames,
+                labelValues: labelKey.values(count: labelNames.count), bounds: upperBounds).encoded)
+        }
         self.familyName = familyName
         self.type = type
-        self.labelValues = labelValues
+        self.labelBlock = Self.labelBlock(labelNames, labelKey)
+        self.upperBounds = upperBounds
+        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+    }
+
+    convenience init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String],
+                     upperBounds: [Double], help: String = "", link: WorkerLink? = nil) {
+        self.init(familyName: familyName, type: type, labelNames: labelNames, labelKey: LabelKey(labelValues),
+                  upperBounds: upperBounds, help: help, link: link)
+    }
+
+    /// `name="value",...`, escaped, from the packed values: one pass, one buffer. Values
+    /// without a byte to escape (most) are copied whole.
+    private static func labelBlock(_ names: [String], _ key: LabelKey) -> [UInt8] {
+        guard !names.isEmpty else { return [] }
         var block: [UInt8] = []
-        for (index, (name, value)) in zip(labelNames, labelValues).enumerated() {
+        block.reserveCapacity(key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
+        var start = 0
+        for (index, name) in names.enumerated() {
             if index > 0 { block.append(UInt8(ascii: ",")) }
             block.append(contentsOf: name.utf8)
             block.append(UInt8(ascii: "="))
             block.append(UInt8(ascii: "\""))
-            SampleFormatter.escapeLabelValue(value, into: &block)
+            var end = start
+            var plain = true
+            while end < key.bytes.count, key.bytes[end] != LabelKey.separator {
+                let byte = key.bytes[end]
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") { plain = false }
+                end += 1
+            }
+            let value = key.bytes[start..<end]
+            if plain {
+                block.append(contentsOf: value)
+            } else {
+                for byte in value { SampleFormatter.escapeLabelByte(byte, into: &block) }
+            }
             block.append(UInt8(ascii: "\""))
+            start = end + 1
         }
-        self.labelBlock = block
-        self.upperBounds = upperBounds
-        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+        return block
     }
 
     public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
@@ -82,7 +116,7 @@ public final class Series: Sendable {
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {
-        if link != nil, let merged = merged.withLock({ $0 }) {
+        if let merged = mirror?.merged.withLock({ $0 }) {
             switch merged {
             case .scalar(let value): return value
             case .histogram(let buckets, _): return Double(buckets.reduce(0, &+))
@@ -148,13 +182,13 @@ public final class Series: Sendable {
 
     /// The parent's merge of every process of a multiprocess run (nil: this process's own).
     func setMerged(_ value: MergedValue?) {
-        merged.withLock { $0 = value }
+        mirror?.merged.withLock { $0 = value }
     }
 
     /// A `worker`-mode gauge's values in a multiprocess parent, one per live process (the
     /// exposition labels each with `worker`); nil for any other series.
     var workerReadings: [WorkerReading]? {
-        guard link != nil, case .workers(let readings, _)? = merged.withLock({ $0 }) else { return nil }
+        guard case .workers(let readings, _)? = mirror?.merged.withLock({ $0 }) else { return nil }
         return readings
     }
 
@@ -165,18 +199,11 @@ public final class Series: Sendable {
 
     /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
     /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
-    func sortKey() -> [UInt8] {
-        var key: [UInt8] = []
-        for (index, value) in labelValues.enumerated() {
-            if index > 0 { key.append(0) }
-            key.append(contentsOf: value.utf8)
-        }
-        return key
-    }
+    func sortKey() -> [UInt8] { labelKey.sortKey() }
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
-        if link != nil, case .histogram(let buckets, let sum)? = merged.withLock({ $0 }) {
+        if case .histogram(let buckets, let sum)? = mirror?.merged.withLock({ $0 }) {
             var running: UInt64 = 0
             let cumulative = buckets.map { count -> UInt64 in
                 running &+= count

@@ -128,18 +128,19 @@ public final class WorkerLink: Sendable {
 
     private func target(_ series: Series) -> (slot: Int, offset: Int)? {
         let slot = slot.load(ordering: .relaxed)
-        guard slot != 0, !series.isDetached, slotPID.load(ordering: .relaxed) == getpid() else {
+        guard slot != 0, !series.isDetached, slotPID.load(ordering: .relaxed) == getpid(),
+              let mirror = series.mirror else {
             _ = unmirrored.add(1, ordering: .relaxed)
             return nil
         }
-        var offset = series.mirrorOffset.load(ordering: .relaxed)
+        var offset = mirror.offset.load(ordering: .relaxed)
         if offset == -1 {
             let kind: WorkerSegment.Kind = series.type == .counter ? .counter : series.type == .gauge ? .gauge : .histogram
             let found = segment.findOrAdd(
-                payload: series.mirrorPayload, kind: kind,
+                payload: mirror.payload, kind: kind,
                 valueCount: Self.valueCount(of: series.type, buckets: series.upperBounds.count))
             offset = found?.offset ?? -2
-            series.mirrorOffset.store(offset, ordering: .relaxed)
+            mirror.offset.store(offset, ordering: .relaxed)
         }
         guard offset >= 0 else {
             _ = unmirrored.add(1, ordering: .relaxed)
