@@ -18,10 +18,12 @@ import ctypes
 import struct
 from array import array
 from ctypes import c_size_t
+from math import fsum
 from types import TracebackType
+from typing import Any, Callable
 
-from . import _native
-from ._bindings import BatchOp, Status
+from . import _cells, _native
+from ._bindings import BatchOp, MetricType, Status
 from .errors import InvalidArgumentError, MetricTypeError
 from .metrics import _REVIVALS, Child, Metric
 
@@ -159,12 +161,14 @@ class PreparedBatch:
         >>> collector.close()
     """
 
-    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed")
+    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed", "_verbs", "_fast",
+                 "_views", "_seen")
 
     def __init__(self, updates: list[tuple[str, Child | Metric]]) -> None:
         handles: list[int] = []
         ops: list[int] = []
         targets: list[Child] = []
+        verbs: list[str] = []
         for position, update in enumerate(updates):
             try:
                 verb, target = update
@@ -181,6 +185,7 @@ class PreparedBatch:
             handles.append(child._handle)
             ops.append(_OPS[verb])
             targets.append(child)
+            verbs.append(verb)
         self._count = len(handles)
         self._targets = targets  # keeps the metrics (and their handles' meaning) alive
         self._handles = (ctypes.c_uint64 * self._count)(*handles)
@@ -189,6 +194,11 @@ class PreparedBatch:
         self._pack = struct.Struct(f"={self._count}d").pack_into
         self._failed = c_size_t()
         self._args = (self._handles, self._ops, self._values, c_size_t(self._count), ctypes.byref(self._failed))
+        self._verbs = verbs
+        #: The removals count when the cells were last known live (see _cells.removals).
+        self._seen = [0]
+        self._views: list[memoryview] = []
+        self._fast = self._compile()
 
     def __len__(self) -> int:
         return self._count
@@ -197,6 +207,18 @@ class PreparedBatch:
         """Apply one value per prepared update, in order. All are checked before any is
         applied; a bad one (negative increment, NaN observed) applies none. A removed
         child is re-created first."""
+        fast = self._fast
+        if fast is not None:
+            outcome = fast(values)
+            if outcome is None:
+                return  # applied, no series removed meanwhile
+            if outcome:
+                self._after_removals(values)
+                return
+            # False: nothing applied (a value the fast path does not take): the call says why.
+        self._apply_by_call(values)
+
+    def _apply_by_call(self, values: list[float] | tuple[float, ...]) -> None:
         try:
             self._pack(self._values, 0, *values)
         except Exception as error:  # struct.error for a wrong count or a non-number
@@ -212,3 +234,77 @@ class PreparedBatch:
         if rc:
             _raise(rc)
 
+
+
+    def _compile(self) -> Callable[[Any], bool | None] | None:
+        """When every entry can be mapped (gauge sets, counter increments, histogram
+        observations of series that are not multiprocess, dropped or removed), a function
+        applying the values as stores into the cells (see _cells), with no foreign call.
+
+        It returns None once applied, False when it applied nothing (a value it does not
+        take: a non-number, a negative increment, NaN observed; the call path then gives
+        the error, or applies what it alone takes), and True once applied when the
+        library removed some series meanwhile (see :meth:`_after_removals`). Every value
+        is checked first (``fsum`` converts each as a cell store does), so a bad one
+        applies none, as with the call."""
+        views: list[memoryview] = []
+        names: dict[str, Any] = {"fsum": fsum, "inf": float("inf"), "bisect": _cells.bisect_left,
+                                 "LOCK": _cells.LOCK, "removals": _cells.removals(), "seen": self._seen}
+        # Read before mapping: a removal from here on changes the count the apply checks.
+        self._seen[0] = names["removals"][0]
+        checks: list[str] = []
+        shards: list[str] = []
+        stores: list[str] = []
+        for i, (verb, child) in enumerate(zip(self._verbs, self._targets)):
+            kind = child._metric._type_code
+            if verb == "set" and kind == MetricType.GAUGE:
+                if child._cell is None:
+                    child._map_cell()
+                view = child._cell
+                stores.append(f"    S{i}[0] = v{i}")
+            elif (verb, kind) in (("inc", MetricType.COUNTER), ("observe", MetricType.HISTOGRAM)):
+                if child._shard is None:
+                    child._map_cell()
+                view = child._shard
+                if verb == "inc":
+                    checks.append(f"    if not 0 <= v{i} < inf: return False")
+                    shards.append(f"        S{i}[2] += v{i}")
+                else:
+                    names[f"B{i}"] = child._bounds
+                    checks.append(f"    if v{i} != v{i}: return False")
+                    checks.append(f"    b{i} = 3 + bisect(B{i}, v{i})")
+                    shards.append(f"        S{i}[2] += v{i}\n        S{i}[b{i}] += 1.0")
+            else:
+                return None
+            if view is None:
+                return None
+            names[f"S{i}"] = view
+            views.append(view)
+        if not views or any(view[1] for view in views):  # one of them removed already: calls
+            return None
+        unpack = "".join(f"v{i}, " for i in range(len(views)))
+        source = "\n".join(
+            ["def fast(values):", "    try:", "        fsum(values)", f"        {unpack}= values",
+             "    except Exception:", "        return False", *checks]
+            + (["    with LOCK:", *shards] if shards else []) + stores
+            + ["    if removals[0] != seen[0]:", "        return True", "    return None"])
+        exec(compile(source, "<finmon prepared batch>", "exec"), names)  # noqa: S102  # our own text, as namedtuple does
+        self._views = views
+        return names["fast"]  # type: ignore[no-any-return]
+
+    def _after_removals(self, values: list[float] | tuple[float, ...]) -> None:
+        """The library removed series since the last apply: an entry that reached a removed
+        one is made again by its child's call (which re-creates the series), and the batch
+        makes calls from then on (its child's cell belongs to the removed series)."""
+        seen = _cells.removals()[0]  # first: a removal after this is seen next time
+        removed = False
+        for i, view in enumerate(self._views):
+            if view[1]:
+                removed = True
+                child = self._targets[i]
+                child._cell = child._shard = None
+                getattr(child, self._verbs[i])(values[i])
+        if removed:
+            self._fast = None
+        else:
+            self._seen[0] = seen
