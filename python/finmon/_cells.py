@@ -4,17 +4,26 @@ series), and the process-wide count of removals. See ``finmon_series_cell``,
 ``finmon_series_shard`` and ``finmon_series_removals`` in include/finmon/series.h, and
 ``ValueCell.swift`` for the memory-ordering argument.
 
-A shard's read-modify-writes (``shard[2] += amount``) are made under :data:`LOCK`, as
-prometheus_client's ``MutexValue`` makes its own: several Python threads may update one
-counter, and a ``+=`` on a memoryview is a load, an add and a store that another thread
-could interleave with. The library never writes a shard, so this lock is all a shard
-needs; a scrape reads each word atomically.
+A shard has one writer, Python, and several Python threads may update one counter: each
+read-modify-write (``shard[2] += amount``) must not interleave with another thread's. It
+needs no lock on CPython with its GIL (3.10 on): a thread switches only where the eval
+loop handles its breaker (function entries, backward jumps, calls), never between the
+load, the add and the store of ``shard[i] += x`` when ``x`` is an exact ``float`` or
+``int`` (memoryview item access and float addition are C code that runs no Python code,
+no finalizer and no garbage collection, and releases no GIL). The verbs therefore take
+this path only for exact floats and ints (:data:`PLAIN`); any other number goes to the
+call. Where that does not hold (a free-threaded build, another implementation) no shard
+is mapped and counters and histograms keep the call (:data:`SHARDS`). prometheus_client
+takes a lock per update instead: ~10 us in a cold cache, as much as the rest of an
+``inc`` (Benchmarks/RESULTS-spine.md (e)). The library never writes a shard, and a
+scrape reads each word atomically.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import threading
 import weakref
 from bisect import bisect_left
@@ -26,16 +35,17 @@ from . import _native
 if TYPE_CHECKING:
     from .metrics import Child
 
-__all__ = ["LOCK", "MAPPING", "bisect_left", "map_cell", "map_shard", "removals"]
+__all__ = ["MAPPING", "PLAIN", "SHARDS", "bisect_left", "map_cell", "map_shard", "removals"]
 
 _hot = _native.hot
 _cell_of = _hot.finmon_series_cell
 _shard_of = _hot.finmon_series_shard
 _cell_release = _hot.finmon_series_cell_release
 
-#: Serializes every shard's read-modify-write (one lock: the GIL serializes the threads'
-#: Python code anyway, and a lock per series would cost memory per child).
-LOCK = threading.Lock()
+#: Whether shards are mapped: CPython with its GIL (see above).
+SHARDS: bool = sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
+#: The types a shard's add takes without a call (exact types: a subclass may run Python code).
+PLAIN = frozenset((float, int))
 #: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
 MAPPING = threading.Lock()
 #: The mapped cells' pins by a weak reference to their child: the reference's callback
@@ -46,9 +56,8 @@ _PINS: dict[weakref.ref[Child], int] = {}
 def _after_fork_in_child() -> None:
     # A thread that held a lock at fork does not exist in the child: free what it held.
     # (The objects stay the same: modules bound them by name at import.)
-    for lock in (LOCK, MAPPING):
-        if lock.locked():
-            lock.release()
+    if MAPPING.locked():
+        MAPPING.release()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -84,7 +93,9 @@ def map_cell(child: Child) -> memoryview | None:
 
 def map_shard(child: Child) -> tuple[memoryview, list[float]] | None:
     """A counter's or histogram's cell with its shard, and a histogram's bucket bounds
-    (empty for a counter); None as for :func:`map_cell`."""
+    (empty for a counter); None as for :func:`map_cell`, and where shards are not used."""
+    if not SHARDS:
+        return None
     out = c_void_p()
     words = c_size_t()
     if _shard_of(child._handle, ctypes.byref(out), ctypes.byref(words)) or not out.value:

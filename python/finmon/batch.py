@@ -18,7 +18,6 @@ import ctypes
 import struct
 from array import array
 from ctypes import c_size_t
-from math import fsum
 from types import TracebackType
 from typing import Any, Callable
 
@@ -161,8 +160,15 @@ class PreparedBatch:
         >>> collector.close()
     """
 
-    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed", "_verbs", "_fast",
-                 "_views", "_seen")
+    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed", "_verbs", "_views",
+                 "_seen", "_dead", "apply")
+
+    #: ``apply(values)``: apply one value per prepared update, in order. All are checked
+    #: before any is applied; a bad one (a non-number, a negative increment, NaN observed)
+    #: applies none. A removed child is re-created first. (An attribute, not a method: when
+    #: every entry is a mapped cell it is a function made for this batch that stores the
+    #: values, with no foreign call and no method call in between; otherwise the call.)
+    apply: Callable[[list[float] | tuple[float, ...]], None]
 
     def __init__(self, updates: list[tuple[str, Child | Metric]]) -> None:
         handles: list[int] = []
@@ -197,26 +203,18 @@ class PreparedBatch:
         self._verbs = verbs
         #: The removals count when the cells were last known live (see _cells.removals).
         self._seen = [0]
+        #: True once a removal sent the batch back to the call for good.
+        self._dead = [False]
         self._views: list[memoryview] = []
-        self._fast = self._compile()
+        self.apply = self._compile() or self._apply_by_call
 
     def __len__(self) -> int:
         return self._count
 
-    def apply(self, values: list[float] | tuple[float, ...]) -> None:
-        """Apply one value per prepared update, in order. All are checked before any is
-        applied; a bad one (negative increment, NaN observed) applies none. A removed
-        child is re-created first."""
-        fast = self._fast
-        if fast is not None:
-            outcome = fast(values)
-            if outcome is None:
-                return  # applied, no series removed meanwhile
-            if outcome:
-                self._after_removals(values)
-                return
-            # False: nothing applied (a value the fast path does not take): the call says why.
-        self._apply_by_call(values)
+    @property
+    def _stores(self) -> bool:
+        """Whether apply stores into cells (no foreign call)."""
+        return self.apply != self._apply_by_call and not self._dead[0]
 
     def _apply_by_call(self, values: list[float] | tuple[float, ...]) -> None:
         try:
@@ -236,61 +234,94 @@ class PreparedBatch:
 
 
 
-    def _compile(self) -> Callable[[Any], bool | None] | None:
+    def _compile(self) -> Callable[[list[float] | tuple[float, ...]], None] | None:
         """When every entry can be mapped (gauge sets, counter increments, histogram
         observations of series that are not multiprocess, dropped or removed), a function
-        applying the values as stores into the cells (see _cells), with no foreign call.
+        made for this batch that applies the values as stores into the cells (see _cells),
+        with no foreign call; None otherwise.
 
-        It returns None once applied, False when it applied nothing (a value it does not
-        take: a non-number, a negative increment, NaN observed; the call path then gives
-        the error, or applies what it alone takes), and True once applied when the
-        library removed some series meanwhile (see :meth:`_after_removals`). Every value
-        is checked first (``fsum`` converts each as a cell store does), so a bad one
-        applies none, as with the call."""
-        views: list[memoryview] = []
-        names: dict[str, Any] = {"fsum": fsum, "inf": float("inf"), "bisect": _cells.bisect_left,
-                                 "LOCK": _cells.LOCK, "removals": _cells.removals(), "seen": self._seen}
+        Every value is checked first, so a bad one applies none: ``sum(values)`` must be a
+        float (a str, a complex, ``10**400`` next to a float, a list of ints only go to the
+        call path, which gives the error or applies what it alone takes), and the
+        increments and observations are compared. (``sum`` runs in the interpreter's own
+        code, warm in a real loop, where ``math.fsum`` cost ~6 us in a cold cache; what
+        ``sum`` takes and a store does not is only an object that adds to a float without
+        converting to one, or big ints that cancel: a store then raises mid-way.) After its stores the function reads the library's count of
+        removals; changed, :meth:`_after_removals` makes again what reached a removed series."""
+        names: dict[str, Any] = {"inf": float("inf"),
+                                 "PLAIN": _cells.PLAIN,
+                                 "removals": _cells.removals(), "seen": self._seen, "dead": self._dead,
+                                 "slow": self._apply_by_call, "after": self._after_removals}
         # Read before mapping: a removal from here on changes the count the apply checks.
         self._seen[0] = names["removals"][0]
-        checks: list[str] = []
-        shards: list[str] = []
-        stores: list[str] = []
-        for i, (verb, child) in enumerate(zip(self._verbs, self._targets)):
+        views: list[memoryview] = []
+        for verb, child in zip(self._verbs, self._targets):
             kind = child._metric._type_code
             if verb == "set" and kind == MetricType.GAUGE:
                 if child._cell is None:
                     child._map_cell()
                 view = child._cell
-                stores.append(f"    S{i}[0] = v{i}")
-            elif (verb, kind) in (("inc", MetricType.COUNTER), ("observe", MetricType.HISTOGRAM)):
+            elif (verb, kind) == ("inc", MetricType.COUNTER):
                 if child._shard is None:
                     child._map_cell()
                 view = child._shard
-                if verb == "inc":
-                    checks.append(f"    if not 0 <= v{i} < inf: return False")
-                    shards.append(f"        S{i}[2] += v{i}")
-                else:
-                    names[f"B{i}"] = child._bounds
-                    checks.append(f"    if v{i} != v{i}: return False")
-                    checks.append(f"    b{i} = 3 + bisect(B{i}, v{i})")
-                    shards.append(f"        S{i}[2] += v{i}\n        S{i}[b{i}] += 1.0")
+            elif (verb, kind) == ("observe", MetricType.HISTOGRAM):
+                if child._histogram is None:
+                    child._map_cell()
+                view = child._histogram
             else:
                 return None
             if view is None:
                 return None
-            names[f"S{i}"] = view
             views.append(view)
         if not views or any(view[1] for view in views):  # one of them removed already: calls
             return None
+        # All the cells through one view of the memory they lie in (word i of an entry's
+        # cell is H[offset + i]), when it spans at most 1 GiB: one object for the whole apply
+        # to touch instead of one per entry, which is what an apply costs in a cold cache.
+        # Only the cells' own words are ever read or written through it.
+        addresses = [child._cell_address for child in self._targets]
+        base = min(addresses)
+        span = max(address + view.nbytes for address, view in zip(addresses, views)) - base
+        if span <= 1 << 30:
+            names["H"] = memoryview((ctypes.c_double * (span // 8)).from_address(base)).cast("B").cast("d")
+            cells = [f"H[{(address - base) // 8} + " for address in addresses]
+        else:
+            names.update((f"S{i}", view) for i, view in enumerate(views))
+            cells = [f"S{i}[" for i in range(len(views))]
+        checks: list[str] = []
+        shards: list[str] = []
+        stores: list[str] = []
+        for i, (verb, cell) in enumerate(zip(self._verbs, cells)):
+            if verb == "set":
+                stores.append(f"        {cell}0] = v{i}")
+            elif verb == "inc":
+                checks.append(f"        if type(v{i}) not in PLAIN or not 0 <= v{i} < inf: return slow(values)")
+                shards.append(f"        {cell}2] += v{i}")
+            else:
+                # The bucket by comparisons in the function itself: the first bound >= the value
+                # (bisect's module is one more piece of code to fetch in a cold cache).
+                bounds = self._targets[i]._bounds
+                pick = "".join(f"{3 + k} if v{i} <= {bound!r} else " for k, bound in enumerate(bounds[:-1]))
+                checks.append(f"        if type(v{i}) not in PLAIN or v{i} != v{i}: return slow(values)")
+                checks.append(f"        b{i} = {pick}{2 + len(bounds)}")
+                shards.append(f"        {cell}2] += v{i}\n        {cell}b{i}] += 1.0")
         unpack = "".join(f"v{i}, " for i in range(len(views)))
+        # The cells and helpers are the closure's (LOAD_DEREF), not globals (a dict lookup each).
         source = "\n".join(
-            ["def fast(values):", "    try:", "        fsum(values)", f"        {unpack}= values",
-             "    except Exception:", "        return False", *checks]
-            + (["    with LOCK:", *shards] if shards else []) + stores
-            + ["    if removals[0] != seen[0]:", "        return True", "    return None"])
-        exec(compile(source, "<finmon prepared batch>", "exec"), names)  # noqa: S102  # our own text, as namedtuple does
+            [f"def make({', '.join(names)}):", "    def apply(values):",
+             "        if dead[0]:", "            return slow(values)",
+             "        try:", f"            {unpack}= values", "            if type(sum(values)) is not float:",
+             "                return slow(values)",
+             "        except Exception:", "            return slow(values)", *checks]
+            + shards
+            + stores + ["        if removals[0] != seen[0]:", "            after(values)", "    return apply"])
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<finmon prepared batch>", "exec"), namespace)  # noqa: S102  # our own text, as namedtuple does
         self._views = views
-        return names["fast"]  # type: ignore[no-any-return]
+        apply = namespace["make"](*names.values())
+        apply.__doc__ = "Apply one value per prepared update, in order (stores into the mapped cells)."
+        return apply  # type: ignore[no-any-return]
 
     def _after_removals(self, values: list[float] | tuple[float, ...]) -> None:
         """The library removed series since the last apply: an entry that reached a removed
@@ -302,9 +333,9 @@ class PreparedBatch:
             if view[1]:
                 removed = True
                 child = self._targets[i]
-                child._cell = child._shard = None
+                child._cell = child._shard = child._histogram = None
                 getattr(child, self._verbs[i])(values[i])
         if removed:
-            self._fast = None
+            self._dead[0] = True
         else:
             self._seen[0] = seen

@@ -23,7 +23,7 @@ from ctypes import c_double, c_int, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _cells, _native
-from ._cells import LOCK as _LOCK
+from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
 from ._bindings import MetricType, Status
 from ._managed import Managed
@@ -82,11 +82,11 @@ class Child(Managed):
     memory the library freed, whichever thread removes the series.
 
     A counter or histogram child maps its series' shard the same way (``finmon_series_shard``,
-    see ``_cells``): from its second ``inc``/``observe`` on, the update is an add to words
-    only Python writes, under a lock, and the library adds them to its own part when it
-    reads the series."""
+    see ``_cells``): from its second ``inc``/``observe`` on, an update by a float or an int
+    is an add to words only Python writes, and the library adds them to its own part when
+    it reads the series."""
 
-    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_bounds", "_cell_address", "_sets",
+    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_histogram", "_bounds", "_cell_address", "_sets",
                  "__weakref__")
 
     def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
@@ -98,8 +98,10 @@ class Child(Managed):
         self.dropped = dropped
         #: The mapped cell (two doubles: value, removed flag) or None.
         self._cell: memoryview | None = None
-        #: A counter's or histogram's mapped cell with its shard (see _cells), or None.
+        #: A counter's mapped cell with its shard (see _cells), or None.
         self._shard: memoryview | None = None
+        #: A histogram's mapped cell with its shard, or None.
+        self._histogram: memoryview | None = None
         #: A mapped histogram's bucket bounds.
         self._bounds: list[float] = []
         #: Updates made by call before mapping; -1: never map (dropped, or a cell was used up).
@@ -132,7 +134,7 @@ class Child(Managed):
 
     def _map_cell(self) -> None:
         with _cells.MAPPING:
-            if self._cell is not None or self._shard is not None or self._sets < 0:
+            if self._cell is not None or self._shard is not None or self._histogram is not None or self._sets < 0:
                 return
             self._sets = -1  # one cell per child: its pin is dropped only with the child
             # A removed, closed or multiprocess series maps nothing: the call path handles it.
@@ -142,21 +144,24 @@ class Child(Managed):
                 mapped = _cells.map_shard(self)
                 if mapped is not None:
                     self._bounds = mapped[1]
-                    self._shard = mapped[0]
+                    if self._metric._type_code == MetricType.COUNTER:
+                        self._shard = mapped[0]
+                    else:
+                        self._histogram = mapped[0]
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
         shard = self._shard
-        if shard is not None:
+        # A plain float or int only (no lock needed: see _cells); anything else, a negative
+        # or non-finite amount included, goes to the call, which takes or refuses it.
+        if shard is not None and type(amount) in _PLAIN and 0 <= amount < _INF:
             try:
-                if 0 <= amount < _INF:  # else the call below refuses it
-                    with _LOCK:
-                        shard[2] += amount
-                    if not shard[1]:
-                        return
-                    self._shard = None  # removed: lost with it; made again below, by call from now on
-            except Exception as error:  # TypeError for a non-number, OverflowError for 10**400
+                shard[2] += amount
+            except OverflowError as error:  # 10**400
                 raise _argument_error("inc", amount, error) from None
+            if not shard[1]:
+                return
+            self._shard = None  # removed: lost with it; made again below, by call from now on
         try:
             rc = _inc(self._handle, amount)
         except (ctypes.ArgumentError, OverflowError) as error:
@@ -179,19 +184,16 @@ class Child(Managed):
 
     def observe(self, value: float) -> None:
         """Record one histogram observation (NaN is refused)."""
-        shard = self._shard
-        if shard is not None:
+        shard = self._histogram
+        if shard is not None and type(value) in _PLAIN and value == value:  # NaN: the call refuses it
             try:
-                if value == value:  # NaN: the call below refuses it
-                    bucket = 3 + _bisect(self._bounds, value)  # the first bound >= value
-                    with _LOCK:
-                        shard[2] += value  # first: a value too large for a double changes nothing
-                        shard[bucket] += 1.0
-                    if not shard[1]:
-                        return
-                    self._shard = None  # removed: lost with it; made again below, by call from now on
-            except Exception as error:
+                shard[2] += value  # first: a value too large for a double changes nothing
+            except OverflowError as error:
                 raise _argument_error("observe", value, error) from None
+            shard[3 + _bisect(self._bounds, value)] += 1.0  # the first bound >= value
+            if not shard[1]:
+                return
+            self._histogram = None  # removed: lost with it; made again below, by call from now on
         try:
             rc = _observe(self._handle, value)
         except (ctypes.ArgumentError, OverflowError) as error:
@@ -370,15 +372,14 @@ class Counter(Metric):
         # Child.inc's shard add, inline: one Python call fewer per increment.
         child = self._unlabeled or self._only()
         shard = child._shard
-        if shard is not None:
+        if shard is not None and type(amount) in _PLAIN and 0 <= amount < _INF:
             try:
-                if 0 <= amount < _INF:
-                    with _LOCK:
-                        shard[2] += amount
-                    if not shard[1]:
-                        return
-            except Exception:
+                shard[2] += amount
+            except OverflowError:
                 pass  # the child's own path raises the error
+            else:
+                if not shard[1]:
+                    return
         child.inc(amount)  # not mapped yet, refused, or removed: the child's own path
 
     def get(self) -> float:
@@ -427,15 +428,14 @@ class Histogram(Metric):
         """Record one observation."""
         # Child.observe's shard add, inline: one Python call fewer per observation.
         child = self._unlabeled or self._only()
-        shard = child._shard
-        if shard is not None and value == value:
+        shard = child._histogram
+        if shard is not None and type(value) in _PLAIN and value == value:
             try:
-                bucket = 3 + _bisect(child._bounds, value)
-                with _LOCK:
-                    shard[2] += value
-                    shard[bucket] += 1.0
+                shard[2] += value
+            except OverflowError:
+                pass  # the child's own path raises the error
+            else:
+                shard[3 + _bisect(child._bounds, value)] += 1.0
                 if not shard[1]:
                     return
-            except Exception:
-                pass
         child.observe(value)  # not mapped yet, refused, or removed: the child's own path

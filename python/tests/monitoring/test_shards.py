@@ -24,7 +24,7 @@ from finmon._bindings import Status
 
 
 def shard_of(child: finmon.Child) -> bool:
-    return child._shard is not None
+    return child._shard is not None or child._histogram is not None
 
 
 def test_counters_and_histograms_map_their_shard_on_the_second_update(collector: finmon.MetricsCollector) -> None:
@@ -108,6 +108,9 @@ def test_a_mapped_shard_refuses_what_a_call_refuses(collector: finmon.MetricsCol
     assert child.get() == 3.0
     with pytest.raises(finmon.MetricTypeError):
         child.observe(1.0)  # still refused: a counter has no observe
+    with pytest.raises(finmon.MetricTypeError):
+        timing.inc(1.0)  # nor a histogram an inc
+    assert child.get() == 3.0 and collector.get_sample_value("shards_bad_time_sum", {"k": "x"}) == 2.0
     # The C ABI: a gauge has a cell, not a shard; a counter has no gauge cell.
     out = ctypes.c_void_p()
     gauge = collector.gauge("shards_gauge", "Gauge.", ["k"]).labels("x")
@@ -258,7 +261,7 @@ def test_a_prepared_batch_of_cells_applies_stores(collector: finmon.MetricsColle
     update = collector.prepare_batch(
         [("observe", collector.execution_time), ("inc", collector.strategy_success)]
         + [("set", child) for child in gauges])
-    assert update._fast is not None  # every entry mapped at preparation
+    assert update._stores  # every entry mapped at preparation
     update.apply([0.5, 1, 1.0, 2.0, 3.0])
     update.apply([3.0, 2, 4.0, 5.0, 6.0])
     assert collector.get_sample_value("strategy_success_total") == 3
@@ -281,17 +284,17 @@ def test_a_prepared_batch_of_cells_applies_stores(collector: finmon.MetricsColle
     other.labels("z").set(1)
     other.remove("z")
     update.apply([0.5, 1, 1.0, 1.0, 1.0])
-    assert update._fast is not None
+    assert update._stores
     collector.container_memory_usage.remove("c1")
     update.apply([0.5, 1, 8.0, 9.0, 10.0])
     assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "c1"}) == 9.0
-    assert update._fast is None  # calls from then on
+    assert not update._stores  # calls from then on
     update.apply([0.5, 1, 8.0, 11.0, 10.0])
     assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "c1"}) == 11.0
     assert collector.get_sample_value("strategy_success_total") == 6
     assert collector.get_sample_value("execution_time_seconds_count") == 5
     # An entry no cell can take (a gauge's inc) keeps the whole batch on the call.
     mixed = collector.prepare_batch([("inc", gauges[0]), ("set", gauges[2])])
-    assert mixed._fast is None
+    assert not mixed._stores
     mixed.apply([1.0, 2.0])
     assert collector.get_sample_value("container_memory_usage_bytes", {"container_id": "c0"}) == 9.0
