@@ -139,6 +139,16 @@ class Batch:
             self.clear()
 
 
+def _bucket_search(value: str, bounds: list[float], low: int, high: int) -> str:
+    """An expression for 3 + the first i in [low, high] with value <= bounds[i] (bounds[high]
+    is +Inf or the answer lies in range): nested conditionals, log2(n) comparisons."""
+    if low == high:
+        return str(3 + low)
+    middle = (low + high) // 2
+    return (f"({_bucket_search(value, bounds, low, middle)} if {value} <= {bounds[middle]!r} "
+            f"else {_bucket_search(value, bounds, middle + 1, high)})")
+
+
 _OPS = {"set": BatchOp.SET, "inc": BatchOp.INC, "dec": BatchOp.DEC, "observe": BatchOp.OBSERVE}
 
 
@@ -299,12 +309,11 @@ class PreparedBatch:
                 checks.append(f"        if type(v{i}) not in PLAIN or not 0 <= v{i} < inf: return slow(values)")
                 shards.append(f"        {cell}2] += v{i}")
             else:
-                # The bucket by comparisons in the function itself: the first bound >= the value
-                # (bisect's module is one more piece of code to fetch in a cold cache).
-                bounds = self._targets[i]._bounds
-                pick = "".join(f"{3 + k} if v{i} <= {bound!r} else " for k, bound in enumerate(bounds[:-1]))
+                # The bucket by comparisons in the function itself, a binary search over the
+                # bounds written out (bisect's module is one more piece of code to fetch in a
+                # cold cache): the shard word of the first bound >= the value.
                 checks.append(f"        if type(v{i}) not in PLAIN or v{i} != v{i}: return slow(values)")
-                checks.append(f"        b{i} = {pick}{2 + len(bounds)}")
+                checks.append(f"        b{i} = {_bucket_search(f'v{i}', self._targets[i]._bounds, 0, len(self._targets[i]._bounds) - 1)}")
                 shards.append(f"        {cell}2] += v{i}\n        {cell}b{i}] += 1.0")
         unpack = "".join(f"v{i}, " for i in range(len(views)))
         # The cells and helpers are the closure's (LOAD_DEREF), not globals (a dict lookup each).
