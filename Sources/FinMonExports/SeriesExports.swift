@@ -57,6 +57,36 @@ public func finmon_series_cell(_ series: OpaquePointer?, _ cell: UnsafeMutablePo
 }
 
 @c @implementation
+public func finmon_series_shard(
+    _ series: OpaquePointer?, _ cell: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?,
+    _ words: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    abiCall {
+        let one = try Handles.series(series)
+        guard let cell else { throw ABIError.null("cell") }
+        guard one.type != .gauge else {
+            throw MetricsError.wrongType(metric: one.familyName, type: one.type, operation: "shard")
+        }
+        // The shard would not reach this process's slot of the run's segment.
+        guard !one.isLinked else {
+            throw ABIError(code: FINMON_E_STATE, message: "\(one.familyName) belongs to a multiprocess collector: update it with a call")
+        }
+        words?.pointee = one.cellWords
+        cell.pointee = CellPins.pin(one).assumingMemoryBound(to: Double.self)
+        return FINMON_OK
+    }
+}
+
+@c @implementation
+public func finmon_series_removals(_ count: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>?) -> Int32 {
+    abiCall {
+        guard let count else { throw ABIError.null("count") }
+        count.pointee = Series.removalsAddress.assumingMemoryBound(to: UInt64.self)
+        return FINMON_OK
+    }
+}
+
+@c @implementation
 public func finmon_series_cell_release(_ cell: UnsafePointer<Double>?) -> Int32 {
     abiCall {
         guard let cell else { throw ABIError.null("cell") }

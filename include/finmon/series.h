@@ -39,7 +39,32 @@ int finmon_series_get(finmon_series *series, double *value);
    FINMON_E_STATE for a series of a multiprocess collector (its sets must also reach the
    process's slot of the run's segment: the host keeps calling finmon_series_set). */
 int finmon_series_cell(finmon_series *series, double **cell);
-/* Drops one pin of a cell finmon_series_cell returned; the last one frees it once the
+/* Maps a counter's or a histogram's cell with its host shard: words the host adds to
+   itself, so an increment or an observation is a few stores instead of a call. *cell
+   receives the address of *words doubles in the library's memory (words may be NULL):
+   cell[0] belongs to the library (the host never writes it), cell[1] is the removed
+   flag as for finmon_series_cell. A counter (3 words): cell[2] is the host's total of
+   increments. A histogram with n buckets, the last +Inf (3 + 2n words): cell[2] is the
+   host's sum of observations, cell[3 + i] its count of observations in bucket i (the
+   first i with value <= bound i), cell[3 + n + i] bound i (read-only). The library
+   adds the shard to its own part wherever it reads the series (scrapes, samples,
+   history, the final export), and writes no shard word: the host must serialize its
+   own writers (a lock), store each word with one aligned 8-byte store, and only ever
+   increase counts and a counter's total.
+   A scrape then sees counters and buckets that never decrease and a _count equal to the
+   +Inf bucket. After its writes the host reads cell[1] (or the count of
+   finmon_series_removals) as after a finmon_series_cell store; an update that reached a
+   removed series is lost with it and is made again on the re-created series. Pinned as
+   finmon_series_cell pins, released with finmon_series_cell_release. FINMON_E_WRONG_TYPE
+   for a gauge; FINMON_E_STATE for a series of a multiprocess collector. */
+int finmon_series_shard(finmon_series *series, double **cell, size_t *words);
+/* *count receives the address of a process-wide count of series removals (library
+   memory, valid until the process exits; the host only reads it, with an aligned 8-byte
+   load). A host
+   that mapped many cells reads this one word after its stores: unchanged, no cell it
+   wrote belongs to a series removed meanwhile; changed, it checks each cell's flag. */
+int finmon_series_removals(uint64_t **count);
+/* Drops one pin of a cell finmon_series_cell or finmon_series_shard returned; the last one frees it once the
    series is gone too. FINMON_E_INVALID_ARGUMENT for an address no pinned cell has. */
 int finmon_series_cell_release(const double *cell);
 

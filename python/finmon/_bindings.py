@@ -250,6 +250,10 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "finmon_series_get": (c_int, [c_void_p, POINTER(c_double)]),
     # int finmon_series_cell(finmon_series *series, double **cell);
     "finmon_series_cell": (c_int, [c_void_p, POINTER(c_void_p)]),
+    # int finmon_series_shard(finmon_series *series, double **cell, size_t *words);
+    "finmon_series_shard": (c_int, [c_void_p, POINTER(c_void_p), POINTER(c_size_t)]),
+    # int finmon_series_removals(uint64_t **count);
+    "finmon_series_removals": (c_int, [POINTER(c_void_p)]),
     # int finmon_series_cell_release(const double *cell);
     "finmon_series_cell_release": (c_int, [c_void_p]),
     # int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values, size_t count,

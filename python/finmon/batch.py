@@ -19,9 +19,10 @@ import struct
 from array import array
 from ctypes import c_size_t
 from types import TracebackType
+from typing import Any, Callable
 
-from . import _native
-from ._bindings import BatchOp, Status
+from . import _cells, _native
+from ._bindings import BatchOp, MetricType, Status
 from .errors import InvalidArgumentError, MetricTypeError
 from .metrics import _REVIVALS, Child, Metric
 
@@ -138,6 +139,16 @@ class Batch:
             self.clear()
 
 
+def _bucket_search(value: str, bounds: list[float], low: int, high: int) -> str:
+    """An expression for 3 + the first i in [low, high] with value <= bounds[i] (bounds[high]
+    is +Inf or the answer lies in range): nested conditionals, log2(n) comparisons."""
+    if low == high:
+        return str(3 + low)
+    middle = (low + high) // 2
+    return (f"({_bucket_search(value, bounds, low, middle)} if {value} <= {bounds[middle]!r} "
+            f"else {_bucket_search(value, bounds, middle + 1, high)})")
+
+
 _OPS = {"set": BatchOp.SET, "inc": BatchOp.INC, "dec": BatchOp.DEC, "observe": BatchOp.OBSERVE}
 
 
@@ -159,12 +170,21 @@ class PreparedBatch:
         >>> collector.close()
     """
 
-    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed")
+    __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed", "_verbs", "_views",
+                 "_seen", "_dead", "apply")
+
+    #: ``apply(values)``: apply one value per prepared update, in order. All are checked
+    #: before any is applied; a bad one (a non-number, a negative increment, NaN observed)
+    #: applies none. A removed child is re-created first. (An attribute, not a method: when
+    #: every entry is a mapped cell it is a function made for this batch that stores the
+    #: values, with no foreign call and no method call in between; otherwise the call.)
+    apply: Callable[[list[float] | tuple[float, ...]], None]
 
     def __init__(self, updates: list[tuple[str, Child | Metric]]) -> None:
         handles: list[int] = []
         ops: list[int] = []
         targets: list[Child] = []
+        verbs: list[str] = []
         for position, update in enumerate(updates):
             try:
                 verb, target = update
@@ -181,6 +201,7 @@ class PreparedBatch:
             handles.append(child._handle)
             ops.append(_OPS[verb])
             targets.append(child)
+            verbs.append(verb)
         self._count = len(handles)
         self._targets = targets  # keeps the metrics (and their handles' meaning) alive
         self._handles = (ctypes.c_uint64 * self._count)(*handles)
@@ -189,14 +210,23 @@ class PreparedBatch:
         self._pack = struct.Struct(f"={self._count}d").pack_into
         self._failed = c_size_t()
         self._args = (self._handles, self._ops, self._values, c_size_t(self._count), ctypes.byref(self._failed))
+        self._verbs = verbs
+        #: The removals count when the cells were last known live (see _cells.removals).
+        self._seen = [0]
+        #: True once a removal sent the batch back to the call for good.
+        self._dead = [False]
+        self._views: list[memoryview] = []
+        self.apply = self._compile() or self._apply_by_call
 
     def __len__(self) -> int:
         return self._count
 
-    def apply(self, values: list[float] | tuple[float, ...]) -> None:
-        """Apply one value per prepared update, in order. All are checked before any is
-        applied; a bad one (negative increment, NaN observed) applies none. A removed
-        child is re-created first."""
+    @property
+    def _stores(self) -> bool:
+        """Whether apply stores into cells (no foreign call)."""
+        return self.apply != self._apply_by_call and not self._dead[0]
+
+    def _apply_by_call(self, values: list[float] | tuple[float, ...]) -> None:
         try:
             self._pack(self._values, 0, *values)
         except Exception as error:  # struct.error for a wrong count or a non-number
@@ -212,3 +242,109 @@ class PreparedBatch:
         if rc:
             _raise(rc)
 
+
+
+    def _compile(self) -> Callable[[list[float] | tuple[float, ...]], None] | None:
+        """When every entry can be mapped (gauge sets, counter increments, histogram
+        observations of series that are not multiprocess, dropped or removed), a function
+        made for this batch that applies the values as stores into the cells (see _cells),
+        with no foreign call; None otherwise.
+
+        Every value is checked first, so a bad one applies none: ``sum(values)`` must be a
+        float (a str, a complex, ``10**400`` next to a float, a list of ints only go to the
+        call path, which gives the error or applies what it alone takes), and the
+        increments and observations are compared. (``sum`` runs in the interpreter's own
+        code, warm in a real loop, where ``math.fsum`` cost ~6 us in a cold cache; what
+        ``sum`` takes and a store does not is only an object that adds to a float without
+        converting to one, or big ints that cancel: a store then raises mid-way.) After its stores the function reads the library's count of
+        removals; changed, :meth:`_after_removals` makes again what reached a removed series."""
+        names: dict[str, Any] = {"inf": float("inf"),
+                                 "PLAIN": _cells.PLAIN,
+                                 "removals": _cells.removals(), "seen": self._seen, "dead": self._dead,
+                                 "slow": self._apply_by_call, "after": self._after_removals}
+        # Read before mapping: a removal from here on changes the count the apply checks.
+        self._seen[0] = names["removals"][0]
+        views: list[memoryview] = []
+        for verb, child in zip(self._verbs, self._targets):
+            kind = child._metric._type_code
+            if verb == "set" and kind == MetricType.GAUGE:
+                if child._cell is None:
+                    child._map_cell()
+                view = child._cell
+            elif (verb, kind) == ("inc", MetricType.COUNTER):
+                if child._shard is None:
+                    child._map_cell()
+                view = child._shard
+            elif (verb, kind) == ("observe", MetricType.HISTOGRAM):
+                if child._histogram is None:
+                    child._map_cell()
+                view = child._histogram
+            else:
+                return None
+            if view is None:
+                return None
+            views.append(view)
+        if not views or any(view[1] for view in views):  # one of them removed already: calls
+            return None
+        # All the cells through one view of the memory they lie in (word i of an entry's
+        # cell is H[offset + i]), when it spans at most 1 GiB: one object for the whole apply
+        # to touch instead of one per entry, which is what an apply costs in a cold cache.
+        # Only the cells' own words are ever read or written through it.
+        addresses = [child._cell_address for child in self._targets]
+        base = min(addresses)
+        span = max(address + view.nbytes for address, view in zip(addresses, views)) - base
+        if span <= 1 << 30:
+            names["H"] = memoryview((ctypes.c_double * (span // 8)).from_address(base)).cast("B").cast("d")
+            cells = [f"H[{(address - base) // 8} + " for address in addresses]
+        else:
+            names.update((f"S{i}", view) for i, view in enumerate(views))
+            cells = [f"S{i}[" for i in range(len(views))]
+        checks: list[str] = []
+        shards: list[str] = []
+        stores: list[str] = []
+        for i, (verb, cell) in enumerate(zip(self._verbs, cells)):
+            if verb == "set":
+                stores.append(f"        {cell}0] = v{i}")
+            elif verb == "inc":
+                checks.append(f"        if type(v{i}) not in PLAIN or not 0 <= v{i} < inf: return slow(values)")
+                shards.append(f"        {cell}2] += v{i}")
+            else:
+                # The bucket by comparisons in the function itself, a binary search over the
+                # bounds written out (bisect's module is one more piece of code to fetch in a
+                # cold cache): the shard word of the first bound >= the value.
+                checks.append(f"        if type(v{i}) not in PLAIN or v{i} != v{i}: return slow(values)")
+                checks.append(f"        b{i} = {_bucket_search(f'v{i}', self._targets[i]._bounds, 0, len(self._targets[i]._bounds) - 1)}")
+                shards.append(f"        {cell}2] += v{i}\n        {cell}b{i}] += 1.0")
+        unpack = "".join(f"v{i}, " for i in range(len(views)))
+        # The cells and helpers are the closure's (LOAD_DEREF), not globals (a dict lookup each).
+        source = "\n".join(
+            [f"def make({', '.join(names)}):", "    def apply(values):",
+             "        if dead[0]:", "            return slow(values)",
+             "        try:", f"            {unpack}= values", "            if type(sum(values)) is not float:",
+             "                return slow(values)",
+             "        except Exception:", "            return slow(values)", *checks]
+            + shards
+            + stores + ["        if removals[0] != seen[0]:", "            after(values)", "    return apply"])
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<finmon prepared batch>", "exec"), namespace)  # noqa: S102  # our own text, as namedtuple does
+        self._views = views
+        apply = namespace["make"](*names.values())
+        apply.__doc__ = "Apply one value per prepared update, in order (stores into the mapped cells)."
+        return apply  # type: ignore[no-any-return]
+
+    def _after_removals(self, values: list[float] | tuple[float, ...]) -> None:
+        """The library removed series since the last apply: an entry that reached a removed
+        one is made again by its child's call (which re-creates the series), and the batch
+        makes calls from then on (its child's cell belongs to the removed series)."""
+        seen = _cells.removals()[0]  # first: a removal after this is seen next time
+        removed = False
+        for i, view in enumerate(self._views):
+            if view[1]:
+                removed = True
+                child = self._targets[i]
+                child._cell = child._shard = child._histogram = None
+                getattr(child, self._verbs[i])(values[i])
+        if removed:
+            self._dead[0] = True
+        else:
+            self._seen[0] = seen

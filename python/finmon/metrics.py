@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import ctypes
 import operator
-import os
-import threading
-import weakref
 from ctypes import c_double, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import _native
+from . import _cells, _native
+from ._cells import PLAIN as _PLAIN
+from ._cells import bisect_left as _bisect
 from ._bindings import MetricType, Status
 from ._managed import Managed
 from .errors import InvalidArgumentError, MetricTypeError
@@ -41,8 +40,6 @@ _inc = _hot.finmon_series_inc
 _dec = _hot.finmon_series_dec
 _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
-_cell_of = _hot.finmon_series_cell
-_cell_release = _hot.finmon_series_cell_release
 _remove_packed = _hot.finmon_metric_remove_packed
 #: Called without argtypes, with ctypes objects made once and bytes, which ctypes passes as
 #: they are: the prototypes' conversions were ~2,300 instructions per create and remove.
@@ -50,20 +47,7 @@ _labels_packed = _native.untyped("finmon_metric_labels_packed")
 _remove_series = _native.untyped("finmon_metric_remove_series")
 _pack = _native.pack_labels
 _byref = ctypes.byref
-#: Serializes mapping a cell (rare: once per child), so racing threads pin it once.
-_MAPPING = threading.Lock()
-#: The mapped cells' pins by a weak reference to their child: the reference's callback
-#: drops the pin when the child is collected (lighter than a weakref.finalize each).
-_PINS: dict[weakref.ref[Child], int] = {}
-
-
-def _after_fork_in_child() -> None:
-    # A thread that held the lock at fork does not exist in the child.
-    global _MAPPING
-    _MAPPING = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+_INF = float("inf")
 _raise = _native.raise_last
 
 #: Rebinds a child may try in one call: each is a removal racing this very call.
@@ -79,13 +63,6 @@ def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
         if type(value) is not str:
             return tuple(v if type(v) is str else str(v) for v in values)
     return values  # type: ignore[return-value]  # all str
-
-
-def _unpin(reference: weakref.ref[Child]) -> None:
-    try:
-        _cell_release(_PINS.pop(reference))
-    except Exception:  # an interpreter at exit may have torn down ctypes
-        pass
 
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
@@ -110,9 +87,15 @@ class Child(Managed):
     store is followed by a read of the cell's removed flag; a series removed meanwhile is
     re-created through the C call, as every verb does, and the child stays on calls from
     then on. The cell stays pinned until the child is collected, so no store ever reaches
-    memory the library freed, whichever thread removes the series."""
+    memory the library freed, whichever thread removes the series.
 
-    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_cell_address", "_sets", "__weakref__")
+    A counter or histogram child maps its series' shard the same way (``finmon_series_shard``,
+    see ``_cells``): from its second ``inc``/``observe`` on, an update by a float or an int
+    is an add to words only Python writes, and the library adds them to its own part when
+    it reads the series."""
+
+    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_histogram", "_bounds", "_cell_address", "_sets",
+                 "__weakref__")
 
     def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
         self._handle = handle
@@ -123,8 +106,14 @@ class Child(Managed):
         self.dropped = dropped
         #: The mapped cell (two doubles: value, removed flag) or None.
         self._cell: memoryview | None = None
-        #: Sets made by call before mapping; -1: never map (not a gauge, dropped, or a cell was used up).
-        self._sets = 0 if metric._type_code == MetricType.GAUGE and not dropped else -1
+        #: A counter's mapped cell with its shard (see _cells), or None.
+        self._shard: memoryview | None = None
+        #: A histogram's mapped cell with its shard, or None.
+        self._histogram: memoryview | None = None
+        #: A mapped histogram's bucket bounds.
+        self._bounds: list[float] = []
+        #: Updates made by call before mapping; -1: never map (dropped, or a cell was used up).
+        self._sets = -1 if dropped else 0
 
     # Each verb is one C call on the success path (a gauge's set: one store once mapped);
     # _after_failure runs only on an error.
@@ -146,33 +135,51 @@ class Child(Managed):
             raise _argument_error("set", value, error) from None
         if rc:
             self._after_failure(rc, _set, value)
-        elif self._sets >= 0:
+        elif self._sets >= 0 and self._metric._type_code == MetricType.GAUGE:
             self._sets += 1
             if self._sets > 1:
                 self._map_cell()
 
     def _map_cell(self) -> None:
-        with _MAPPING:
-            if self._cell is not None or self._sets < 0:
+        with _cells.MAPPING:
+            if self._cell is not None or self._shard is not None or self._histogram is not None or self._sets < 0:
                 return
             self._sets = -1  # one cell per child: its pin is dropped only with the child
-            out = c_void_p()
-            if _cell_of(self._handle, ctypes.byref(out)) or not out.value:
-                return  # a removed or closed series: the call path handles it
-            self._cell_address = out.value
-            self._cell = memoryview((c_double * 2).from_address(out.value)).cast("B").cast("d")
-            # The pin goes with the child (a callback only for mapped children: creating
-            # and dropping a series stays free of it).
-            _PINS[weakref.ref(self, _unpin)] = out.value
+            # A removed, closed or multiprocess series maps nothing: the call path handles it.
+            if self._metric._type_code == MetricType.GAUGE:
+                self._cell = _cells.map_cell(self)
+            else:
+                mapped = _cells.map_shard(self)
+                if mapped is not None:
+                    self._bounds = mapped[1]
+                    if self._metric._type_code == MetricType.COUNTER:
+                        self._shard = mapped[0]
+                    else:
+                        self._histogram = mapped[0]
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
+        shard = self._shard
+        # A plain float or int only (no lock needed: see _cells); anything else, a negative
+        # or non-finite amount included, goes to the call, which takes or refuses it.
+        if shard is not None and type(amount) in _PLAIN and 0 <= amount < _INF:
+            try:
+                shard[2] += amount
+            except OverflowError as error:  # 10**400
+                raise _argument_error("inc", amount, error) from None
+            if not shard[1]:
+                return
+            self._shard = None  # removed: lost with it; made again below, by call from now on
         try:
             rc = _inc(self._handle, amount)
         except (ctypes.ArgumentError, OverflowError) as error:
             raise _argument_error("inc", amount, error) from None
         if rc:
             self._after_failure(rc, _inc, amount)
+        elif self._sets >= 0 and self._metric._type_code == MetricType.COUNTER:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
 
     def dec(self, amount: float = 1.0) -> None:
         """Decrease a gauge."""
@@ -185,12 +192,26 @@ class Child(Managed):
 
     def observe(self, value: float) -> None:
         """Record one histogram observation (NaN is refused)."""
+        shard = self._histogram
+        if shard is not None and type(value) in _PLAIN and value == value:  # NaN: the call refuses it
+            try:
+                shard[2] += value  # first: a value too large for a double changes nothing
+            except OverflowError as error:
+                raise _argument_error("observe", value, error) from None
+            shard[3 + _bisect(self._bounds, value)] += 1.0  # the first bound >= value
+            if not shard[1]:
+                return
+            self._histogram = None  # removed: lost with it; made again below, by call from now on
         try:
             rc = _observe(self._handle, value)
         except (ctypes.ArgumentError, OverflowError) as error:
             raise _argument_error("observe", value, error) from None
         if rc:
             self._after_failure(rc, _observe, value)
+        elif self._sets >= 0 and self._metric._type_code == MetricType.HISTOGRAM:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
 
     def _after_failure(self, rc: int, call: Any, value: float) -> None:
         """A removed series is re-created and the update applied to it; other errors raise."""
@@ -349,13 +370,18 @@ class Counter(Metric):
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase by a finite amount >= 0."""
+        # Child.inc's shard add, inline: one Python call fewer per increment.
         child = self._unlabeled or self._only()
-        try:
-            rc = _inc(child._handle, amount)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("inc", amount, error) from None
-        if rc:
-            child._after_failure(rc, _inc, amount)
+        shard = child._shard
+        if shard is not None and type(amount) in _PLAIN and 0 <= amount < _INF:
+            try:
+                shard[2] += amount
+            except OverflowError:
+                pass  # the child's own path raises the error
+            else:
+                if not shard[1]:
+                    return
+        child.inc(amount)  # not mapped yet, refused, or removed: the child's own path
 
     def get(self) -> float:
         """The current count."""
@@ -401,10 +427,16 @@ class Histogram(Metric):
 
     def observe(self, value: float) -> None:
         """Record one observation."""
+        # Child.observe's shard add, inline: one Python call fewer per observation.
         child = self._unlabeled or self._only()
-        try:
-            rc = _observe(child._handle, value)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("observe", value, error) from None
-        if rc:
-            child._after_failure(rc, _observe, value)
+        shard = child._histogram
+        if shard is not None and type(value) in _PLAIN and value == value:
+            try:
+                shard[2] += value
+            except OverflowError:
+                pass  # the child's own path raises the error
+            else:
+                shard[3 + _bisect(child._bounds, value)] += 1.0
+                if not shard[1]:
+                    return
+        child.observe(value)  # not mapped yet, refused, or removed: the child's own path

@@ -22,8 +22,9 @@ public final class Series: Sendable {
     /// The family's name, kept for error messages only.
     public let familyName: String
     let upperBounds: [Double]
-    /// The counter or gauge value and the removed flag, in memory a host may map.
-    let cell = ValueCell()
+    /// The counter or gauge value, the removed flag and a host's shard (a counter's or a
+    /// histogram's), in memory a host may map (`ValueCell`).
+    let cell: ValueCell
     private let histogram: Mutex<HistogramCounts>
     /// Set once the series is removed from its family: writes through an old handle
     /// still succeed (as with prometheus_client's detached children) but reach no scrape.
@@ -57,6 +58,8 @@ public final class Series: Sendable {
         self.type = type
         self.labelBlock = Self.labelBlock(labelNames, labelKey)
         self.upperBounds = upperBounds
+        cell = ValueCell(hostWords: type == .counter ? 1 : type == .histogram ? 1 + upperBounds.count : 0,
+                         constants: type == .histogram ? upperBounds : [])
         self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
     }
 
@@ -113,6 +116,11 @@ public final class Series: Sendable {
 
     /// Where the value lives, for a host that stores a gauge's value itself.
     public var cellAddress: UnsafeMutableRawPointer { cell.address }
+    /// How many words of the cell a host may see (`ValueCell`): 2 for a gauge, 3 for a
+    /// counter, 3 + 2 x buckets for a histogram.
+    public var cellWords: Int { cell.hostVisibleWords }
+    /// The process-wide count of removals (`ValueCell.removals`).
+    public static var removalsAddress: UnsafeMutableRawPointer { UnsafeMutableRawPointer(ValueCell.removals) }
 
     /// The counter or gauge value; for a histogram, its sample count.
     public var value: Double {
@@ -123,8 +131,14 @@ public final class Series: Sendable {
             case .workers(_, let latest): return latest
             }
         }
-        if type == .histogram { return Double(histogram.withLock { $0.count }) }
-        return cell.load()
+        switch type {
+        case .histogram:
+            var count = histogram.withLock { $0.count }
+            for i in 0..<upperBounds.count { count &+= cell.hostCount(1 + i) }
+            return Double(count)
+        case .counter: return cell.load() + cell.hostPart(0)
+        case .gauge: return cell.load()
+        }
     }
 
     public func set(_ newValue: Double) throws(MetricsError) {
@@ -194,6 +208,7 @@ public final class Series: Sendable {
 
     func reset() {
         cell.store(0)
+        cell.resetHost()
         histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
     }
 
@@ -211,16 +226,20 @@ public final class Series: Sendable {
             }
             return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: sum, count: running)
         }
-        return histogram.withLock { counts in
+        // The library's counts under its lock, plus a host's shard (ValueCell): the count
+        // is the buckets' total, so it always equals the +Inf bucket.
+        let (cumulative, sum, running) = histogram.withLock { counts in
             var cumulative: [UInt64] = []
             cumulative.reserveCapacity(counts.buckets.count)
             var running: UInt64 = 0
-            for count in counts.buckets {
-                running &+= count
+            for (i, count) in counts.buckets.enumerated() {
+                running &+= count &+ cell.hostCount(1 + i)
                 cumulative.append(running)
             }
-            return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: counts.sum, count: counts.count)
+            return (cumulative, counts.sum, running)
         }
+        return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: sum + cell.hostPart(0),
+                                 count: running)
     }
 
     func add(_ amount: Double) {

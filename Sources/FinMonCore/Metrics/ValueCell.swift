@@ -1,47 +1,89 @@
 import Synchronization
 
-/// The memory a counter's or gauge's value lives in: two 8-byte words of the library's
-/// own heap at an address that never moves, so that a host may store a gauge's value
-/// there directly (see `finmon_series_cell` in include/finmon/series.h) instead of
-/// making a call per `set`.
+/// The memory a series' value lives in, at an address that never moves, so that a host
+/// may write there directly (see `finmon_series_cell` and `finmon_series_shard` in
+/// include/finmon/series.h) instead of making a call per update.
 ///
-/// Word 0 holds the value's bit pattern; word 1 is 0 until the series is removed from its
-/// family, then the bit pattern of 1.0 (so a host reading the pair as two doubles sees
-/// 0.0 or 1.0). The library reads and writes both words atomically.
+/// Layout, in 8-byte words:
+/// - word 0: a counter's or gauge's value (the library's part of a counter);
+/// - word 1: 0 until the series is removed from its family, then the bit pattern of 1.0
+///   (so a host reading the words as doubles sees 0.0 or 1.0);
+/// - `hostWords` words the host adds to, and only the host writes (its *shard*): a
+///   counter's increments (one word); a histogram's sum, then one count per bucket (as
+///   doubles, exact to 2^53);
+/// - the constants a host needs to write its shard: a histogram's upper bounds;
+/// - `hostWords` library-only words: the shard's value at the last reset (a reset of an
+///   unlabeled metric must not write the host's words, which the host may be updating).
 ///
-/// Why a host's plain store is safe here (the memory-ordering argument):
+/// The library reads and writes every word atomically; a host reads and writes aligned
+/// 8-byte words (see finmon/series.h), single-copy atomic on x86-64 and arm64.
+///
+/// Why a host's plain stores are safe here (the memory-ordering argument):
 /// - No torn values: the words are 8-byte aligned (`allocate` aligns to at least 8), and
 ///   an aligned 8-byte store or load is single-copy atomic on the platforms the library
 ///   is built for (x86-64, arm64). A scrape's load sees the old or the new value.
 /// - Nothing else is published through the value, so the library's relaxed accesses lose
 ///   nothing: the same holds for a `set` made through the C ABI.
-/// - A store racing an increment's compare-and-exchange makes that exchange fail and
-///   retry on the stored value, or lands after it: the outcomes of two ordered calls.
-/// - Removal stores word 1 with release before the family forgets the series; a host
-///   stores the value, then loads word 1. Reading 0, its store came before the removal
-///   (as a C call's `set` racing a `remove` may); reading 1.0, it re-creates the series.
+/// - A gauge store racing an increment's compare-and-exchange makes that exchange fail
+///   and retry on the stored value, or lands after it: the outcomes of two ordered calls.
+/// - A shard has one writer, the host (which serializes its own threads: finmon's Python
+///   takes a lock, as prometheus_client's values do), so its read-modify-writes lose
+///   nothing; the library's increments go to word 0 or its histogram counts, never to the
+///   shard. A read is the library's part plus the shard's: each only grows (a counter,
+///   a bucket count), so successive scrapes never see a counter or a bucket go down.
+/// - A histogram's count is never read from a word: it is the sum of the bucket counts a
+///   read saw, so `_count` always equals the `+Inf` bucket and the cumulative buckets
+///   never decrease with `le`, whatever a host's writes interleave with. The sum is read
+///   on its own and may be one observation ahead of or behind the buckets, as with
+///   prometheus_client, whose sum and buckets are separate values too.
+/// - Removal stores word 1 with release before the family forgets the series, then bumps
+///   `removals`; a host stores, then loads word 1 (or `removals`). Reading 0 (or the
+///   count it knew), its store came before the removal (as a C call's update racing a
+///   `remove` may); otherwise it re-creates the series and makes its update again there.
 /// - After `fork` the child has its own copy of the heap: its stores never reach the parent.
 ///
 /// Example:
-///     let cell = ValueCell()
+///     let cell = ValueCell(hostWords: 1)
 ///     cell.store(2.5)
-///     cell.load()       // 2.5
+///     cell.load()         // 2.5
+///     cell.hostPart(0)    // 0.0 until a host adds to word 2
 ///     cell.markRemoved()
-///     cell.isRemoved    // true
+///     cell.isRemoved      // true
 ///     cell.free()
 struct ValueCell: @unchecked Sendable {
     // @unchecked: the pointer is written only through the atomics below, and freed by
     // the owning Series' deinit when nothing can reach it any more.
     private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    /// How many words the host adds to (0 for a gauge).
+    let hostWords: Int
+    private let constantCount: Int
 
-    init() {
-        words = .allocate(capacity: 2)
+    /// How many removals the library has made, process-wide (a count, not a double): a
+    /// host that wrote many cells checks this one word instead of each removed flag.
+    // nonisolated(unsafe): the pointer never changes and the word is only accessed atomically.
+    nonisolated(unsafe) static let removals: UnsafeMutablePointer<Atomic<UInt64>> = {
+        let word = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: 1)
+        word.initialize(to: Atomic(0))
+        return word
+    }()
+
+    init(hostWords: Int = 0, constants: [Double] = []) {
+        self.hostWords = hostWords
+        constantCount = constants.count
+        let total = 2 + 2 * hostWords + constants.count
+        words = .allocate(capacity: total)
         words.initialize(to: Atomic(0.0.bitPattern))
-        (words + 1).initialize(to: Atomic(0))
+        for i in 1..<total { (words + i).initialize(to: Atomic(0)) }
+        for (i, constant) in constants.enumerated() {
+            (words + 2 + hostWords + i).pointee.store(constant.bitPattern, ordering: .relaxed)
+        }
     }
 
     /// The address of word 0, for a host that maps the cell.
     var address: UnsafeMutableRawPointer { UnsafeMutableRawPointer(words) }
+
+    /// The words a host may see: value, removed flag, its shard and the constants.
+    var hostVisibleWords: Int { 2 + hostWords + constantCount }
 
     func load() -> Double { Double(bitPattern: words.pointee.load(ordering: .relaxed)) }
 
@@ -57,13 +99,38 @@ struct ValueCell: @unchecked Sendable {
         }
     }
 
+    /// The host's part of shard word `index` since the last reset (0 without a host).
+    func hostPart(_ index: Int) -> Double {
+        let host = Double(bitPattern: (words + 2 + index).pointee.load(ordering: .relaxed))
+        let base = Double(bitPattern: (words + 2 + hostWords + constantCount + index).pointee.load(ordering: .relaxed))
+        return host - base
+    }
+
+    /// A shard word that holds a count, as one: a host's nonsense (NaN, negative) reads 0.
+    func hostCount(_ index: Int) -> UInt64 {
+        let part = hostPart(index)
+        guard part > 0 else { return 0 }
+        return part < 1.8446744073709552e19 ? UInt64(part) : .max
+    }
+
+    /// Makes the shard read 0 from now on, without writing the host's words.
+    func resetHost() {
+        for i in 0..<hostWords {
+            let host = (words + 2 + i).pointee.load(ordering: .relaxed)
+            (words + 2 + hostWords + constantCount + i).pointee.store(host, ordering: .relaxed)
+        }
+    }
+
     var isRemoved: Bool { (words + 1).pointee.load(ordering: .acquiring) != 0 }
 
-    func markRemoved() { (words + 1).pointee.store(1.0.bitPattern, ordering: .releasing) }
+    func markRemoved() {
+        (words + 1).pointee.store(1.0.bitPattern, ordering: .releasing)
+        Self.removals.pointee.wrappingAdd(1, ordering: .releasing)
+    }
 
     /// Only from the owner's deinit.
     func free() {
-        words.deinitialize(count: 2)
+        words.deinitialize(count: 2 + 2 * hostWords + constantCount)
         words.deallocate()
     }
 }

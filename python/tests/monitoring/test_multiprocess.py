@@ -187,6 +187,38 @@ def test_repeated_sets_in_a_worker_reach_the_parent(parent: finmon.MetricsCollec
     assert "finmon_series_set" in _native.last_error() and not out.value
 
 
+def test_repeated_increments_and_observations_in_a_worker_reach_the_parent(parent: finmon.MetricsCollector) -> None:
+    """A counter or histogram updated many times maps its shard in a plain collector; in a
+    multiprocess run the library refuses it, so every update still reaches the worker's slot."""
+    jobs = parent.counter("jobs_done", "Jobs.", ["queue"])
+    latency = parent.histogram("job_seconds", "Job time.", buckets=[1])
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child = jobs.labels("q")
+            for _ in range(50):
+                child.inc()
+                latency.observe(0.5)
+            os.write(go_write, b"x" if child._shard is None and latency.labels()._histogram is None else b"m")
+            signal.pause()
+        finally:
+            os._exit(1)
+    os.close(go_write)
+    try:
+        assert os.read(go_read, 1) == b"x"  # nothing mapped in the worker
+        assert value(parent, "jobs_done_total", {"queue": "q"}) == 50
+        assert value(parent, "job_seconds_count") == 50
+        assert value(parent, "job_seconds_bucket", {"le": "1.0"}) == 50
+    finally:
+        os.close(go_read)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    out = ctypes.c_void_p()
+    assert _native.hot.finmon_series_shard(jobs.labels("q")._handle, ctypes.byref(out), None) == Status.STATE
+    assert not out.value
+
+
 def test_worker_mode_labels_each_live_process_by_its_slot(parent: finmon.MetricsCollector) -> None:
     gauge = parent.gauge("worker_depth", "Queue depth per worker.", ["queue"])
     parent.set_gauge_mode("worker_depth", "worker")
