@@ -2,8 +2,8 @@ import Synchronization
 
 /// A named metric and all its series.
 ///
-/// Series are kept in a dictionary keyed by their packed label values (`LabelKey`, in the
-/// family's label-name order), so insert, lookup and removal are O(1); the sorted order the exposition needs is cached
+/// Series are kept in a hash table keyed by their packed label values (`LabelKey`, in the
+/// family's label-name order; `SeriesTable`), so insert, lookup and removal are O(1); the sorted order the exposition needs is cached
 /// and rebuilt only after the set of series changed.
 public final class MetricFamily: Sendable {
     public let name: String
@@ -15,11 +15,13 @@ public final class MetricFamily: Sendable {
     public let maxSeries: Int
 
     private struct State {
-        var series: [LabelKey: Series] = [:]
+        var series = SeriesTable()
         var sorted: [Series]? = []
     }
 
     private let state = Mutex(State())
+    /// What its series share (name, label count, bounds): one object, not a copy per series.
+    private let shape: SeriesShape
     /// The one detached series handed out for every label set past the limit, so callers
     /// that keep asking for new series do not allocate for each.
     public let overflowSink: Series
@@ -53,13 +55,15 @@ public final class MetricFamily: Sendable {
         self.upperBounds = upperBounds
         self.maxSeries = maxSeries
         self.onDrop = onDrop
-        self.overflowSink = Series(familyName: name, type: type, labelNames: labelNames,
-                                   labelKey: LabelKey(labelNames.map { _ in "" }), upperBounds: upperBounds)
+        let shape = SeriesShape(familyName: name, labelCount: labelNames.count, upperBounds: upperBounds)
+        self.shape = shape
+        self.overflowSink = Series(shape: shape, type: type, labelNames: labelNames,
+                                   labelKey: LabelKey(labelNames.map { _ in "" }))
         overflowSink.detach()
         if labelNames.isEmpty {
-            let only = Series(familyName: name, type: type, labelNames: labelNames, labelKey: LabelKey([]),
-                              upperBounds: upperBounds, help: help, link: link)
-            state.withLock { $0.series[LabelKey([])] = only; $0.sorted = [only] }
+            let only = Series(shape: shape, type: type, labelNames: labelNames, labelKey: LabelKey([]),
+                              help: help, link: link)
+            state.withLock { $0.series.insert(only); $0.sorted = [only] }
         }
     }
 
@@ -80,11 +84,11 @@ public final class MetricFamily: Sendable {
     /// (`MetricName.validateText`); created on first use, as `labels(_:)`.
     public func labels(key: LabelKey) -> Series {
         let (series, dropped) = state.withLock { state -> (Series, Bool) in
-            if let existing = state.series[key] { return (existing, false) }
+            if let existing = key.bytes.withUnsafeBytes({ state.series.find($0) }) { return (existing, false) }
             guard state.series.count < maxSeries else { return (overflowSink, true) }
-            let created = Series(familyName: name, type: type, labelNames: labelNames, labelKey: key,
-                                 upperBounds: upperBounds, help: help, link: link)
-            state.series[key] = created
+            let created = Series(shape: shape, type: type, labelNames: labelNames, labelKey: key,
+                                 help: help, link: link)
+            state.series.insert(created)
             state.sorted = nil
             return (created, false)
         }
@@ -117,7 +121,7 @@ public final class MetricFamily: Sendable {
         guard !labelNames.isEmpty else {
             throw .invalidValue(metric: name, reason: "a metric without labels has no series to remove")
         }
-        return removeIfPresent(series.labelKey)
+        return series.withKeyBytes { removeIfPresent(keyBytes: $0) }
     }
 
     /// Removes the series of a key of this family's label count; the same checks as
@@ -139,8 +143,12 @@ public final class MetricFamily: Sendable {
 
     @discardableResult
     func removeIfPresent(_ key: LabelKey) -> Series? {
+        key.bytes.withUnsafeBytes { removeIfPresent(keyBytes: $0) }
+    }
+
+    private func removeIfPresent(keyBytes: UnsafeRawBufferPointer) -> Series? {
         let removed = state.withLock { state -> Series? in
-            guard let removed = state.series.removeValue(forKey: key) else { return nil }
+            guard let removed = state.series.remove(keyBytes) else { return nil }
             state.sorted = nil
             return removed
         }
@@ -158,12 +166,12 @@ public final class MetricFamily: Sendable {
     @discardableResult
     public func clear() -> [Series] {
         if labelNames.isEmpty {
-            state.withLock { $0.series[LabelKey([])] }?.reset()
+            state.withLock { state in [UInt8]().withUnsafeBytes { state.series.find($0) } }?.reset()
             return []
         }
         let old = state.withLock { state -> [Series] in
-            let all = Array(state.series.values)
-            state.series.removeAll(keepingCapacity: false)
+            let all = state.series.all
+            state.series.removeAll()
             state.sorted = []
             return all
         }
@@ -177,7 +185,7 @@ public final class MetricFamily: Sendable {
     public func sortedSeries() -> [Series] {
         state.withLock { state in
             if let sorted = state.sorted { return sorted }
-            let sorted = state.series.values
+            let sorted = state.series.all
                 .map { (key: $0.sortKey(), series: $0) }
                 .sorted { $0.key.lexicographicallyPrecedes($1.key) }
                 .map(\.series)
@@ -187,7 +195,8 @@ public final class MetricFamily: Sendable {
     }
 
     public func existingSeries(_ values: [String]) -> Series? {
-        state.withLock { $0.series[LabelKey(values)] }
+        let key = LabelKey(values)
+        return state.withLock { state in key.bytes.withUnsafeBytes { state.series.find($0) } }
     }
 
     public func orderedValues(_ named: [String: String]) throws(MetricsError) -> [String] {

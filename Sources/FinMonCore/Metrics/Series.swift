@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// One time series: a family's label values and the value behind them.
@@ -10,57 +11,90 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    /// The label values, packed (the family's table is keyed by the same buffer).
-    public let labelKey: LabelKey
-    /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
-    /// not an array of Strings.
-    public var labelValues: [String] { labelKey.values(count: Int(labelCount)) }
-    public let type: MetricType
-    /// How many labels the family has (a key cannot tell one empty value from none); next
-    /// to `type`, so the two share one word.
-    private let labelCount: UInt32
-    /// The family's name, kept for error messages only.
-    public let familyName: String
-    let upperBounds: [Double]
+    // Field order matters: the object is 80 bytes, so malloc gives it a 96-byte chunk
+    // (it was 144 bytes in a 160-byte chunk before the family's parts moved to `shape` and
+    // the histogram's and multiprocess parts to `extras`; issue #16, resident memory).
+
+    /// One buffer for both forms of the label values: the packed key (`LabelKey`'s bytes,
+    /// what the family's table compares) in the first `keyLength` bytes, then the label
+    /// block a scrape copies. One allocation per series instead of two.
+    let labels: [UInt8]
+    /// What the family's series share: its name, label count, histogram bounds.
+    let shape: SeriesShape
     /// The counter or gauge value, the removed flag and a host's shard (a counter's or a
     /// histogram's), in memory a host may map (`ValueCell`).
     let cell: ValueCell
-    private let histogram: Mutex<HistogramCounts>
-    /// Set once the series is removed from its family: writes through an old handle
-    /// still succeed (as with prometheus_client's detached children) but reach no scrape.
-    private let detachedFlag = Atomic<Bool>(false)
+    /// A histogram's counts and a multiprocess run's mirror; nil for a plain counter or gauge.
+    private let extras: SeriesExtras?
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
+    /// Kept here rather than in `shape`: every write checks it. Next to `detachedFlag`, so
+    /// the two share a word.
+    public let type: MetricType
+    /// Set once the series is removed from its family: writes through an old handle
+    /// still succeed (as with prometheus_client's detached children) but reach no scrape.
+    private let detachedFlag = Atomic<Bool>(false)
+    /// How many bytes of `labels` are the key.
+    private let keyLength: UInt32
+
+    /// The label values, packed (what the family's table is keyed by); a copy.
+    public var labelKey: LabelKey { LabelKey(bytes: Array(labels[..<Int(keyLength)])) }
+    /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
+    /// instead of escaping every label of every series again.
+    var labelBlock: ArraySlice<UInt8> { labels[Int(keyLength)...] }
+
+    /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
+    /// not an array of Strings.
+    public var labelValues: [String] { labelKey.values(count: shape.labelCount) }
+
+    /// Calls `body` with the key bytes, without copying them.
+    func withKeyBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        labels.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<Int(keyLength)])) }
+    }
+
+    /// Whether the key bytes are `key`'s.
+    func hasKey(_ key: UnsafeRawBufferPointer) -> Bool {
+        guard key.count == Int(keyLength) else { return false }
+        return withKeyBytes { mine in key.count == 0 || memcmp(mine.baseAddress!, key.baseAddress!, key.count) == 0 }
+    }
+    /// The family's name, kept for error messages only.
+    public var familyName: String { shape.familyName }
+    var upperBounds: [Double] { shape.upperBounds }
     /// A multiprocess run's link, entry and merge (nil otherwise): every write also goes to
     /// this process's slot of the run's segment, and the parent shows the merged value.
-    let mirror: SeriesMirror?
+    var mirror: SeriesMirror? { extras?.mirror }
     /// The run's link (`WorkerLink`), nil outside a multiprocess run.
-    var link: WorkerLink? { mirror?.link }
+    var link: WorkerLink? { extras?.mirror?.link }
     /// Whether writes also go to a multiprocess run's segment: a host may not store into
     /// `cellAddress` itself then, or its stores would miss the segment.
     public var isLinked: Bool { link != nil }
 
-    /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
-    /// instead of escaping every label of every series again.
-    let labelBlock: [UInt8]
-
-    init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
-         help: String = "", link: WorkerLink? = nil) {
-        self.labelKey = labelKey
-        self.labelCount = UInt32(clamping: labelNames.count)
-        mirror = link.map {
+    init(shape: SeriesShape, type: MetricType, labelNames: [String], labelKey: LabelKey, help: String = "",
+         link: WorkerLink? = nil) {
+        var labels = labelKey.bytes
+        Self.appendLabelBlock(labelNames, labelKey, to: &labels)
+        self.labels = labels
+        keyLength = UInt32(labelKey.bytes.count)
+        self.shape = shape
+        let upperBounds = shape.upperBounds
+        let mirror = link.map {
             SeriesMirror(link: $0, payload: SeriesPayload(
-                name: familyName, help: help, type: type, labelNames: labelNames,
+                name: shape.familyName, help: help, type: type, labelNames: labelNames,
                 labelValues: labelKey.values(count: labelNames.count), bounds: upperBounds).encoded)
         }
-        self.familyName = familyName
+        extras = type == .histogram || mirror != nil
+            ? SeriesExtras(bucketCount: type == .histogram ? upperBounds.count : 0, mirror: mirror) : nil
         self.type = type
-        self.labelBlock = Self.labelBlock(labelNames, labelKey)
-        self.upperBounds = upperBounds
         cell = ValueCell(hostWords: type == .counter ? 1 : type == .histogram ? 1 + upperBounds.count : 0,
                          constants: type == .histogram ? upperBounds : [])
-        self.histogram = Mutex(HistogramCounts(bucketCount: type == .histogram ? upperBounds.count : 0))
+    }
+
+    /// A series with a shape of its own (tests, and callers outside a family).
+    convenience init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
+                     help: String = "", link: WorkerLink? = nil) {
+        self.init(shape: SeriesShape(familyName: familyName, labelCount: labelNames.count, upperBounds: upperBounds),
+                  type: type, labelNames: labelNames, labelKey: labelKey, help: help, link: link)
     }
 
     convenience init(familyName: String, type: MetricType, labelNames: [String], labelValues: [String],
@@ -71,10 +105,9 @@ public final class Series: Sendable {
 
     /// `name="value",...`, escaped, from the packed values: one pass, one buffer. Values
     /// without a byte to escape (most) are copied whole.
-    private static func labelBlock(_ names: [String], _ key: LabelKey) -> [UInt8] {
-        guard !names.isEmpty else { return [] }
-        var block: [UInt8] = []
-        block.reserveCapacity(key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
+    private static func appendLabelBlock(_ names: [String], _ key: LabelKey, to block: inout [UInt8]) {
+        guard !names.isEmpty else { return }
+        block.reserveCapacity(block.count + key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
         var start = 0
         for (index, name) in names.enumerated() {
             if index > 0 { block.append(UInt8(ascii: ",")) }
@@ -97,7 +130,6 @@ public final class Series: Sendable {
             block.append(UInt8(ascii: "\""))
             start = end + 1
         }
-        return block
     }
 
     public var isDetached: Bool { detachedFlag.load(ordering: .relaxed) }
@@ -133,7 +165,7 @@ public final class Series: Sendable {
         }
         switch type {
         case .histogram:
-            var count = histogram.withLock { $0.count }
+            var count = extras?.histogram.withLock { $0.count } ?? 0
             for i in 0..<upperBounds.count { count &+= cell.hostCount(1 + i) }
             return Double(count)
         case .counter: return cell.load() + cell.hostPart(0)
@@ -182,7 +214,7 @@ public final class Series: Sendable {
             index = i
             break
         }
-        histogram.withLock { $0.record(sample, bucket: index) }
+        extras?.histogram.withLock { $0.record(sample, bucket: index) }
         link?.observe(self, bucket: index, sample)
         return true
     }
@@ -209,12 +241,12 @@ public final class Series: Sendable {
     func reset() {
         cell.store(0)
         cell.resetHost()
-        histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
+        extras?.histogram.withLock { $0 = HistogramCounts(bucketCount: $0.buckets.count) }
     }
 
     /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
     /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
-    func sortKey() -> [UInt8] { labelKey.sortKey() }
+    func sortKey() -> [UInt8] { labels[..<Int(keyLength)].map { $0 == LabelKey.separator ? 0 : $0 } }
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
@@ -228,7 +260,10 @@ public final class Series: Sendable {
         }
         // The library's counts under its lock, plus a host's shard (ValueCell): the count
         // is the buckets' total, so it always equals the +Inf bucket.
-        let (cumulative, sum, running) = histogram.withLock { counts in
+        guard let extras else {
+            return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: [], sum: 0, count: 0)
+        }
+        let (cumulative, sum, running) = extras.histogram.withLock { counts in
             var cumulative: [UInt64] = []
             cumulative.reserveCapacity(counts.buckets.count)
             var running: UInt64 = 0

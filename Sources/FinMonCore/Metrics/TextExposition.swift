@@ -66,7 +66,7 @@ public enum TextExposition {
     /// One sample line; `extra` is a label appended to the series' own (a histogram
     /// bucket's `le`, a worker-mode gauge's `worker`), whose value needs no escaping.
     private static func line(
-        _ name: String, _ labelBlock: [UInt8], extra: (name: String, value: String)?, value: String, into out: inout [UInt8]
+        _ name: String, _ labelBlock: ArraySlice<UInt8>, extra: (name: String, value: String)?, value: String, into out: inout [UInt8]
     ) {
         append(name, to: &out)
         if !labelBlock.isEmpty || extra != nil {
