@@ -34,6 +34,14 @@ def platform_tag() -> str:
     return sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
+# Every Swift module (the dependencies too: SwiftNIO, swift-collections) with one section
+# per function, so the link order (Sources/FinMonExports/link-order.txt) reaches their
+# functions as well: ~0.6 MiB less of the library's code resident in a process that runs
+# the exporter (issue #16, Benchmarks/RESULTS-spine.md section c). Package.swift can only
+# set it for finmon's own targets; the dependencies get it from the command line.
+FUNCTION_SECTIONS = ["-Xswiftc", "-Xfrontend", "-Xswiftc", "-function-sections"]
+
+
 class BuildWithSwift(build_py):
     """Compile the Swift library, then bundle it stripped, before collecting the package files."""
 
@@ -43,7 +51,8 @@ class BuildWithSwift(build_py):
         else:
             # FINMON_TRAITS=TLS builds the exporter's TLS in (see the README's TLS section).
             traits = ["--traits", os.environ["FINMON_TRAITS"]] if os.environ.get("FINMON_TRAITS") else []
-            subprocess.run(["swift", "build", "-c", "release", "--product", "finmon", *traits], cwd=ROOT, check=True)
+            subprocess.run(["swift", "build", "-c", "release", "--product", "finmon", *traits, *FUNCTION_SECTIONS],
+                           cwd=ROOT, check=True)
             source = ROOT / ".build" / "release" / "libfinmon.so"
         target = Path(__file__).resolve().parent / "finmon" / "libfinmon.so"
         debug = Path(self.build_lib).parent / "finmon-debug" / "libfinmon.so.debug"

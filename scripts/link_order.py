@@ -13,8 +13,12 @@ every update path, scrapes, removals, close) runs in a fresh interpreter under
 mangled name a line, sorted (so a regenerated file diffs cleanly). Names that later
 disappear from the code are skipped by the linker; re-run this after large changes:
 
-    swift build -c release --product finmon
-    python3 scripts/link_order.py            # then rebuild: the link reads the new file
+    swift build -c release --product finmon -Xswiftc -Xfrontend -Xswiftc -function-sections
+    python3 scripts/link_order.py            # then delete .build/release/libfinmon.so and
+                                             # rebuild: the link reads the new file
+
+(The same flags as python/setup.py's build: with them the dependencies' functions have
+sections of their own too, so the order moves them one by one.)
 """
 
 from __future__ import annotations
