@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import finmon
 from finmon import _native
 
@@ -54,3 +56,33 @@ def test_the_library_has_packed_relocations_and_no_regex_engine() -> None:
     symbols = subprocess.run(["readelf", "-s", "-W", library], capture_output=True, text=True, check=True).stdout
     assert "17_StringProcessing" not in symbols
     assert "12_RegexParser" not in symbols
+
+
+_PROTOTYPES = """
+import json
+import finmon
+from finmon import _native
+made = sorted(name for name in vars(_native.hot) if name.startswith("finmon_"))
+typed = _native.blocking.finmon_version
+print(json.dumps({"made": made, "declared": len(_native.PROTOTYPES),
+                  "typed": typed.restype is _native.PROTOTYPES["finmon_version"][0]}))
+"""
+
+
+def test_function_objects_are_made_on_first_use_with_the_header_prototype() -> None:
+    # Two of each of the header's ~100 functions made at import cost ~0.2 MiB (issue #16).
+    package_root = str(Path(finmon.__file__).resolve().parent.parent)
+    env = dict(os.environ, FINMON_LIB=str(_native.library_path()), PYTHONPATH=package_root)
+    env.pop("FINMON_MULTIPROCESS", None)
+    done = subprocess.run([sys.executable, "-c", _PROTOTYPES], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert 0 < len(result["made"]) < result["declared"] // 2
+    assert result["typed"]
+
+
+def test_a_library_without_the_header_functions_is_refused() -> None:
+    import ctypes
+
+    with pytest.raises(finmon.LibraryLoadError, match="lacks finmon_"):
+        _native._check_symbols(ctypes.CDLL(None))
