@@ -1,6 +1,6 @@
 """The spine's benchmarks (issue #2 item 9): finmon against prometheus_client, in one run.
 
-    swift build -c release
+    swift build -c release --product finmon -Xswiftc -Xfrontend -Xswiftc -function-sections  # as python/setup.py
     swift build -c release --package-path Benchmarks/swift --product RegistryBench   # for (d)
     PYTHONPATH=python FINMON_LIB=$PWD/.build/release/libfinmon.so python3 Benchmarks/bench_spine.py
 
