@@ -69,7 +69,7 @@ private func mallocUsableSize(_ pointer: UnsafeRawPointer) -> Int {
         let series = Series(familyName: "g", type: type, labelNames: ["k"], labelValues: ["a"], upperBounds: [])
         let usable = mallocUsableSize(Unmanaged.passUnretained(series).toOpaque())
         #expect(usable <= 88)
-        // The key and the label block share one buffer.
+        // The packed key and the label block made from it with the family's names.
         #expect(series.labelKey == LabelKey(["a"]))
         #expect(String(decoding: series.labelBlock, as: UTF8.self) == #"k="a""#)
     }

@@ -55,7 +55,7 @@ public final class MetricFamily: Sendable {
         self.upperBounds = upperBounds
         self.maxSeries = maxSeries
         self.onDrop = onDrop
-        let shape = SeriesShape(familyName: name, labelCount: labelNames.count, upperBounds: upperBounds)
+        let shape = SeriesShape(familyName: name, labelNames: labelNames, upperBounds: upperBounds)
         self.shape = shape
         self.overflowSink = Series(shape: shape, type: type, labelNames: labelNames,
                                    labelKey: LabelKey(labelNames.map { _ in "" }))

@@ -11,13 +11,15 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    // Field order matters: the object is 80 bytes, so malloc gives it a 96-byte chunk
+    // Field order matters: the object is 74 bytes, so malloc gives it a 96-byte chunk
     // (it was 144 bytes in a 160-byte chunk before the family's parts moved to `shape` and
     // the histogram's and multiprocess parts to `extras`; issue #16, resident memory).
 
-    /// One buffer for both forms of the label values: the packed key (`LabelKey`'s bytes,
-    /// what the family's table compares) in the first `keyLength` bytes, then the label
-    /// block a scrape copies. One allocation per series instead of two.
+    /// The label values, packed (`LabelKey`'s bytes: what the family's table compares).
+    /// The only per-series copy of them: the escaped `name="value",...` a scrape writes is
+    /// made from them and the family's label names at each scrape (`appendLabelBlock`),
+    /// not kept (issue #16: 32 bytes less per series, for a few appends per series and
+    /// scrape).
     let labels: [UInt8]
     /// What the family's series share: its name, label count, histogram bounds.
     let shape: SeriesShape
@@ -35,14 +37,18 @@ public final class Series: Sendable {
     /// Set once the series is removed from its family: writes through an old handle
     /// still succeed (as with prometheus_client's detached children) but reach no scrape.
     private let detachedFlag = Atomic<Bool>(false)
-    /// How many bytes of `labels` are the key.
-    private let keyLength: UInt32
+    /// No value holds a byte the exposition escapes (most series): the label block is
+    /// then the values copied between the names.
+    private let plainValues: Bool
 
-    /// The label values, packed (what the family's table is keyed by); a copy.
-    public var labelKey: LabelKey { LabelKey(bytes: Array(labels[..<Int(keyLength)])) }
-    /// `name="value",...` escaped, rendered once at creation: a scrape copies these bytes
-    /// instead of escaping every label of every series again.
-    var labelBlock: ArraySlice<UInt8> { labels[Int(keyLength)...] }
+    /// The label values, packed (what the family's table is keyed by).
+    public var labelKey: LabelKey { LabelKey(bytes: labels) }
+    /// `name="value",...` escaped (made on each use: see `appendLabelBlock`).
+    var labelBlock: [UInt8] {
+        var block: [UInt8] = []
+        appendLabelBlock(into: &block)
+        return block
+    }
 
     /// The label values, decoded from `labelKey` on each use: a series keeps one buffer,
     /// not an array of Strings.
@@ -50,12 +56,12 @@ public final class Series: Sendable {
 
     /// Calls `body` with the key bytes, without copying them.
     func withKeyBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        labels.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<Int(keyLength)])) }
+        labels.withUnsafeBytes(body)
     }
 
     /// Whether the key bytes are `key`'s.
     func hasKey(_ key: UnsafeRawBufferPointer) -> Bool {
-        guard key.count == Int(keyLength) else { return false }
+        guard key.count == labels.count else { return false }
         return withKeyBytes { mine in key.count == 0 || memcmp(mine.baseAddress!, key.baseAddress!, key.count) == 0 }
     }
     /// The family's name, kept for error messages only.
@@ -72,10 +78,8 @@ public final class Series: Sendable {
 
     init(shape: SeriesShape, type: MetricType, labelNames: [String], labelKey: LabelKey, help: String = "",
          link: WorkerLink? = nil) {
-        var labels = labelKey.bytes
-        Self.appendLabelBlock(labelNames, labelKey, to: &labels)
-        self.labels = labels
-        keyLength = UInt32(labelKey.bytes.count)
+        labels = labelKey.bytes
+        plainValues = !labelKey.bytes.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }
         self.shape = shape
         let upperBounds = shape.upperBounds
         let mirror = link.map {
@@ -93,7 +97,7 @@ public final class Series: Sendable {
     /// A series with a shape of its own (tests, and callers outside a family).
     convenience init(familyName: String, type: MetricType, labelNames: [String], labelKey: LabelKey, upperBounds: [Double],
                      help: String = "", link: WorkerLink? = nil) {
-        self.init(shape: SeriesShape(familyName: familyName, labelCount: labelNames.count, upperBounds: upperBounds),
+        self.init(shape: SeriesShape(familyName: familyName, labelNames: labelNames, upperBounds: upperBounds),
                   type: type, labelNames: labelNames, labelKey: labelKey, help: help, link: link)
     }
 
@@ -103,32 +107,32 @@ public final class Series: Sendable {
                   upperBounds: upperBounds, help: help, link: link)
     }
 
-    /// `name="value",...`, escaped, from the packed values: one pass, one buffer. Values
-    /// without a byte to escape (most) are copied whole.
-    private static func appendLabelBlock(_ names: [String], _ key: LabelKey, to block: inout [UInt8]) {
-        guard !names.isEmpty else { return }
-        block.reserveCapacity(block.count + key.bytes.count + names.reduce(0) { $0 + $1.utf8.count + 4 })
-        var start = 0
-        for (index, name) in names.enumerated() {
-            if index > 0 { block.append(UInt8(ascii: ",")) }
-            block.append(contentsOf: name.utf8)
-            block.append(UInt8(ascii: "="))
-            block.append(UInt8(ascii: "\""))
-            var end = start
-            var plain = true
-            while end < key.bytes.count, key.bytes[end] != LabelKey.separator {
-                let byte = key.bytes[end]
-                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") { plain = false }
-                end += 1
+    /// Appends `name="value",...`, escaped, from the packed values and the family's label
+    /// names: one pass. Values without a byte to escape (most) are copied whole.
+    func appendLabelBlock(into block: inout [UInt8]) {
+        let prefixes = shape.labelPrefixes
+        guard !prefixes.isEmpty else { return }
+        labels.withUnsafeBufferPointer { key in
+            if plainValues, prefixes.count == 1 {  // the common case: three copies
+                block.append(contentsOf: prefixes[0])
+                block.append(contentsOf: key)
+                block.append(UInt8(ascii: "\""))
+                return
             }
-            let value = key.bytes[start..<end]
-            if plain {
-                block.append(contentsOf: value)
-            } else {
-                for byte in value { SampleFormatter.escapeLabelByte(byte, into: &block) }
+            var start = 0
+            for prefix in prefixes {
+                block.append(contentsOf: prefix)
+                var end = start
+                while end < key.count, key[end] != LabelKey.separator { end += 1 }
+                let value = UnsafeBufferPointer(rebasing: key[start..<end])
+                if plainValues {
+                    block.append(contentsOf: value)
+                } else {
+                    for byte in value { SampleFormatter.escapeLabelByte(byte, into: &block) }
+                }
+                block.append(UInt8(ascii: "\""))
+                start = end + 1
             }
-            block.append(UInt8(ascii: "\""))
-            start = end + 1
         }
     }
 
@@ -246,7 +250,7 @@ public final class Series: Sendable {
 
     /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
     /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
-    func sortKey() -> [UInt8] { labels[..<Int(keyLength)].map { $0 == LabelKey.separator ? 0 : $0 } }
+    func sortKey() -> [UInt8] { labels.map { $0 == LabelKey.separator ? 0 : $0 } }
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {

@@ -40,25 +40,41 @@ public enum TextExposition {
         out.append(UInt8(ascii: " "))
         append(family.type.description, to: &out)
         out.append(UInt8(ascii: "\n"))
+        // A series keeps only its packed values: its label block is made here, once per
+        // series and scrape (see Series.appendLabelBlock): straight into the output for a
+        // counter's or gauge's one line, into one reused buffer for a series of many lines.
+        var block: [UInt8] = []
         for one in series {
+            if family.type != .histogram, !family.labelNames.isEmpty, one.workerReadings == nil {
+                append(sampleName, to: &out)
+                out.append(UInt8(ascii: "{"))
+                one.appendLabelBlock(into: &out)
+                out.append(UInt8(ascii: "}"))
+                out.append(UInt8(ascii: " "))
+                append(SampleFormatter.format(one.value), to: &out)
+                out.append(UInt8(ascii: "\n"))
+                continue
+            }
+            block.removeAll(keepingCapacity: true)
+            one.appendLabelBlock(into: &block)
             switch family.type {
             case .counter, .gauge:
                 if let readings = one.workerReadings {
                     // A multiprocess parent's `worker`-mode gauge: one sample per live process.
                     for reading in readings {
-                        line(sampleName, one.labelBlock, extra: ("worker", reading.worker),
+                        line(sampleName, block, extra: ("worker", reading.worker),
                              value: SampleFormatter.format(reading.value), into: &out)
                     }
                 } else {
-                    line(sampleName, one.labelBlock, extra: nil, value: SampleFormatter.format(one.value), into: &out)
+                    line(sampleName, block, extra: nil, value: SampleFormatter.format(one.value), into: &out)
                 }
             case .histogram:
                 let snapshot = one.histogramSnapshot()
                 for (bound, count) in zip(snapshot.upperBounds, snapshot.cumulativeCounts) {
-                    line(family.name + "_bucket", one.labelBlock, extra: ("le", SampleFormatter.format(bound)), value: String(count), into: &out)
+                    line(family.name + "_bucket", block, extra: ("le", SampleFormatter.format(bound)), value: String(count), into: &out)
                 }
-                line(family.name + "_count", one.labelBlock, extra: nil, value: String(snapshot.count), into: &out)
-                line(family.name + "_sum", one.labelBlock, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
+                line(family.name + "_count", block, extra: nil, value: String(snapshot.count), into: &out)
+                line(family.name + "_sum", block, extra: nil, value: SampleFormatter.format(snapshot.sum), into: &out)
             }
         }
     }
@@ -66,7 +82,7 @@ public enum TextExposition {
     /// One sample line; `extra` is a label appended to the series' own (a histogram
     /// bucket's `le`, a worker-mode gauge's `worker`), whose value needs no escaping.
     private static func line(
-        _ name: String, _ labelBlock: ArraySlice<UInt8>, extra: (name: String, value: String)?, value: String, into out: inout [UInt8]
+        _ name: String, _ labelBlock: [UInt8], extra: (name: String, value: String)?, value: String, into out: inout [UInt8]
     ) {
         append(name, to: &out)
         if !labelBlock.isEmpty || extra != nil {
