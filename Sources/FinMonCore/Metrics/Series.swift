@@ -11,7 +11,7 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    // Field order matters: the object is 74 bytes, so malloc gives it a 96-byte chunk
+    // Field order matters: the object is 75 bytes, so malloc gives it a 96-byte chunk
     // (it was 144 bytes in a 160-byte chunk before the family's parts moved to `shape` and
     // the histogram's and multiprocess parts to `extras`; issue #16, resident memory).
 
