@@ -91,3 +91,25 @@ import Testing
     }
     #expect(Set(all).count == all.count)
 }
+
+@Test func theRemovalsCountsDoubleFollowsTheCountUnderRacingRemovals() async {
+    let count = ValueCell.removals
+    let mirror = UnsafeRawPointer(ValueCell.removals + 1).assumingMemoryBound(to: Double.self)
+    let before = count.pointee.load(ordering: .acquiring)
+    await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<4 {
+            group.addTask {
+                for _ in 0..<250 {
+                    let cell = ValueCell()
+                    cell.markRemoved()
+                    cell.free()
+                }
+            }
+        }
+    }
+    // Other tests remove series meanwhile: ours alone raised it this far, and it never
+    // runs ahead of the count.
+    #expect(mirror.pointee >= Double(before + 1_000))
+    #expect(mirror.pointee <= Double(count.pointee.load(ordering: .acquiring)))
+    #expect(Int(bitPattern: UnsafeRawPointer(count)) % 16 == 0)
+}

@@ -31,11 +31,20 @@ final class CellSlab: @unchecked Sendable {
     // `lockWord` only atomically.
 
     /// The slab every value cell comes from. `fork` takes its lock first (`pthread_atfork`).
+    /// Its first slot is the removals count (`ValueCell.removals`): the page a catalog's
+    /// cells lie in, which a host reads right after its stores.
     static let shared: CellSlab = {
         let slab = CellSlab()
+        slab.removals = slab.allocate(words: 2).bindMemory(to: Atomic<UInt64>.self, capacity: 2)
+        slab.removals.initialize(to: Atomic(0))
+        (slab.removals + 1).initialize(to: Atomic(0))
         pthread_atfork({ CellSlab.shared.lock() }, { CellSlab.shared.unlock() }, { CellSlab.shared.unlock() })
         return slab
     }()
+
+    /// `shared`'s first slot: the removals count, then the same count as a double (what a
+    /// host's view of the cells as doubles reads). Unset in other slabs.
+    private(set) var removals = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: 8).unsafelyUnwrapped
 
     /// One chunk: 64 KiB, 4,096 gauges' cells.
     static let chunkBytes = 64 * 1024
@@ -92,7 +101,8 @@ final class CellSlab: @unchecked Sendable {
         }
         if state.used + size > Self.chunkBytes {
             // The rest of the old chunk (less than one large cell) stays unused.
-            state.chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
+            // Page-aligned: the first 4 KiB of cells (256 gauges) share one page, one TLB entry.
+            state.chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 4096)
             state.used = 0
             state.chunks += 1
         }

@@ -61,14 +61,10 @@ struct ValueCell: @unchecked Sendable {
     private let constantCount: Int
 
     /// How many removals the library has made, process-wide (a count, not a double): a
-    /// host that wrote many cells checks this one word instead of each removed flag.
-    // nonisolated(unsafe): the pointer never changes and the word is only accessed atomically.
-    nonisolated(unsafe) static let removals: UnsafeMutablePointer<Atomic<UInt64>> = {
-        // In the slab, among the cells a host's loop writes, since it reads this word after them.
-        let word = CellSlab.shared.allocate(words: 1).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
-        word.initialize(to: Atomic(0))
-        return word
-    }()
+    /// host that wrote many cells checks this one word instead of each removed flag. The
+    /// next word holds the same count as a double, for a host that reads its cells as
+    /// doubles (exact to 2^53 removals). Both lie in the slab's first slot, next to the cells.
+    static var removals: UnsafeMutablePointer<Atomic<UInt64>> { CellSlab.shared.removals }
 
     init(hostWords: Int = 0, constants: [Double] = []) {
         self.hostWords = hostWords
@@ -130,7 +126,18 @@ struct ValueCell: @unchecked Sendable {
 
     func markRemoved() {
         (words + 1).pointee.store(1.0.bitPattern, ordering: .releasing)
-        Self.removals.pointee.wrappingAdd(1, ordering: .releasing)
+        let count = Self.removals.pointee.wrappingAdd(1, ordering: .releasing).newValue
+        // The double follows the count: racing removals raise it to the largest count they
+        // made (the bit patterns of non-negative doubles order as the doubles do), so it
+        // never goes back and ends at the count itself.
+        let desired = Double(count).bitPattern
+        var current = (Self.removals + 1).pointee.load(ordering: .relaxed)
+        while current < desired {
+            let (exchanged, seen) = (Self.removals + 1).pointee.compareExchange(
+                expected: current, desired: desired, ordering: .releasing)
+            if exchanged { break }
+            current = seen
+        }
     }
 
     /// Only from the owner's deinit.
