@@ -27,24 +27,21 @@ import Synchronization
 ///     let words = CellSlab.shared.allocate(words: 2)   // 16 bytes, next to the last cell made
 ///     CellSlab.shared.free(words, words: 2)            // its slot serves the next 2-word cell
 final class CellSlab: @unchecked Sendable {
-    // @unchecked: `state` is read and written only between `lock()` and `unlock()`, and
-    // `lockWord` only atomically.
+    // @unchecked: `state` and `heads` are read and written only between `lock()` and
+    // `unlock()`, and `lockWord` only atomically.
 
     /// The slab every value cell comes from. `fork` takes its lock first (`pthread_atfork`).
     /// Its first slot is the removals count (`ValueCell.removals`): the page a catalog's
     /// cells lie in, which a host reads right after its stores.
     static let shared: CellSlab = {
         let slab = CellSlab()
-        slab.removals = slab.allocate(words: 2).bindMemory(to: Atomic<UInt64>.self, capacity: 2)
-        slab.removals.initialize(to: Atomic(0))
-        (slab.removals + 1).initialize(to: Atomic(0))
         pthread_atfork({ CellSlab.shared.lock() }, { CellSlab.shared.unlock() }, { CellSlab.shared.unlock() })
         return slab
     }()
 
-    /// `shared`'s first slot: the removals count, then the same count as a double (what a
-    /// host's view of the cells as doubles reads). Unset in other slabs.
-    private(set) var removals = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: 8).unsafelyUnwrapped
+    /// The slab's first slot: the removals count, then the same count as a double (what a
+    /// host's view of the cells as doubles reads). Only `shared`'s is used.
+    let removals: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// One chunk: 64 KiB, 4,096 gauges' cells.
     static let chunkBytes = 64 * 1024
@@ -55,19 +52,31 @@ final class CellSlab: @unchecked Sendable {
     private struct State {
         var chunk: UnsafeMutableRawPointer?
         var used = CellSlab.chunkBytes
-        /// The first free slot of each size (in slots); each free slot holds the next.
-        var heads = [UnsafeMutableRawPointer?](repeating: nil, count: CellSlab.largestSlabbedBytes / CellSlab.slotBytes + 1)
         var chunks = 0
         var freeSlots = 0
     }
 
-    private var state = State()
+    // Behind pointers, not stored properties: no exclusivity check or copy-on-write test
+    // per series created (the lock already serializes every access).
+    private let state: UnsafeMutablePointer<State>
+    /// The first free slot of each size (in slots); each free slot holds the next.
+    private let heads: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let lockWord: UnsafeMutablePointer<Atomic<Bool>>
 
     /// A slab of its own (tests); cells use `shared`. Its chunks are never freed.
     init() {
         lockWord = .allocate(capacity: 1)
         lockWord.initialize(to: Atomic(false))
+        let sizes = Self.largestSlabbedBytes / Self.slotBytes + 1
+        heads = .allocate(capacity: sizes)
+        heads.initialize(repeating: nil, count: sizes)
+        // The first chunk now, its first slot the removals count.
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 4096)
+        removals = chunk.bindMemory(to: Atomic<UInt64>.self, capacity: 2)
+        removals.initialize(to: Atomic(0))
+        (removals + 1).initialize(to: Atomic(0))
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(chunk: chunk, used: Self.slotBytes, chunks: 1, freeSlots: 0))
     }
 
     private func lock() {
@@ -94,20 +103,20 @@ final class CellSlab: @unchecked Sendable {
         lock()
         defer { unlock() }
         let slots = size / Self.slotBytes
-        if let head = state.heads[slots] {
-            state.heads[slots] = head.load(as: UnsafeMutableRawPointer?.self)
-            state.freeSlots -= slots
+        if let head = heads[slots] {
+            heads[slots] = head.load(as: UnsafeMutableRawPointer?.self)
+            state.pointee.freeSlots -= slots
             return head
         }
-        if state.used + size > Self.chunkBytes {
+        if state.pointee.used + size > Self.chunkBytes {
             // The rest of the old chunk (less than one large cell) stays unused.
             // Page-aligned: the first 4 KiB of cells (256 gauges) share one page, one TLB entry.
-            state.chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 4096)
-            state.used = 0
-            state.chunks += 1
+            state.pointee.chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 4096)
+            state.pointee.used = 0
+            state.pointee.chunks += 1
         }
-        let slot = state.chunk.unsafelyUnwrapped + state.used
-        state.used += size
+        let slot = state.pointee.chunk.unsafelyUnwrapped + state.pointee.used
+        state.pointee.used += size
         return slot
     }
 
@@ -122,15 +131,15 @@ final class CellSlab: @unchecked Sendable {
         lock()
         defer { unlock() }
         let slots = size / Self.slotBytes
-        memory.storeBytes(of: state.heads[slots], as: UnsafeMutableRawPointer?.self)
-        state.heads[slots] = memory
-        state.freeSlots += slots
+        memory.storeBytes(of: heads[slots], as: UnsafeMutableRawPointer?.self)
+        heads[slots] = memory
+        state.pointee.freeSlots += slots
     }
 
     /// Chunks allocated and 16-byte slots on free lists (for tests).
     var usage: (chunks: Int, freeSlots: Int) {
         lock()
         defer { unlock() }
-        return (state.chunks, state.freeSlots)
+        return (state.pointee.chunks, state.pointee.freeSlots)
     }
 }
