@@ -42,6 +42,9 @@ import Synchronization
 ///   `removals`; a host stores, then loads word 1 (or `removals`). Reading 0 (or the
 ///   count it knew), its store came before the removal (as a C call's update racing a
 ///   `remove` may); otherwise it re-creates the series and makes its update again there.
+///   The count's double is raised (with release) after the count, to at least the count
+///   this removal made, so a host that reads it instead of the count sees every removal
+///   whose flag it could have missed.
 /// - After `fork` the child has its own copy of the heap: its stores never reach the parent.
 ///
 /// Example:
