@@ -60,7 +60,9 @@ int finmon_series_cell(finmon_series *series, double **cell);
 int finmon_series_shard(finmon_series *series, double **cell, size_t *words);
 /* *count receives the address of a process-wide count of series removals (library
    memory, valid until the process exits; the host only reads it, with an aligned 8-byte
-   load). A host
+   load). The next word holds the same count as a double (it only grows; exact to 2^53),
+   for a host that reads its cells as doubles. Both lie among the cells (the library makes
+   cells next to each other, the first ones in the page of this count). A host
    that mapped many cells reads this one word after its stores: unchanged, no cell it
    wrote belongs to a series removed meanwhile; changed, it checks each cell's flag. */
 int finmon_series_removals(uint64_t **count);

@@ -35,7 +35,7 @@ from . import _native
 if TYPE_CHECKING:
     from .metrics import Child
 
-__all__ = ["MAPPING", "PLAIN", "SHARDS", "bisect_left", "map_cell", "map_shard", "removals"]
+__all__ = ["MAPPING", "PLAIN", "SHARDS", "bisect_left", "map_cell", "map_shard", "removals", "removals_address"]
 
 _hot = _native.hot
 _cell_of = _hot.finmon_series_cell
@@ -106,8 +106,14 @@ def map_shard(child: Child) -> tuple[memoryview, list[float]] | None:
     return view, view[3 + buckets:3 + 2 * buckets].tolist()
 
 
-def removals() -> memoryview:
-    """The library's count of series removals, one word (read ``[0]``)."""
+def removals_address() -> int:
+    """Where the library's count of series removals lies: a uint64 word, then the same
+    count as a double (which a view of cells as doubles can read; see CellSlab.swift)."""
     out = c_void_p()
     _native.check(_hot.finmon_series_removals(ctypes.byref(out)))
-    return memoryview((ctypes.c_uint64 * 1).from_address(out.value or 0)).cast("B").cast("Q")
+    return out.value or 0
+
+
+def removals() -> memoryview:
+    """The library's count of series removals, one word (read ``[0]``)."""
+    return memoryview((ctypes.c_uint64 * 1).from_address(removals_address())).cast("B").cast("Q")

@@ -139,14 +139,15 @@ class Batch:
             self.clear()
 
 
-def _bucket_search(value: str, bounds: list[float], low: int, high: int) -> str:
-    """An expression for 3 + the first i in [low, high] with value <= bounds[i] (bounds[high]
-    is +Inf or the answer lies in range): nested conditionals, log2(n) comparisons."""
+def _bucket_search(value: str, bounds: list[float], low: int, high: int, offset: int = 0) -> str:
+    """An expression for offset + 3 + the first i in [low, high] with value <= bounds[i]
+    (bounds[high] is +Inf or the answer lies in range): nested conditionals, log2(n)
+    comparisons."""
     if low == high:
-        return str(3 + low)
+        return str(offset + 3 + low)
     middle = (low + high) // 2
-    return (f"({_bucket_search(value, bounds, low, middle)} if {value} <= {bounds[middle]!r} "
-            f"else {_bucket_search(value, bounds, middle + 1, high)})")
+    return (f"({_bucket_search(value, bounds, low, middle, offset)} if {value} <= {bounds[middle]!r} "
+            f"else {_bucket_search(value, bounds, middle + 1, high, offset)})")
 
 
 _OPS = {"set": BatchOp.SET, "inc": BatchOp.INC, "dec": BatchOp.DEC, "observe": BatchOp.OBSERVE}
@@ -171,7 +172,7 @@ class PreparedBatch:
     """
 
     __slots__ = ("_count", "_handles", "_ops", "_values", "_args", "_pack", "_targets", "_failed", "_verbs", "_views",
-                 "_seen", "_dead", "apply")
+                 "_mark", "_is_dead", "apply")
 
     #: ``apply(values)``: apply one value per prepared update, in order. All are checked
     #: before any is applied; a bad one (a non-number, a negative increment, NaN observed)
@@ -211,11 +212,12 @@ class PreparedBatch:
         self._failed = c_size_t()
         self._args = (self._handles, self._ops, self._values, c_size_t(self._count), ctypes.byref(self._failed))
         self._verbs = verbs
-        #: The removals count when the cells were last known live (see _cells.removals).
-        self._seen = [0]
-        #: True once a removal sent the batch back to the call for good.
-        self._dead = [False]
         self._views: list[memoryview] = []
+        #: ``mark(dead, seen)`` sets the made function's state: whether a removal sent the
+        #: batch back to the call for good, and the removals count when its cells were last
+        #: known live (see _cells.removals). ``is_dead()`` reads the first.
+        self._mark: Callable[[bool, int], None] = lambda dead, seen: None
+        self._is_dead: Callable[[], bool] = lambda: False
         self.apply = self._compile() or self._apply_by_call
 
     def __len__(self) -> int:
@@ -224,7 +226,7 @@ class PreparedBatch:
     @property
     def _stores(self) -> bool:
         """Whether apply stores into cells (no foreign call)."""
-        return self.apply != self._apply_by_call and not self._dead[0]
+        return self.apply != self._apply_by_call and not self._is_dead()
 
     def _apply_by_call(self, values: list[float] | tuple[float, ...]) -> None:
         try:
@@ -258,12 +260,11 @@ class PreparedBatch:
         ``sum`` takes and a store does not is only an object that adds to a float without
         converting to one, or big ints that cancel: a store then raises mid-way.) After its stores the function reads the library's count of
         removals; changed, :meth:`_after_removals` makes again what reached a removed series."""
-        names: dict[str, Any] = {"inf": float("inf"),
-                                 "PLAIN": _cells.PLAIN,
-                                 "removals": _cells.removals(), "seen": self._seen, "dead": self._dead,
-                                 "slow": self._apply_by_call, "after": self._after_removals}
+        names: dict[str, Any] = {"inf": float("inf"), "slow": self._apply_by_call, "after": self._after_removals}
+        removals_at = _cells.removals_address()
+        removals = _cells.removals()
         # Read before mapping: a removal from here on changes the count the apply checks.
-        self._seen[0] = names["removals"][0]
+        names["seen0"] = float(removals[0])
         views: list[memoryview] = []
         for verb, child in zip(self._verbs, self._targets):
             kind = child._metric._type_code
@@ -289,46 +290,71 @@ class PreparedBatch:
         # All the cells through one view of the memory they lie in (word i of an entry's
         # cell is H[offset + i]), when it spans at most 1 GiB: one object for the whole apply
         # to touch instead of one per entry, which is what an apply costs in a cold cache.
+        # The library makes cells next to each other (CellSlab.swift), so the span is
+        # usually a page or two and the offsets small ints (objects the interpreter keeps).
         # Only the cells' own words are ever read or written through it.
+        # The removals count's double (the word after it, see _cells.removals_address) is
+        # read through the same view when it lies in reach (the library keeps it in the page
+        # of the first cells it makes): no other object, and the same code as the stores.
         addresses = [child._cell_address for child in self._targets]
         base = min(addresses)
-        span = max(address + view.nbytes for address, view in zip(addresses, views)) - base
-        if span <= 1 << 30:
-            names["H"] = memoryview((ctypes.c_double * (span // 8)).from_address(base)).cast("B").cast("d")
-            cells = [f"H[{(address - base) // 8} + " for address in addresses]
+        end = max(address + view.nbytes for address, view in zip(addresses, views))
+        if max(end, removals_at + 16) - min(base, removals_at) <= 1 << 30:
+            base, end = min(base, removals_at), max(end, removals_at + 16)
+            removed = f"H[{(removals_at + 8 - base) // 8}]"
         else:
+            names["removals"] = removals
+            removed = "float(removals[0])"
+        if end - base <= 1 << 30:
+            names["H"] = memoryview((ctypes.c_double * ((end - base) // 8)).from_address(base)).cast("B").cast("d")
+            offsets = [(address - base) // 8 for address in addresses]
+            cells = ["H"] * len(views)
+        else:
+            names["removals"] = removals
+            removed = "float(removals[0])"
             names.update((f"S{i}", view) for i, view in enumerate(views))
-            cells = [f"S{i}[" for i in range(len(views))]
+            offsets = [0] * len(views)
+            cells = [f"S{i}" for i in range(len(views))]
         checks: list[str] = []
-        shards: list[str] = []
-        stores: list[str] = []
-        for i, (verb, cell) in enumerate(zip(self._verbs, cells)):
+        shards: list[tuple[int, str]] = []
+        stores: list[tuple[int, str]] = []
+        for i, (verb, cell, offset) in enumerate(zip(self._verbs, cells, offsets)):
+            # Offsets folded into the constants; stores in address order (one pass over the lines).
             if verb == "set":
-                stores.append(f"        {cell}0] = v{i}")
+                stores.append((offset, f"        {cell}[{offset}] = v{i}"))
             elif verb == "inc":
-                checks.append(f"        if type(v{i}) not in PLAIN or not 0 <= v{i} < inf: return slow(values)")
-                shards.append(f"        {cell}2] += v{i}")
+                checks.append(f"        if (type(v{i}) is not float and type(v{i}) is not int) or not 0 <= v{i} < inf:")
+                checks.append("            return slow(values)")
+                shards.append((offset, f"        {cell}[{offset + 2}] += v{i}"))
             else:
                 # The bucket by comparisons in the function itself, a binary search over the
                 # bounds written out (bisect's module is one more piece of code to fetch in a
                 # cold cache): the shard word of the first bound >= the value.
-                checks.append(f"        if type(v{i}) not in PLAIN or v{i} != v{i}: return slow(values)")
-                checks.append(f"        b{i} = {_bucket_search(f'v{i}', self._targets[i]._bounds, 0, len(self._targets[i]._bounds) - 1)}")
-                shards.append(f"        {cell}2] += v{i}\n        {cell}b{i}] += 1.0")
+                bounds = self._targets[i]._bounds
+                checks.append(f"        if (type(v{i}) is not float and type(v{i}) is not int) or v{i} != v{i}:")
+                checks.append("            return slow(values)")
+                checks.append(f"        b{i} = {_bucket_search(f'v{i}', bounds, 0, len(bounds) - 1, offset)}")
+                shards.append((offset, f"        {cell}[{offset + 2}] += v{i}\n        {cell}[b{i}] += 1.0"))
         unpack = "".join(f"v{i}, " for i in range(len(views)))
-        # The cells and helpers are the closure's (LOAD_DEREF), not globals (a dict lookup each).
+        # The cells and helpers are the closure's (LOAD_DEREF), not globals (a dict lookup each);
+        # so are the batch's state, `dead` and `seen` (no list to index), set through `mark`.
         source = "\n".join(
-            [f"def make({', '.join(names)}):", "    def apply(values):",
-             "        if dead[0]:", "            return slow(values)",
+            [f"def make({', '.join(names)}):", "    dead = False", "    seen = seen0",
+             "    def apply(values):",
+             "        if dead:", "            return slow(values)",
              "        try:", f"            {unpack}= values", "            if type(sum(values)) is not float:",
              "                return slow(values)",
              "        except Exception:", "            return slow(values)", *checks]
-            + shards
-            + stores + ["        if removals[0] != seen[0]:", "            after(values)", "    return apply"])
+            + [line for _, line in sorted(shards)]
+            + [line for _, line in sorted(stores)]
+            + [f"        if {removed} != seen:", "            after(values)",
+               "    def mark(now_dead, now_seen):", "        nonlocal dead, seen",
+               "        dead = now_dead", "        seen = now_seen",
+               "    return apply, mark, lambda: dead"])
         namespace: dict[str, Any] = {}
         exec(compile(source, "<finmon prepared batch>", "exec"), namespace)  # noqa: S102  # our own text, as namedtuple does
         self._views = views
-        apply = namespace["make"](*names.values())
+        apply, self._mark, self._is_dead = namespace["make"](*names.values())
         apply.__doc__ = "Apply one value per prepared update, in order (stores into the mapped cells)."
         return apply  # type: ignore[no-any-return]
 
@@ -336,7 +362,7 @@ class PreparedBatch:
         """The library removed series since the last apply: an entry that reached a removed
         one is made again by its child's call (which re-creates the series), and the batch
         makes calls from then on (its child's cell belongs to the removed series)."""
-        seen = _cells.removals()[0]  # first: a removal after this is seen next time
+        seen = float(_cells.removals()[0])  # first: a removal after this is seen next time
         removed = False
         for i, view in enumerate(self._views):
             if view[1]:
@@ -344,7 +370,4 @@ class PreparedBatch:
                 child = self._targets[i]
                 child._cell = child._shard = child._histogram = None
                 getattr(child, self._verbs[i])(values[i])
-        if removed:
-            self._dead[0] = True
-        else:
-            self._seen[0] = seen
+        self._mark(removed, seen)

@@ -19,15 +19,17 @@ import Synchronization
 /// 8-byte words (see finmon/series.h), single-copy atomic on x86-64 and arm64.
 ///
 /// Why a host's plain stores are safe here (the memory-ordering argument):
-/// - No torn values: the words are 8-byte aligned (`allocate` aligns to at least 8), and
-///   an aligned 8-byte store or load is single-copy atomic on the platforms the library
-///   is built for (x86-64, arm64). A scrape's load sees the old or the new value.
+/// - No torn values: the words are 8-byte aligned (`CellSlab` hands out 16-byte aligned
+///   slots), and an aligned 8-byte store or load is single-copy atomic on the platforms the
+///   library is built for (x86-64, arm64). A scrape's load sees the old or the new value.
+/// - A cell's memory is reused (`CellSlab`) only after its series' deinit, which a host's
+///   pin (`finmon_series_cell`) holds off: no store of a host reaches another series.
 /// - Nothing else is published through the value, so the library's relaxed accesses lose
 ///   nothing: the same holds for a `set` made through the C ABI.
 /// - A gauge store racing an increment's compare-and-exchange makes that exchange fail
 ///   and retry on the stored value, or lands after it: the outcomes of two ordered calls.
 /// - A shard has one writer, the host (which serializes its own threads: finmon's Python
-///   takes a lock, as prometheus_client's values do), so its read-modify-writes lose
+///   relies on CPython's GIL, see python/finmon/_cells.py), so its read-modify-writes lose
 ///   nothing; the library's increments go to word 0 or its histogram counts, never to the
 ///   shard. A read is the library's part plus the shard's: each only grows (a counter,
 ///   a bucket count), so successive scrapes never see a counter or a bucket go down.
@@ -40,6 +42,9 @@ import Synchronization
 ///   `removals`; a host stores, then loads word 1 (or `removals`). Reading 0 (or the
 ///   count it knew), its store came before the removal (as a C call's update racing a
 ///   `remove` may); otherwise it re-creates the series and makes its update again there.
+///   The count's double is raised (with release) after the count, to at least the count
+///   this removal made, so a host that reads it instead of the count sees every removal
+///   whose flag it could have missed.
 /// - After `fork` the child has its own copy of the heap: its stores never reach the parent.
 ///
 /// Example:
@@ -59,19 +64,18 @@ struct ValueCell: @unchecked Sendable {
     private let constantCount: Int
 
     /// How many removals the library has made, process-wide (a count, not a double): a
-    /// host that wrote many cells checks this one word instead of each removed flag.
-    // nonisolated(unsafe): the pointer never changes and the word is only accessed atomically.
-    nonisolated(unsafe) static let removals: UnsafeMutablePointer<Atomic<UInt64>> = {
-        let word = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: 1)
-        word.initialize(to: Atomic(0))
-        return word
-    }()
+    /// host that wrote many cells checks this one word instead of each removed flag. The
+    /// next word holds the same count as a double, for a host that reads its cells as
+    /// doubles (exact to 2^53 removals). Both lie in the slab's first slot, next to the cells.
+    static var removals: UnsafeMutablePointer<Atomic<UInt64>> { CellSlab.shared.removals }
 
     init(hostWords: Int = 0, constants: [Double] = []) {
         self.hostWords = hostWords
         constantCount = constants.count
         let total = 2 + 2 * hostWords + constants.count
-        words = .allocate(capacity: total)
+        // From the slab, next to the cells made just before it (CellSlab: locality for a
+        // host's loop), not a malloc block of its own among the series' other allocations.
+        words = CellSlab.shared.allocate(words: total).bindMemory(to: Atomic<UInt64>.self, capacity: total)
         words.initialize(to: Atomic(0.0.bitPattern))
         for i in 1..<total { (words + i).initialize(to: Atomic(0)) }
         for (i, constant) in constants.enumerated() {
@@ -125,12 +129,24 @@ struct ValueCell: @unchecked Sendable {
 
     func markRemoved() {
         (words + 1).pointee.store(1.0.bitPattern, ordering: .releasing)
-        Self.removals.pointee.wrappingAdd(1, ordering: .releasing)
+        let count = Self.removals.pointee.wrappingAdd(1, ordering: .releasing).newValue
+        // The double follows the count: racing removals raise it to the largest count they
+        // made (the bit patterns of non-negative doubles order as the doubles do), so it
+        // never goes back and ends at the count itself.
+        let desired = Double(count).bitPattern
+        var current = (Self.removals + 1).pointee.load(ordering: .relaxed)
+        while current < desired {
+            let (exchanged, seen) = (Self.removals + 1).pointee.compareExchange(
+                expected: current, desired: desired, ordering: .releasing)
+            if exchanged { break }
+            current = seen
+        }
     }
 
     /// Only from the owner's deinit.
     func free() {
-        words.deinitialize(count: 2 + 2 * hostWords + constantCount)
-        words.deallocate()
+        let total = 2 + 2 * hostWords + constantCount
+        words.deinitialize(count: total)
+        CellSlab.shared.free(UnsafeMutableRawPointer(words), words: total)
     }
 }
