@@ -206,9 +206,6 @@ def ctype(c_type: str, header: Header, *, result: bool = False) -> str:
     if base in SCALARS and stars == 2 and not c_type.startswith("const"):
         # `double **out` hands back an address the library owns (a mapped value cell).
         return "POINTER(c_void_p)"
-    if base in SCALARS and stars == 2:
-        # `const double *const *` is an input array of addresses (a ctypes array of c_void_p).
-        return "c_void_p"
     if base in SCALARS and stars == 1:
         # Input arrays take a ctypes array or a raw address (a NumPy buffer); outputs a byref.
         return "c_void_p" if c_type.startswith("const") else f"POINTER({SCALARS[base]})"

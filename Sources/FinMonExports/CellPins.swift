@@ -39,32 +39,6 @@ enum CellPins {
         return released != nil
     }
 
-    /// Releases one pin of each address under one lock; returns how many had none (nil
-    /// entries included). The series freed with their last pin are freed outside the lock.
-    static func release(_ addresses: [UnsafeRawPointer?]) -> Int {
-        var unknown = 0
-        let released: [Series] = pins.withLock { pins in
-            var last: [Series] = []
-            for address in addresses {
-                let key = UInt(bitPattern: address)
-                guard address != nil, var pin = pins[key] else {
-                    unknown += 1
-                    continue
-                }
-                pin.count -= 1
-                if pin.count == 0 {
-                    pins[key] = nil
-                    last.append(pin.series)
-                } else {
-                    pins[key] = pin
-                }
-            }
-            return last
-        }
-        _ = released
-        return unknown
-    }
-
     /// How many cells are pinned (for tests).
     static var count: Int { pins.withLock { $0.count } }
 }

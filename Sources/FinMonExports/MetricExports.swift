@@ -150,35 +150,6 @@ public func finmon_metric_labels_packed(
     }
 }
 
-/// finmon_metric_labels_packed that also maps the series' value cell (as finmon_series_cell
-/// or finmon_series_shard), so a host's new child stores from its first update on: one
-/// crossing per new series instead of two. No cell (NULL, 0 words) for a series that is
-/// updated only by call: the overflow sink and a multiprocess collector's series.
-@c @implementation
-public func finmon_metric_labels_cell(
-    _ metric: OpaquePointer?, _ values: UnsafePointer<CChar>?, _ length: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-    _ cell: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?, _ words: UnsafeMutablePointer<Int>?
-) -> Int32 {
-    abiCall {
-        let family = try Handles.metric(metric)
-        let key = try CInput.labelKey(values, length, of: family)
-        guard let out else { throw ABIError.null("out") }
-        guard let cell else { throw ABIError.null("cell") }
-        let series = family.labels(key: key)
-        out.pointee = try Handles.handle(for: series)
-        let dropped = series === family.overflowSink
-        // A store into a linked series' cell would miss this process's slot of the run's segment.
-        if dropped || series.isLinked {
-            cell.pointee = nil
-            words?.pointee = 0
-        } else {
-            words?.pointee = series.cellWords
-            cell.pointee = CellPins.pin(series).assumingMemoryBound(to: Double.self)
-        }
-        return dropped ? FINMON_DROPPED : FINMON_OK
-    }
-}
-
 @c @implementation
 public func finmon_metric_remove_packed(
     _ metric: OpaquePointer?, _ values: UnsafePointer<CChar>?, _ length: Int, _ removed: UnsafeMutablePointer<Int32>?

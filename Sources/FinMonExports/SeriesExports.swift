@@ -97,23 +97,6 @@ public func finmon_series_cell_release(_ cell: UnsafePointer<Double>?) -> Int32 
     }
 }
 
-/// finmon_series_cell_release for `count` cells in one crossing (a host that drops many
-/// children at once, or defers their releases). Every address is released that has a pin;
-/// an address without one is skipped and reported with FINMON_E_INVALID_ARGUMENT.
-@c @implementation
-public func finmon_series_cells_release(_ cells: UnsafePointer<UnsafePointer<Double>?>?, _ count: Int) -> Int32 {
-    abiCall {
-        let n = try CInput.count(count, "count")
-        guard n > 0 else { return FINMON_OK }
-        guard let cells else { throw ABIError.null("cells") }
-        let unknown = CellPins.release((0..<n).map { cells[$0].map(UnsafeRawPointer.init) })
-        guard unknown == 0 else {
-            throw ABIError.argument("\(unknown) of the \(n) cells are not ones finmon_series_cell returned (or were released already)")
-        }
-        return FINMON_OK
-    }
-}
-
 /// Applies `count` updates in one crossing. Every handle and value is checked before any
 /// update is applied, so a bad entry changes nothing; `failed_index` then names it.
 @c @implementation

@@ -53,20 +53,6 @@ int finmon_metric_remove(finmon_metric *metric, const char *const *label_names,
    during the call. *out is owned by the metric, as for finmon_metric_labels. */
 int finmon_metric_labels_packed(finmon_metric *metric, const char *values, size_t length, finmon_series **out);
 
-/* finmon_metric_labels_packed that also maps the series' value cell, so a host's new child
-   stores from its first update on (one call per new series, not two). *cell receives the
-   cell's address as finmon_series_cell gives it for a gauge, and as finmon_series_shard
-   gives it for a counter or histogram, with its size in doubles in *words (words may be
-   NULL): 2 for a gauge, 3 for a counter, 3 + 2n for a histogram of n buckets. Each
-   non-NULL *cell pins the cell once, as those functions do: release it with
-   finmon_series_cell_release (even if the series was removed meanwhile). *cell is NULL
-   (and *words 0) when the series is updated only by call: FINMON_DROPPED (the family is
-   full) and a series of a multiprocess collector. A host that cannot use a counter's or
-   histogram's shard (see finmon_series_shard) calls finmon_metric_labels_packed instead.
-   *out is owned by the metric, as for finmon_metric_labels. */
-int finmon_metric_labels_cell(finmon_metric *metric, const char *values, size_t length, finmon_series **out,
-                              double **cell, size_t *words);
-
 /* finmon_metric_remove with the values packed as for finmon_metric_labels_packed. */
 int finmon_metric_remove_packed(finmon_metric *metric, const char *values, size_t length, int *removed);
 

@@ -68,11 +68,6 @@ int finmon_series_removals(uint64_t **count);
    series is gone too. FINMON_E_INVALID_ARGUMENT for an address no pinned cell has. */
 int finmon_series_cell_release(const double *cell);
 
-/* finmon_series_cell_release of count cells in one call (cells may be NULL when count is
-   0). Every listed cell that has a pin loses one; FINMON_E_INVALID_ARGUMENT when some
-   address had none (the others are released all the same). */
-int finmon_series_cells_release(const double *const *cells, size_t count);
-
 /* Applies count updates in one call: handles[i] is a finmon_series handle as an integer,
    ops[i] a finmon_batch_op, values[i] its argument. All entries are checked first; on a
    bad one nothing is applied and *failed_index (may be NULL) names it. */

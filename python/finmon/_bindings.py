@@ -230,11 +230,6 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     # int finmon_metric_labels_packed(finmon_metric *metric, const char *values, size_t length,
     #     finmon_series **out);
     "finmon_metric_labels_packed": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p)]),
-    # int finmon_metric_labels_cell(finmon_metric *metric, const char *values, size_t length,
-    #     finmon_series **out, double **cell, size_t *words);
-    "finmon_metric_labels_cell": (
-        c_int,
-        [c_void_p, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_void_p), POINTER(c_size_t)]),
     # int finmon_metric_remove_packed(finmon_metric *metric, const char *values, size_t length, int *removed);
     "finmon_metric_remove_packed": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_int)]),
     # int finmon_metric_remove_series(finmon_metric *metric, finmon_series *series, int *removed);
@@ -261,8 +256,6 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "finmon_series_removals": (c_int, [POINTER(c_void_p)]),
     # int finmon_series_cell_release(const double *cell);
     "finmon_series_cell_release": (c_int, [c_void_p]),
-    # int finmon_series_cells_release(const double *const *cells, size_t count);
-    "finmon_series_cells_release": (c_int, [c_void_p, c_size_t]),
     # int finmon_batch_apply(const uint64_t *handles, const uint8_t *ops, const double *values, size_t count,
     #     size_t *failed_index);
     "finmon_batch_apply": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),

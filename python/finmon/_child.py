@@ -1,17 +1,11 @@
-"""Child: one series of a metric, as ``labels(...)`` hands it out (``finmon.metrics.Child``).
-
-A child is born mapped: the one call that creates its series (``finmon_metric_labels_cell``)
-also pins the series' value cell and hands back its address, so a gauge's first ``set``
-is a store, not a second call. The pin goes with the child: ``__del__`` queues the address
-and the queue is released in one call (``finmon_series_cells_release``) every
-:data:`RELEASE_BATCH` children; until then the cells stay valid, which is all a pin
-promises. Dropping a child costs a list append, not a foreign call.
+"""Child: one series of a metric, as ``labels(...)`` hands it out (``finmon.metrics.Child``;
+its own module to keep :mod:`finmon.metrics` short).
 
 Example:
     >>> import finmon
     >>> collector = finmon.MetricsCollector()
     >>> child = collector.container_memory_usage.labels(container_id="abc")
-    >>> child.set(1e6)                # a store into the series' cell
+    >>> child.set(1e6)
     >>> child.get()
     1000000.0
     >>> collector.close()
@@ -20,11 +14,11 @@ Example:
 from __future__ import annotations
 
 import ctypes
-from ctypes import c_double, c_void_p
+from ctypes import c_double
 from typing import TYPE_CHECKING, Any
 
-from . import _native
-from ._bindings import Status
+from . import _cells, _native
+from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
 from ._managed import Managed
@@ -33,7 +27,7 @@ from .errors import InvalidArgumentError, MetricTypeError
 if TYPE_CHECKING:
     from .metrics import Metric
 
-__all__ = ["Child", "RELEASE_BATCH", "release_pins"]
+__all__ = ["Child"]
 
 _hot = _native.hot
 _set = _hot.finmon_series_set
@@ -41,7 +35,6 @@ _inc = _hot.finmon_series_inc
 _dec = _hot.finmon_series_dec
 _observe = _hot.finmon_series_observe
 _get = _hot.finmon_series_get
-_cells_release = _hot.finmon_series_cells_release
 _INF = float("inf")
 _raise = _native.raise_last
 
@@ -49,33 +42,12 @@ _raise = _native.raise_last
 _REVIVALS = 8
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _INVALID_HANDLE = int(Status.INVALID_HANDLE)
-#: A histogram child's bounds before it is mapped (shared: one empty tuple, not a list each).
+_GAUGE = int(MetricType.GAUGE)
+_COUNTER = int(MetricType.COUNTER)
+_HISTOGRAM = int(MetricType.HISTOGRAM)
+#: An unmapped child's bucket bounds: one shared empty tuple (a list per child was one more
+#: object for the cyclic GC to count and traverse for every series created).
 _NO_BOUNDS: tuple[float, ...] = ()
-
-#: Every double of the address space, as one view: word i is at address 8 * i. A born child
-#: stores its first values through it (``MEMORY[address >> 3]``) and makes its own view
-#: (a slice of this one: no ctypes object per child) only when it is set again. Only
-#: pinned cells' words are ever read or written through it.
-MEMORY = memoryview((c_double * (1 << 44)).from_address(0)).cast("B").cast("d")
-
-#: Children dropped since the last release: their cells' addresses.
-_RELEASES: list[int] = []
-#: How many dropped children's pins are released per call.
-RELEASE_BATCH = 64
-
-
-def release_pins() -> None:
-    """Releases the pins of every child dropped so far (the queue is flushed on its own
-    every :data:`RELEASE_BATCH` children; tests call this to see a release at once)."""
-    taken: list[int] = []
-    pop = _RELEASES.pop
-    try:
-        while True:  # pop by pop: a thread dropping a child meanwhile keeps its own entry
-            taken.append(pop())
-    except IndexError:
-        pass
-    if taken:
-        _cells_release((c_void_p * len(taken))(*taken), len(taken))
 
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
@@ -95,21 +67,22 @@ class Child(Managed):
     """One series of a metric: a bound set of label values with its native handle
     (borrowed: the collector frees it).
 
-    Born mapped (see the module): a gauge child's ``set`` is a store into the library's
-    memory, followed by a read of the cell's removed flag; a series removed meanwhile is
+    A gauge child that is set repeatedly maps its series' value cell (``finmon_series_cell``):
+    from its second ``set`` on, a set is a store into the library's memory, no call. The
+    store is followed by a read of the cell's removed flag; a series removed meanwhile is
     re-created through the C call, as every verb does, and the child stays on calls from
     then on. The cell stays pinned until the child is collected, so no store ever reaches
     memory the library freed, whichever thread removes the series.
 
-    A counter or histogram child is born with its series' shard (see ``_cells``): an
-    update by a float or an int is an add to words only Python writes, and the library
-    adds them to its own part when it reads the series."""
+    A counter or histogram child maps its series' shard the same way (``finmon_series_shard``,
+    see ``_cells``): from its second ``inc``/``observe`` on, an update by a float or an int
+    is an add to words only Python writes, and the library adds them to its own part when
+    it reads the series."""
 
     __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_histogram", "_bounds", "_cell_address", "_sets",
                  "__weakref__")
 
-    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool,
-                 address: int = 0) -> None:
+    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
         self._handle = handle
         self._owned = False
         self._metric = metric
@@ -124,24 +97,11 @@ class Child(Managed):
         self._histogram: memoryview | None = None
         #: A mapped histogram's bucket bounds.
         self._bounds: tuple[float, ...] | list[float] = _NO_BOUNDS
-        #: The pinned cell's address (released with the child), or 0: updates by call only.
-        self._cell_address = address
-        #: A gauge's stores through MEMORY before it makes its own view; -1: none (the view
-        #: is made, or there is no cell, or the series was removed: calls from then on).
-        self._sets = 0 if address else -1
+        #: Updates made by call before mapping; -1: never map (dropped, or a cell was used up).
+        self._sets = -1 if dropped else 0
 
-    def __del__(self) -> None:
-        address = self._cell_address
-        if address:
-            try:
-                _RELEASES.append(address)
-                if len(_RELEASES) >= RELEASE_BATCH:
-                    release_pins()
-            except Exception:  # never from a finalizer; an interpreter at exit may lack modules
-                pass
-
-    # Each verb is one store or add once mapped, one C call otherwise; _after_failure runs
-    # only on an error.
+    # Each verb is one C call on the success path (a gauge's set: one store once mapped);
+    # _after_failure runs only on an error.
 
     def set(self, value: float) -> None:
         """Set a gauge (NaN and infinities are kept as such)."""
@@ -154,45 +114,33 @@ class Child(Managed):
             if not cell[1]:
                 return
             self._cell = None  # removed: re-created by the call below; calls from now on
-        elif self._sets >= 0:  # a born gauge (a counter or histogram is born with its view)
-            index = self._cell_address >> 3
-            try:
-                MEMORY[index] = value
-            except Exception as error:
-                raise _argument_error("set", value, error) from None
-            if not MEMORY[index + 1]:
-                if self._sets:  # set again: its own view from now on
-                    self._map_cell()
-                else:
-                    self._sets = 1
-                return
-            self._sets = -1  # removed: calls from now on
         try:
             rc = _set(self._handle, value)
         except (ctypes.ArgumentError, OverflowError) as error:
             raise _argument_error("set", value, error) from None
         if rc:
             self._after_failure(rc, _set, value)
+        elif self._sets >= 0 and self._metric._type_code == _GAUGE:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
 
     def _map_cell(self) -> None:
-        """A born gauge's own view of its cell (a prepared batch asks for it too); nothing
-        for any other child: counters and histograms are born with theirs."""
-        if self._sets >= 0 and self._cell is None:
-            index = self._cell_address >> 3
-            self._cell = MEMORY[index:index + 2]
-        self._sets = -1
-
-    def _map_shard(self, words: int, histogram: bool) -> None:
-        """A born counter's or histogram's view of its cell and shard."""
-        index = self._cell_address >> 3
-        view = MEMORY[index:index + words]
-        if histogram:
-            buckets = (words - 3) // 2
-            self._bounds = view[3 + buckets:3 + 2 * buckets].tolist()
-            self._histogram = view
-        else:
-            self._shard = view
-        self._sets = -1
+        with _cells.MAPPING:
+            if self._cell is not None or self._shard is not None or self._histogram is not None or self._sets < 0:
+                return
+            self._sets = -1  # one cell per child: its pin is dropped only with the child
+            # A removed, closed or multiprocess series maps nothing: the call path handles it.
+            if self._metric._type_code == _GAUGE:
+                self._cell = _cells.map_cell(self)
+            else:
+                mapped = _cells.map_shard(self)
+                if mapped is not None:
+                    self._bounds = mapped[1]
+                    if self._metric._type_code == _COUNTER:
+                        self._shard = mapped[0]
+                    else:
+                        self._histogram = mapped[0]
 
     def inc(self, amount: float = 1.0) -> None:
         """Increase a counter (by a finite amount >= 0) or a gauge."""
@@ -213,6 +161,10 @@ class Child(Managed):
             raise _argument_error("inc", amount, error) from None
         if rc:
             self._after_failure(rc, _inc, amount)
+        elif self._sets >= 0 and self._metric._type_code == _COUNTER:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
 
     def dec(self, amount: float = 1.0) -> None:
         """Decrease a gauge."""
@@ -241,6 +193,10 @@ class Child(Managed):
             raise _argument_error("observe", value, error) from None
         if rc:
             self._after_failure(rc, _observe, value)
+        elif self._sets >= 0 and self._metric._type_code == _HISTOGRAM:
+            self._sets += 1
+            if self._sets > 1:
+                self._map_cell()
 
     def _after_failure(self, rc: int, call: Any, value: float) -> None:
         """A removed series is re-created and the update applied to it; other errors raise."""
@@ -272,7 +228,6 @@ class Child(Managed):
         if fresh.dropped:
             self.dropped = True
         self._handle = fresh._handle
-        self._sets = -1  # its own cell is the removed series': calls from now on
         return True
 
     def __repr__(self) -> str:

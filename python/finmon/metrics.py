@@ -3,7 +3,7 @@
 A metric object comes from a :class:`~finmon.MetricsCollector` (its catalog attributes, or
 ``collector.gauge(...)`` and friends). Labeled metrics hand out children with
 ``labels(...)``; each child keeps its native handle, so binding once and calling ``set``
-in the loop costs one store (see :class:`Child`, in ``_child``).
+in the loop costs one C call.
 
 Example:
     >>> import finmon
@@ -22,11 +22,11 @@ import operator
 from ctypes import c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import _cells, _native
+from . import _native
 from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._child import _REVIVALS, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it here)
+from ._child import _REVIVALS, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
 from ._managed import Managed
 from .errors import InvalidArgumentError
 
@@ -34,25 +34,21 @@ if TYPE_CHECKING:
     from .collector import MetricsCollector
 
 __all__ = ["Metric", "Counter", "Gauge", "Histogram", "Child"]
+# Child lives in _child (to keep this module short); finmon.metrics.Child stays its name.
 
 _hot = _native.hot
 _remove_packed = _hot.finmon_metric_remove_packed
 #: Called without argtypes, with ctypes objects made once and bytes, which ctypes passes as
 #: they are: the prototypes' conversions were ~2,300 instructions per create and remove.
 _labels_packed = _native.untyped("finmon_metric_labels_packed")
-_labels_cell = _native.untyped("finmon_metric_labels_cell")
 _remove_series = _native.untyped("finmon_metric_remove_series")
 _pack = _native.pack_labels
 _byref = ctypes.byref
-_raise = _native.raise_last
-#: What finmon_metric_labels_cell writes: the series handle, the cell's address, its words.
-_Outs = ctypes.c_uint64 * 3
 _INF = float("inf")
+_raise = _native.raise_last
 
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _DROPPED = int(Status.DROPPED)
-_GAUGE = int(MetricType.GAUGE)
-_HISTOGRAM = int(MetricType.HISTOGRAM)
 
 
 def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -111,7 +107,8 @@ class Metric(Managed):
         except TypeError:
             child = None
         if child is None:
-            key = _str_tuple(values)
+            # One str value (the usual new container id): no call to find it is a str tuple.
+            key = values if len(values) == 1 and type(values[0]) is str else _str_tuple(values)
             if key is not values:  # all str: the lookup above already missed
                 child = self._children.get(key)
             if child is None:
@@ -146,29 +143,17 @@ class Metric(Managed):
         return out.value
 
     def _bind(self, key: tuple[str, ...]) -> Child:
-        # One call creates the series and maps its cell: the child is born mapped (counters
-        # and histograms only where shards are used, see _cells).
-        handle = self._handle
-        if (key or not self.labelnames) and handle is not None:
+        out = c_void_p()
+        if (key or not self.labelnames) and self._handle is not None:
             data = _pack(key, self.name)
-            outs = _Outs()
-            code = self._type_code
-            if code == _GAUGE or _cells.SHARDS:
-                rc = _labels_cell(self._handle_arg, data, c_size_t(len(data)), outs, _byref(outs, 8), _byref(outs, 16))
-            else:
-                rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), outs)
-            if rc < 0:
-                _raise(rc)
-            child = Child(outs[0], self, key, rc == _DROPPED, outs[1])
-            if code != _GAUGE and child._cell_address:
-                child._map_shard(outs[2], code == _HISTOGRAM)
+            rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), _byref(out))
         else:  # no values at all (a packed b"" is one empty value), or a closed metric: its error
-            out = c_void_p()
-            rc = _hot.finmon_metric_labels(handle, None, None, 0, _byref(out))
-            if rc < 0:
-                _raise(rc)
-            child = Child(out.value or 0, self, key, rc == _DROPPED)
-        if not child.dropped:
+            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
+        if rc < 0:
+            _raise(rc)
+        dropped = rc == _DROPPED
+        child = Child(out.value or 0, self, key, dropped)
+        if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
         return child
