@@ -19,27 +19,24 @@ from __future__ import annotations
 
 import ctypes
 import operator
-from ctypes import c_double, c_size_t, c_void_p
+from ctypes import c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import _cells, _native
+from . import _native
+from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._bindings import MetricType, Status
+from ._child import _REVIVALS, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
 from ._managed import Managed
-from .errors import InvalidArgumentError, MetricTypeError
+from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from .collector import MetricsCollector
 
 __all__ = ["Metric", "Counter", "Gauge", "Histogram", "Child"]
+# Child lives in _child (to keep this module short); finmon.metrics.Child stays its name.
 
 _hot = _native.hot
-_set = _hot.finmon_series_set
-_inc = _hot.finmon_series_inc
-_dec = _hot.finmon_series_dec
-_observe = _hot.finmon_series_observe
-_get = _hot.finmon_series_get
 _remove_packed = _hot.finmon_metric_remove_packed
 #: Called without argtypes, with ctypes objects made once and bytes, which ctypes passes as
 #: they are: the prototypes' conversions were ~2,300 instructions per create and remove.
@@ -50,10 +47,7 @@ _byref = ctypes.byref
 _INF = float("inf")
 _raise = _native.raise_last
 
-#: Rebinds a child may try in one call: each is a removal racing this very call.
-_REVIVALS = 8
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
-_INVALID_HANDLE = int(Status.INVALID_HANDLE)
 _DROPPED = int(Status.DROPPED)
 
 
@@ -63,190 +57,6 @@ def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
         if type(value) is not str:
             return tuple(v if type(v) is str else str(v) for v in values)
     return values  # type: ignore[return-value]  # all str
-
-
-def _type_error(verb: str, value: object) -> MetricTypeError:
-    return MetricTypeError(f"{verb}() takes a number, got {type(value).__name__}: {value!r}")
-
-
-def _argument_error(verb: str, value: object, error: Exception) -> Exception:
-    """A non-number is a type error; an int too large for a double (``10**400``) a value error."""
-    # ctypes wraps the OverflowError of an int it cannot convert in an ArgumentError.
-    if isinstance(error, OverflowError) or (isinstance(value, int) and not isinstance(value, bool)):
-        return InvalidArgumentError(
-            f"{verb}() takes a number that fits a 64-bit float, got an {type(value).__name__} too large for one")
-    return _type_error(verb, value)
-
-
-class Child(Managed):
-    """One series of a metric: a bound set of label values with its native handle
-    (borrowed: the collector frees it).
-
-    A gauge child that is set repeatedly maps its series' value cell (``finmon_series_cell``):
-    from its second ``set`` on, a set is a store into the library's memory, no call. The
-    store is followed by a read of the cell's removed flag; a series removed meanwhile is
-    re-created through the C call, as every verb does, and the child stays on calls from
-    then on. The cell stays pinned until the child is collected, so no store ever reaches
-    memory the library freed, whichever thread removes the series.
-
-    A counter or histogram child maps its series' shard the same way (``finmon_series_shard``,
-    see ``_cells``): from its second ``inc``/``observe`` on, an update by a float or an int
-    is an add to words only Python writes, and the library adds them to its own part when
-    it reads the series."""
-
-    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_histogram", "_bounds", "_cell_address", "_sets",
-                 "__weakref__")
-
-    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
-        self._handle = handle
-        self._owned = False
-        self._metric = metric
-        self.label_values = label_values
-        #: True when the family was full and this series writes nowhere (see finmon_dropped_series_total).
-        self.dropped = dropped
-        #: The mapped cell (two doubles: value, removed flag) or None.
-        self._cell: memoryview | None = None
-        #: A counter's mapped cell with its shard (see _cells), or None.
-        self._shard: memoryview | None = None
-        #: A histogram's mapped cell with its shard, or None.
-        self._histogram: memoryview | None = None
-        #: A mapped histogram's bucket bounds.
-        self._bounds: list[float] = []
-        #: Updates made by call before mapping; -1: never map (dropped, or a cell was used up).
-        self._sets = -1 if dropped else 0
-
-    # Each verb is one C call on the success path (a gauge's set: one store once mapped);
-    # _after_failure runs only on an error.
-
-    def set(self, value: float) -> None:
-        """Set a gauge (NaN and infinities are kept as such)."""
-        cell = self._cell
-        if cell is not None:
-            try:
-                cell[0] = value
-            except Exception as error:  # TypeError for a non-number, ValueError for 10**400
-                raise _argument_error("set", value, error) from None
-            if not cell[1]:
-                return
-            self._cell = None  # removed: re-created by the call below; calls from now on
-        try:
-            rc = _set(self._handle, value)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("set", value, error) from None
-        if rc:
-            self._after_failure(rc, _set, value)
-        elif self._sets >= 0 and self._metric._type_code == MetricType.GAUGE:
-            self._sets += 1
-            if self._sets > 1:
-                self._map_cell()
-
-    def _map_cell(self) -> None:
-        with _cells.MAPPING:
-            if self._cell is not None or self._shard is not None or self._histogram is not None or self._sets < 0:
-                return
-            self._sets = -1  # one cell per child: its pin is dropped only with the child
-            # A removed, closed or multiprocess series maps nothing: the call path handles it.
-            if self._metric._type_code == MetricType.GAUGE:
-                self._cell = _cells.map_cell(self)
-            else:
-                mapped = _cells.map_shard(self)
-                if mapped is not None:
-                    self._bounds = mapped[1]
-                    if self._metric._type_code == MetricType.COUNTER:
-                        self._shard = mapped[0]
-                    else:
-                        self._histogram = mapped[0]
-
-    def inc(self, amount: float = 1.0) -> None:
-        """Increase a counter (by a finite amount >= 0) or a gauge."""
-        shard = self._shard
-        # A plain float or int only (no lock needed: see _cells); anything else, a negative
-        # or non-finite amount included, goes to the call, which takes or refuses it.
-        if shard is not None and type(amount) in _PLAIN and 0 <= amount < _INF:
-            try:
-                shard[2] += amount
-            except OverflowError as error:  # 10**400
-                raise _argument_error("inc", amount, error) from None
-            if not shard[1]:
-                return
-            self._shard = None  # removed: lost with it; made again below, by call from now on
-        try:
-            rc = _inc(self._handle, amount)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("inc", amount, error) from None
-        if rc:
-            self._after_failure(rc, _inc, amount)
-        elif self._sets >= 0 and self._metric._type_code == MetricType.COUNTER:
-            self._sets += 1
-            if self._sets > 1:
-                self._map_cell()
-
-    def dec(self, amount: float = 1.0) -> None:
-        """Decrease a gauge."""
-        try:
-            rc = _dec(self._handle, amount)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("dec", amount, error) from None
-        if rc:
-            self._after_failure(rc, _dec, amount)
-
-    def observe(self, value: float) -> None:
-        """Record one histogram observation (NaN is refused)."""
-        shard = self._histogram
-        if shard is not None and type(value) in _PLAIN and value == value:  # NaN: the call refuses it
-            try:
-                shard[2] += value  # first: a value too large for a double changes nothing
-            except OverflowError as error:
-                raise _argument_error("observe", value, error) from None
-            shard[3 + _bisect(self._bounds, value)] += 1.0  # the first bound >= value
-            if not shard[1]:
-                return
-            self._histogram = None  # removed: lost with it; made again below, by call from now on
-        try:
-            rc = _observe(self._handle, value)
-        except (ctypes.ArgumentError, OverflowError) as error:
-            raise _argument_error("observe", value, error) from None
-        if rc:
-            self._after_failure(rc, _observe, value)
-        elif self._sets >= 0 and self._metric._type_code == MetricType.HISTOGRAM:
-            self._sets += 1
-            if self._sets > 1:
-                self._map_cell()
-
-    def _after_failure(self, rc: int, call: Any, value: float) -> None:
-        """A removed series is re-created and the update applied to it; other errors raise."""
-        revivals = 0
-        while rc == _INVALID_HANDLE and revivals < _REVIVALS and self._revive():
-            rc = call(self._handle, value)
-            revivals += 1
-        if rc:
-            _raise(rc)
-
-    def get(self) -> float:
-        """The current value (a histogram's observation count)."""
-        out = c_double()
-        rc = _get(self._handle, ctypes.byref(out))
-        if rc == _INVALID_HANDLE and self._revive():
-            rc = _get(self._handle, ctypes.byref(out))
-        if rc:
-            _raise(rc)
-        return out.value
-
-    def _revive(self) -> bool:
-        """After the series was removed (by ``remove``/``clear``, or by the library's own
-        container cleanup), bind this child to the series its labels name now, creating it,
-        as prometheus_client re-creates a removed child. False when there is nothing to
-        rebind (a dropped child); an error of the family itself (a closed collector) raises."""
-        if self.dropped:
-            return False
-        fresh = self._metric._bind(self.label_values)
-        if fresh.dropped:
-            self.dropped = True
-        self._handle = fresh._handle
-        return True
-
-    def __repr__(self) -> str:
-        return f"<finmon child of {self._metric.name} {dict(zip(self._metric.labelnames, self.label_values))}>"
 
 
 class Metric(Managed):
@@ -297,7 +107,8 @@ class Metric(Managed):
         except TypeError:
             child = None
         if child is None:
-            key = _str_tuple(values)
+            # One str value (the usual new container id): no call to find it is a str tuple.
+            key = values if len(values) == 1 and type(values[0]) is str else _str_tuple(values)
             if key is not values:  # all str: the lookup above already missed
                 child = self._children.get(key)
             if child is None:
