@@ -64,6 +64,9 @@ class Metric(Managed):
     :class:`Counter`, :class:`Gauge`, :class:`Histogram`."""
 
     _type_code: MetricType
+    #: A histogram's bucket bounds, set when its first child maps its shard (every series
+    #: of a family has the same); kept here rather than in each child.
+    _bounds: tuple[float, ...] | list[float] = ()
 
     def __init__(self, collector: MetricsCollector, handle: int, name: str, documentation: str,
                  labelnames: tuple[str, ...]) -> None:
@@ -247,7 +250,7 @@ class Histogram(Metric):
             except OverflowError:
                 pass  # the child's own path raises the error
             else:
-                shard[3 + _bisect(child._bounds, value)] += 1.0
+                shard[3 + _bisect(self._bounds, value)] += 1.0
                 if not shard[1]:
                     return
         child.observe(value)  # not mapped yet, refused, or removed: the child's own path
