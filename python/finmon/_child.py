@@ -82,12 +82,13 @@ class Child(Managed):
     # What only a mapped child needs and can be found otherwise is not kept per child: the
     # histogram bounds are the family's (``Metric._bounds``), the pinned cell's address is
     # its view's, ``dropped`` is a value of ``_sets``, ``_owned`` is Managed's class default.
-    __slots__ = ("_metric", "label_values", "_cell", "_shard", "_histogram", "_sets", "__weakref__")
+    __slots__ = ("_metric", "_key", "_cell", "_shard", "_histogram", "_sets", "__weakref__")
 
-    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
+    def __init__(self, handle: int, metric: Metric, key: str | tuple[str, ...], dropped: bool) -> None:
         self._handle = handle
         self._metric = metric
-        self.label_values = label_values
+        #: The family's cache key: a one-label family's value, the tuple of values otherwise.
+        self._key = key
         #: The mapped cell (two doubles: value, removed flag) or None.
         self._cell: memoryview | None = None
         #: A counter's mapped cell with its shard (see _cells), or None.
@@ -96,6 +97,12 @@ class Child(Managed):
         self._histogram: memoryview | None = None
         #: Updates made by call before mapping; -1: never map (a cell was used up); -2: dropped.
         self._sets = _SETS_DROPPED if dropped else 0
+
+    @property
+    def label_values(self) -> tuple[str, ...]:
+        """The series' label values, in the family's order."""
+        key = self._key
+        return (key,) if type(key) is str else key
 
     @property
     def dropped(self) -> bool:
@@ -240,7 +247,7 @@ class Child(Managed):
         rebind (a dropped child); an error of the family itself (a closed collector) raises."""
         if self._sets == _SETS_DROPPED:
             return False
-        fresh = self._metric._bind(self.label_values)
+        fresh = self._metric._bind(self._key)
         if fresh._sets == _SETS_DROPPED:
             self._sets = _SETS_DROPPED
         self._handle = fresh._handle

@@ -49,6 +49,15 @@ _raise = _native.raise_last
 
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _DROPPED = int(Status.DROPPED)
+#: Lengths below this go to the packed call as plain ints (see Metric._bind).
+_INT_MAX = 2**31 - 1
+
+
+def _key(values: tuple[object, ...], only: str | None) -> str | tuple[str, ...]:
+    """The key of a family's children cache: a one-label family's value (as a str), or the
+    str tuple of the values (also for a wrong count of values: the call then refuses it)."""
+    labels = _str_tuple(values)
+    return labels[0] if only is not None and len(labels) == 1 else labels
 
 
 def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -76,7 +85,7 @@ class Metric(Managed):
         self.name = name
         self.documentation = documentation
         self.labelnames = labelnames
-        self._children: dict[tuple[object, ...], Child] = {}
+        self._children: dict[str | tuple[str, ...], Child] = {}
         self._unlabeled: Child | None = None
         #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
         #: the values in the family's order (KeyError for a missing name).
@@ -88,6 +97,10 @@ class Metric(Managed):
 
     def labels(self, *values: object, **labelkwargs: object) -> Child:
         """The child for these label values, by position or by name (not both)."""
+        # A family of one label keys its children by the value's str itself, others by the
+        # tuple of str values: no tuple is kept per series of a one-label family (48 bytes
+        # and one more object for the cyclic GC to count and traverse per series created).
+        only = self._only_label
         if labelkwargs:
             if values:
                 raise InvalidArgumentError("labels() takes label values by position or by name, not both")
@@ -95,38 +108,47 @@ class Metric(Managed):
             try:
                 if len(labelkwargs) != len(self.labelnames):
                     raise KeyError
-                only = self._only_label
-                values = (labelkwargs[only],) if only is not None else self._by_name(labelkwargs)  # type: ignore[misc]
+                if only is not None:
+                    value = labelkwargs[only]
+                else:
+                    values = self._by_name(labelkwargs)  # type: ignore[misc]
             except KeyError:
                 from .errors import LabelError
 
                 raise LabelError(
                     f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}") from None
-        # The cache is keyed by str tuples: values that are all str find their child at
-        # once; others (ints, ...) are turned into their str() first, as prometheus_client
-        # does (an unhashable value, a list, only there).
-        try:
-            child = self._children.get(values)
-        except TypeError:
-            child = None
-        if child is None:
-            # One str value (the usual new container id): no call to find it is a str tuple.
-            key = values if len(values) == 1 and type(values[0]) is str else _str_tuple(values)
-            if key is not values:  # all str: the lookup above already missed
-                child = self._children.get(key)
-            if child is None:
-                child = self._bind(key)
-        return child
+            if only is not None:
+                if type(value) is str:
+                    child = self._children.get(value)
+                    return child if child is not None else self._bind(value)
+                values = (value,)
+        elif only is not None and len(values) == 1 and type(values[0]) is str:
+            child = self._children.get(values[0])
+            return child if child is not None else self._bind(values[0])
+        if only is None:
+            # Values that are all str find their child at once (an unhashable one, a list,
+            # only raises here: its str() below keys it).
+            try:
+                child = self._children.get(values)
+            except TypeError:
+                child = None
+            if child is not None:
+                return child
+        # Others (ints, ...) are turned into their str() first, as prometheus_client does.
+        key = _key(values, only)
+        child = self._children.get(key)
+        return child if child is not None else self._bind(key)
 
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
-        key = _str_tuple(values)
+        labels = _str_tuple(values)
+        key = _key(labels, self._only_label)
         child = self._children.get(key)
         # By the child's handle (no values to encode); by values without one, or when the
         # call fails (a handle freed by an earlier removal; an error is raised from there).
         if child is None or self._handle is None or _remove_series(self._handle_arg, c_void_p(child._handle), None):
-            if key:
-                data = _pack(key)
+            if labels:
+                data = _pack(labels)
                 rc = _remove_packed(self._handle, data, len(data), None)
             else:  # no values at all: a packed b"" would be one empty value
                 rc = _hot.finmon_metric_remove(self._handle, None, None, 0, None)
@@ -145,12 +167,28 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
-    def _bind(self, key: tuple[str, ...]) -> Child:
+    def _bind(self, key: str | tuple[str, ...]) -> Child:
+        """Create (or find) the series of ``key`` (a one-label family's value, or the tuple
+        of values) and its child, cached unless dropped."""
         out = c_void_p()
-        if (key or not self.labelnames) and self._handle is not None:
+        if type(key) is str:  # _native.pack_labels of one value, inline
+            try:
+                data: bytes | None = key.encode()
+            except UnicodeEncodeError:
+                data = None
+            if data is None or 0 in data:  # `0 in`: see pack_labels
+                data = _pack((key,), self.name)  # raises the error naming the family
+        elif key or not self.labelnames:
             data = _pack(key, self.name)
-            rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), _byref(out))
-        else:  # no values at all (a packed b"" is one empty value), or a closed metric: its error
+        else:  # no values at all (a packed b"" is one empty value): its error
+            data = None
+        if data is not None and self._handle is not None:
+            # The length as a plain int, which ctypes passes as a C int widened to the
+            # register (libffi extends every argument narrower than 64 bits); a c_size_t
+            # made per call was ~1,000 instructions of a creation.
+            size = len(data)
+            rc = _labels_packed(self._handle_arg, data, size if size < _INT_MAX else c_size_t(size), _byref(out))
+        else:  # or a closed metric: its error
             rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
         if rc < 0:
             _raise(rc)
