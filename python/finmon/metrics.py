@@ -26,7 +26,7 @@ from . import _native
 from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._child import _REVIVALS, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
+from ._child import _REVIVALS, Child, _argument_error, make_child  # noqa: F401  (_REVIVALS: batch imports it from here)
 from ._managed import Managed
 from .errors import InvalidArgumentError
 
@@ -49,6 +49,10 @@ _raise = _native.raise_last
 
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _DROPPED = int(Status.DROPPED)
+#: Out parameters of finmon_metric_labels_packed with their byref, ready (see Metric._bind).
+_OUTS: list[tuple[c_void_p, Any]] = []
+_outs_pop = _OUTS.pop
+_outs_append = _OUTS.append
 #: Lengths below this go to the packed call as plain ints (see Metric._bind).
 _INT_MAX = 2**31 - 1
 
@@ -170,7 +174,14 @@ class Metric(Managed):
     def _bind(self, key: str | tuple[str, ...]) -> Child:
         """Create (or find) the series of ``key`` (a one-label family's value, or the tuple
         of values) and its child, cached unless dropped."""
-        out = c_void_p()
+        # The out parameter and its byref from a pool (a list's pop and append are atomic
+        # under the GIL, and a signal handler's labels() in between takes another pair):
+        # made per call they were ~1,300 instructions of a creation.
+        try:
+            out, out_ref = _outs_pop()
+        except IndexError:
+            out = c_void_p()
+            out_ref = _byref(out)
         if type(key) is str:  # _native.pack_labels of one value, inline
             try:
                 data: bytes | None = key.encode()
@@ -187,13 +198,15 @@ class Metric(Managed):
             # register (libffi extends every argument narrower than 64 bits); a c_size_t
             # made per call was ~1,000 instructions of a creation.
             size = len(data)
-            rc = _labels_packed(self._handle_arg, data, size if size < _INT_MAX else c_size_t(size), _byref(out))
+            rc = _labels_packed(self._handle_arg, data, size if size < _INT_MAX else c_size_t(size), out_ref)
         else:  # or a closed metric: its error
-            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
+            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, out_ref)
+        handle = out.value or 0
+        _outs_append((out, out_ref))
         if rc < 0:
             _raise(rc)
         dropped = rc == _DROPPED
-        child = Child(out.value or 0, self, key, dropped)
+        child = make_child(handle, self, key, dropped)
         if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
