@@ -27,7 +27,7 @@ from .errors import InvalidArgumentError, MetricTypeError
 if TYPE_CHECKING:
     from .metrics import Metric
 
-__all__ = ["Child", "make_child"]
+__all__ = ["Child"]
 
 _hot = _native.hot
 _set = _hot.finmon_series_set
@@ -82,7 +82,10 @@ class Child(Managed):
     # What only a mapped child needs and can be found otherwise is not kept per child: the
     # histogram bounds are the family's (``Metric._bounds``), the pinned cell's address is
     # its view's, ``dropped`` is a value of ``_sets``, ``_owned`` is Managed's class default.
-    # Made by make_child (labels()), not by calling the class: no __init__ frame per series.
+    # Made by Metric._bind (labels()), which sets the slots itself: no __init__ per series.
+    # _cell, _shard, _histogram: a gauge's, counter's or histogram's mapped cell (a view of
+    # the cell, and of a shard's words after it), None until mapped; _sets: updates made by
+    # call before mapping, -1 never map (a cell was used up), -2 dropped.
     __slots__ = ("_metric", "_key", "_cell", "_shard", "_histogram", "_sets", "__weakref__")
 
     @property
@@ -243,21 +246,3 @@ class Child(Managed):
     def __repr__(self) -> str:
         return f"<finmon child of {self._metric.name} {dict(zip(self._metric.labelnames, self.label_values))}>"
 
-
-_new = object.__new__
-
-
-def make_child(handle: int, metric: Metric, key: str | tuple[str, ...], dropped: bool) -> Child:
-    """A new child of ``metric``'s series ``handle``. Its slots are set here rather than in
-    an ``__init__``: calling the class ran ``__init__`` through ``type.__call__`` and a frame
-    of its own (~1,000 instructions of each series created)."""
-    child = _new(Child)
-    child._handle = handle
-    child._metric = metric
-    child._key = key  # the family's cache key: a one-label family's value, else the values' tuple
-    child._cell = None  # a gauge's mapped cell (two doubles: value, removed flag)
-    child._shard = None  # a counter's mapped cell with its shard (see _cells)
-    child._histogram = None  # a histogram's mapped cell with its shard
-    # Updates made by call before mapping; -1: never map (a cell was used up); -2: dropped.
-    child._sets = _SETS_DROPPED if dropped else 0
-    return child

@@ -26,7 +26,7 @@ from . import _native
 from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._child import _REVIVALS, Child, _argument_error, make_child  # noqa: F401  (_REVIVALS: batch imports it from here)
+from ._child import _REVIVALS, _SETS_DROPPED, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
 from ._managed import Managed
 from .errors import InvalidArgumentError
 
@@ -49,6 +49,7 @@ _raise = _native.raise_last
 
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _DROPPED = int(Status.DROPPED)
+_new = object.__new__
 #: Out parameters of finmon_metric_labels_packed with their byref, ready (see Metric._bind).
 _OUTS: list[tuple[c_void_p, Any]] = []
 _outs_pop = _OUTS.pop
@@ -206,7 +207,15 @@ class Metric(Managed):
         if rc < 0:
             _raise(rc)
         dropped = rc == _DROPPED
-        child = make_child(handle, self, key, dropped)
+        # Child's slots, set here: calling the class ran an __init__ through type.__call__
+        # and a frame of its own, and a factory function one more frame (~1,300
+        # instructions of each series created, together).
+        child = _new(Child)
+        child._handle = handle
+        child._metric = self
+        child._key = key  # the cache key: a one-label family's value, else the values' tuple
+        child._cell = child._shard = child._histogram = None  # the mapped cells (see Child)
+        child._sets = _SETS_DROPPED if dropped else 0
         if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
