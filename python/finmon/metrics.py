@@ -179,10 +179,11 @@ class Metric(Managed):
         # under the GIL, and a signal handler's labels() in between takes another pair):
         # made per call they were ~1,300 instructions of a creation.
         try:
-            out, out_ref = _outs_pop()
+            pair = _outs_pop()
         except IndexError:
             out = c_void_p()
-            out_ref = _byref(out)
+            pair = (out, _byref(out))
+        out, out_ref = pair
         if type(key) is str:  # _native.pack_labels of one value, inline
             try:
                 data: bytes | None = key.encode()
@@ -203,7 +204,7 @@ class Metric(Managed):
         else:  # or a closed metric: its error
             rc = _hot.finmon_metric_labels(self._handle, None, None, 0, out_ref)
         handle = out.value or 0
-        _outs_append((out, out_ref))
+        _outs_append(pair)
         if rc < 0:
             _raise(rc)
         dropped = rc == _DROPPED
