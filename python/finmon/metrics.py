@@ -146,8 +146,13 @@ class Metric(Managed):
 
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
-        labels = _str_tuple(values)
-        key = _key(labels, self._only_label)
+        only = self._only_label
+        if only is not None and len(values) == 1 and type(values[0]) is str:
+            labels: tuple[str, ...] = values  # type: ignore[assignment]  # one str value
+            key: str | tuple[str, ...] = values[0]
+        else:
+            labels = _str_tuple(values)
+            key = labels[0] if only is not None and len(labels) == 1 else labels
         child = self._children.get(key)
         # By the child's handle (no values to encode); by values without one, or when the
         # call fails (a handle freed by an earlier removal; an error is raised from there).
