@@ -78,7 +78,8 @@ class Child(Managed):
     is an add to words only Python writes, and the library adds them to its own part when
     it reads the series."""
 
-    # Seven words besides the object's header: a 96-byte object (it was 128 with twelve).
+    # Eight words with Managed's _handle and the weak reference: a 96-byte object (it was
+    # 128 with twelve).
     # What only a mapped child needs and can be found otherwise is not kept per child: the
     # histogram bounds are the family's (``Metric._bounds``), the pinned cell's address is
     # its view's, ``dropped`` is a value of ``_sets``, ``_owned`` is Managed's class default.
@@ -87,6 +88,13 @@ class Child(Managed):
     # the cell, and of a shard's words after it), None until mapped; _sets: updates made by
     # call before mapping, -1 never map (a cell was used up), -2 dropped.
     __slots__ = ("_metric", "_key", "_cell", "_shard", "_histogram", "_sets", "__weakref__")
+
+    _metric: Metric
+    _key: str | tuple[str, ...]
+    _cell: memoryview | None
+    _shard: memoryview | None
+    _histogram: memoryview | None
+    _sets: int
 
     @property
     def label_values(self) -> tuple[str, ...]:
