@@ -76,8 +76,7 @@ def _view(address: int, words: int) -> memoryview:
 
 def _pin(child: Child, address: int) -> None:
     # The pin goes with the child (a callback only for mapped children: creating and
-    # dropping a series stays free of it).
-    child._cell_address = address
+    # dropping a series stays free of it). The child finds the address from its view.
     _PINS[weakref.ref(child, _unpin)] = address
 
 

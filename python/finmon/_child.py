@@ -45,9 +45,8 @@ _INVALID_HANDLE = int(Status.INVALID_HANDLE)
 _GAUGE = int(MetricType.GAUGE)
 _COUNTER = int(MetricType.COUNTER)
 _HISTOGRAM = int(MetricType.HISTOGRAM)
-#: An unmapped child's bucket bounds: one shared empty tuple (a list per child was one more
-#: object for the cyclic GC to count and traverse for every series created).
-_NO_BOUNDS: tuple[float, ...] = ()
+#: ``Child._sets`` of a dropped child (one that never maps: -1 is a used-up cell).
+_SETS_DROPPED = -2
 
 
 def _type_error(verb: str, value: object) -> MetricTypeError:
@@ -79,26 +78,48 @@ class Child(Managed):
     is an add to words only Python writes, and the library adds them to its own part when
     it reads the series."""
 
-    __slots__ = ("_metric", "label_values", "dropped", "_cell", "_shard", "_histogram", "_bounds", "_cell_address", "_sets",
-                 "__weakref__")
+    # Eight words with Managed's _handle and the weak reference: a 96-byte object (it was
+    # 128 with twelve).
+    # What only a mapped child needs and can be found otherwise is not kept per child: the
+    # histogram bounds are the family's (``Metric._bounds``), the pinned cell's address is
+    # its view's, ``dropped`` is a value of ``_sets``, ``_owned`` is Managed's class default.
+    # Made by Metric._bind (labels()), which sets the slots itself: no __init__ per series.
+    # _cell, _shard, _histogram: a gauge's, counter's or histogram's mapped cell (a view of
+    # the cell, and of a shard's words after it), None until mapped; _sets: updates made by
+    # call before mapping, -1 never map (a cell was used up), -2 dropped.
+    __slots__ = ("_metric", "_key", "_cell", "_shard", "_histogram", "_sets", "__weakref__")
 
-    def __init__(self, handle: int, metric: Metric, label_values: tuple[str, ...], dropped: bool) -> None:
-        self._handle = handle
-        self._owned = False
-        self._metric = metric
-        self.label_values = label_values
-        #: True when the family was full and this series writes nowhere (see finmon_dropped_series_total).
-        self.dropped = dropped
-        #: The mapped cell (two doubles: value, removed flag) or None.
-        self._cell: memoryview | None = None
-        #: A counter's mapped cell with its shard (see _cells), or None.
-        self._shard: memoryview | None = None
-        #: A histogram's mapped cell with its shard, or None.
-        self._histogram: memoryview | None = None
-        #: A mapped histogram's bucket bounds.
-        self._bounds: tuple[float, ...] | list[float] = _NO_BOUNDS
-        #: Updates made by call before mapping; -1: never map (dropped, or a cell was used up).
-        self._sets = -1 if dropped else 0
+    _metric: Metric
+    _key: str | tuple[str, ...]
+    _cell: memoryview | None
+    _shard: memoryview | None
+    _histogram: memoryview | None
+    _sets: int
+
+    @property
+    def label_values(self) -> tuple[str, ...]:
+        """The series' label values, in the family's order."""
+        key = self._key
+        return (key,) if type(key) is str else key
+
+    @property
+    def dropped(self) -> bool:
+        """True when the family was full and this series writes nowhere (see finmon_dropped_series_total)."""
+        return self._sets == _SETS_DROPPED
+
+    @property
+    def _bounds(self) -> tuple[float, ...] | list[float]:
+        """A histogram's bucket bounds once one of its family's children is mapped (the
+        family's: every series of it has the same); empty before."""
+        return self._metric._bounds
+
+    @property
+    def _cell_address(self) -> int:
+        """Where the mapped cell lies (its view's memory); AttributeError when none is mapped."""
+        for view in (self._cell, self._shard, self._histogram):
+            if view is not None:
+                return ctypes.addressof(view.obj)  # the ctypes array the view was cast from
+        raise AttributeError("_cell_address")
 
     # Each verb is one C call on the success path (a gauge's set: one store once mapped);
     # _after_failure runs only on an error.
@@ -136,7 +157,7 @@ class Child(Managed):
             else:
                 mapped = _cells.map_shard(self)
                 if mapped is not None:
-                    self._bounds = mapped[1]
+                    self._metric._bounds = mapped[1]
                     if self._metric._type_code == _COUNTER:
                         self._shard = mapped[0]
                     else:
@@ -183,7 +204,7 @@ class Child(Managed):
                 shard[2] += value  # first: a value too large for a double changes nothing
             except OverflowError as error:
                 raise _argument_error("observe", value, error) from None
-            shard[3 + _bisect(self._bounds, value)] += 1.0  # the first bound >= value
+            shard[3 + _bisect(self._metric._bounds, value)] += 1.0  # the first bound >= value
             if not shard[1]:
                 return
             self._histogram = None  # removed: lost with it; made again below, by call from now on
@@ -222,13 +243,14 @@ class Child(Managed):
         container cleanup), bind this child to the series its labels name now, creating it,
         as prometheus_client re-creates a removed child. False when there is nothing to
         rebind (a dropped child); an error of the family itself (a closed collector) raises."""
-        if self.dropped:
+        if self._sets == _SETS_DROPPED:
             return False
-        fresh = self._metric._bind(self.label_values)
-        if fresh.dropped:
-            self.dropped = True
+        fresh = self._metric._bind(self._key)
+        if fresh._sets == _SETS_DROPPED:
+            self._sets = _SETS_DROPPED
         self._handle = fresh._handle
         return True
 
     def __repr__(self) -> str:
         return f"<finmon child of {self._metric.name} {dict(zip(self._metric.labelnames, self.label_values))}>"
+

@@ -34,13 +34,17 @@ class Managed:
     function releasing it) and get a finalizer; ``_release`` is where they stop what runs
     over the handle before it is freed."""
 
-    __slots__ = ("_handle", "_owned")
+    # One slot: ``_owned`` is a class default (False) that only owners (classes with an
+    # instance dict) set per object, so a borrowed slotted object (a Child per series)
+    # carries one word less.
+    __slots__ = ("_handle",)
 
     #: The C function that frees an owned handle; None for kinds only borrowed.
     _free: ClassVar[Callable[[int], object] | None] = None
 
     _handle: int | None
-    _owned: bool
+    #: Whether this object frees its handle (set by :meth:`_adopt`).
+    _owned: bool = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

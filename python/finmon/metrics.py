@@ -26,7 +26,7 @@ from . import _native
 from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._child import _REVIVALS, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
+from ._child import _REVIVALS, _SETS_DROPPED, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
 from ._managed import Managed
 from .errors import InvalidArgumentError
 
@@ -49,6 +49,20 @@ _raise = _native.raise_last
 
 #: Plain ints on the hot path: an IntEnum member's lookup is slower than a global's.
 _DROPPED = int(Status.DROPPED)
+_new = object.__new__
+#: Out parameters of finmon_metric_labels_packed with their byref, ready (see Metric._bind).
+_OUTS: list[tuple[c_void_p, Any]] = []
+_outs_pop = _OUTS.pop
+_outs_append = _OUTS.append
+#: Lengths below this go to the packed call as plain ints (see Metric._bind).
+_INT_MAX = 2**31 - 1
+
+
+def _key(values: tuple[object, ...], only: str | None) -> str | tuple[str, ...]:
+    """The key of a family's children cache: a one-label family's value (as a str), or the
+    str tuple of the values (also for a wrong count of values: the call then refuses it)."""
+    labels = _str_tuple(values)
+    return labels[0] if only is not None and len(labels) == 1 else labels
 
 
 def _str_tuple(values: tuple[object, ...]) -> tuple[str, ...]:
@@ -64,6 +78,9 @@ class Metric(Managed):
     :class:`Counter`, :class:`Gauge`, :class:`Histogram`."""
 
     _type_code: MetricType
+    #: A histogram's bucket bounds, set when its first child maps its shard (every series
+    #: of a family has the same); kept here rather than in each child.
+    _bounds: tuple[float, ...] | list[float] = ()
 
     def __init__(self, collector: MetricsCollector, handle: int, name: str, documentation: str,
                  labelnames: tuple[str, ...]) -> None:
@@ -73,7 +90,7 @@ class Metric(Managed):
         self.name = name
         self.documentation = documentation
         self.labelnames = labelnames
-        self._children: dict[tuple[object, ...], Child] = {}
+        self._children: dict[str | tuple[str, ...], Child] = {}
         self._unlabeled: Child | None = None
         #: By-name ``labels(**kwargs)``: the one label's name (no call needed), or a getter of
         #: the values in the family's order (KeyError for a missing name).
@@ -85,6 +102,10 @@ class Metric(Managed):
 
     def labels(self, *values: object, **labelkwargs: object) -> Child:
         """The child for these label values, by position or by name (not both)."""
+        # A family of one label keys its children by the value's str itself, others by the
+        # tuple of str values: no tuple is kept per series of a one-label family (48 bytes
+        # and one more object for the cyclic GC to count and traverse per series created).
+        only = self._only_label
         if labelkwargs:
             if values:
                 raise InvalidArgumentError("labels() takes label values by position or by name, not both")
@@ -92,38 +113,52 @@ class Metric(Managed):
             try:
                 if len(labelkwargs) != len(self.labelnames):
                     raise KeyError
-                only = self._only_label
-                values = (labelkwargs[only],) if only is not None else self._by_name(labelkwargs)  # type: ignore[misc]
+                if only is not None:
+                    value = labelkwargs[only]
+                else:
+                    values = self._by_name(labelkwargs)  # type: ignore[misc]
             except KeyError:
                 from .errors import LabelError
 
                 raise LabelError(
                     f"metric '{self.name}' takes labels {list(self.labelnames)}, got {sorted(labelkwargs)}") from None
-        # The cache is keyed by str tuples: values that are all str find their child at
-        # once; others (ints, ...) are turned into their str() first, as prometheus_client
-        # does (an unhashable value, a list, only there).
-        try:
-            child = self._children.get(values)
-        except TypeError:
-            child = None
-        if child is None:
-            # One str value (the usual new container id): no call to find it is a str tuple.
-            key = values if len(values) == 1 and type(values[0]) is str else _str_tuple(values)
-            if key is not values:  # all str: the lookup above already missed
-                child = self._children.get(key)
-            if child is None:
-                child = self._bind(key)
-        return child
+            if only is not None:
+                if type(value) is str:
+                    child = self._children.get(value)
+                    return child if child is not None else self._bind(value)
+                values = (value,)
+        elif only is not None and len(values) == 1 and type(values[0]) is str:
+            child = self._children.get(values[0])
+            return child if child is not None else self._bind(values[0])
+        if only is None:
+            # Values that are all str find their child at once (an unhashable one, a list,
+            # only raises here: its str() below keys it).
+            try:
+                child = self._children.get(values)
+            except TypeError:
+                child = None
+            if child is not None:
+                return child
+        # Others (ints, ...) are turned into their str() first, as prometheus_client does.
+        key = _key(values, only)
+        child = self._children.get(key)
+        return child if child is not None else self._bind(key)
 
     def remove(self, *values: object) -> None:
         """Remove one labeled series (its children stop working)."""
-        key = _str_tuple(values)
+        only = self._only_label
+        if only is not None and len(values) == 1 and type(values[0]) is str:
+            labels: tuple[str, ...] = values  # type: ignore[assignment]  # one str value
+            key: str | tuple[str, ...] = values[0]
+        else:
+            labels = _str_tuple(values)
+            key = labels[0] if only is not None and len(labels) == 1 else labels
         child = self._children.get(key)
         # By the child's handle (no values to encode); by values without one, or when the
         # call fails (a handle freed by an earlier removal; an error is raised from there).
         if child is None or self._handle is None or _remove_series(self._handle_arg, c_void_p(child._handle), None):
-            if key:
-                data = _pack(key)
+            if labels:
+                data = _pack(labels)
                 rc = _remove_packed(self._handle, data, len(data), None)
             else:  # no values at all: a packed b"" would be one empty value
                 rc = _hot.finmon_metric_remove(self._handle, None, None, 0, None)
@@ -142,17 +177,51 @@ class Metric(Managed):
         _native.check(_hot.finmon_metric_series_count(self._handle, ctypes.byref(out)))
         return out.value
 
-    def _bind(self, key: tuple[str, ...]) -> Child:
-        out = c_void_p()
-        if (key or not self.labelnames) and self._handle is not None:
+    def _bind(self, key: str | tuple[str, ...]) -> Child:
+        """Create (or find) the series of ``key`` (a one-label family's value, or the tuple
+        of values) and its child, cached unless dropped."""
+        # The out parameter and its byref from a pool (a list's pop and append are atomic
+        # under the GIL, and a signal handler's labels() in between takes another pair):
+        # made per call they were ~1,300 instructions of a creation.
+        try:
+            pair = _outs_pop()
+        except IndexError:
+            out = c_void_p()
+            pair = (out, _byref(out))
+        out, out_ref = pair
+        if type(key) is str:  # _native.pack_labels of one value, inline
+            try:
+                data: bytes | None = key.encode()
+            except UnicodeEncodeError:
+                data = None
+            if data is None or 0 in data:  # `0 in`: see pack_labels
+                data = _pack((key,), self.name)  # raises the error naming the family
+        elif key or not self.labelnames:
             data = _pack(key, self.name)
-            rc = _labels_packed(self._handle_arg, data, c_size_t(len(data)), _byref(out))
-        else:  # no values at all (a packed b"" is one empty value), or a closed metric: its error
-            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, _byref(out))
+        else:  # no values at all (a packed b"" is one empty value): its error
+            data = None
+        if data is not None and self._handle is not None:
+            # The length as a plain int, which ctypes passes as a C int widened to the
+            # register (libffi extends every argument narrower than 64 bits); a c_size_t
+            # made per call was ~1,000 instructions of a creation.
+            size = len(data)
+            rc = _labels_packed(self._handle_arg, data, size if size < _INT_MAX else c_size_t(size), out_ref)
+        else:  # or a closed metric: its error
+            rc = _hot.finmon_metric_labels(self._handle, None, None, 0, out_ref)
+        handle = out.value or 0
+        _outs_append(pair)
         if rc < 0:
             _raise(rc)
         dropped = rc == _DROPPED
-        child = Child(out.value or 0, self, key, dropped)
+        # Child's slots, set here: calling the class ran an __init__ through type.__call__
+        # and a frame of its own, and a factory function one more frame (~1,300
+        # instructions of each series created, together).
+        child = _new(Child)
+        child._handle = handle
+        child._metric = self
+        child._key = key  # the cache key: a one-label family's value, else the values' tuple
+        child._cell = child._shard = child._histogram = None  # the mapped cells (see Child)
+        child._sets = _SETS_DROPPED if dropped else 0
         if not dropped:
             # Dropped children are not cached: the family may have room again after a remove.
             self._children[key] = child
@@ -247,7 +316,7 @@ class Histogram(Metric):
             except OverflowError:
                 pass  # the child's own path raises the error
             else:
-                shard[3 + _bisect(child._bounds, value)] += 1.0
+                shard[3 + _bisect(self._bounds, value)] += 1.0
                 if not shard[1]:
                     return
         child.observe(value)  # not mapped yet, refused, or removed: the child's own path

@@ -212,9 +212,9 @@ def test_a_new_childs_key_is_its_str_values_whatever_the_types_given(collector: 
     assert gauge.series_count() == 2
 
 
-def test_a_new_child_allocates_no_bounds_list_until_mapped(collector: finmon.MetricsCollector) -> None:
-    # The unmapped bounds are one shared empty tuple (a list each was one more object per
-    # series for the cyclic GC); a histogram's own bounds arrive when its shard is mapped.
+def test_a_new_child_allocates_no_bounds_of_its_own(collector: finmon.MetricsCollector) -> None:
+    # The bounds are the family's, not each child's (one object fewer per series, and a
+    # slot fewer); they arrive when the family's first child maps its shard.
     histogram = collector.histogram("bounded", "Bounded.", ["k"], buckets=[1.0, 2.0])
     first, second = histogram.labels("a"), histogram.labels("b")
     assert first._bounds == () and first._bounds is second._bounds
@@ -222,4 +222,8 @@ def test_a_new_child_allocates_no_bounds_list_until_mapped(collector: finmon.Met
         first.observe(1.5)
     assert list(first._bounds) == [1.0, 2.0, float("inf")]
     assert collector.get_sample_value("bounded_bucket", {"k": "a", "le": "2.0"}) == 2
-    assert second._bounds == ()
+    assert second._bounds is first._bounds
+    second.observe(2.5)
+    second.observe(0.5)  # mapped now: a store into the bucket the family's bounds name
+    assert collector.get_sample_value("bounded_bucket", {"k": "b", "le": "1.0"}) == 1
+    assert collector.get_sample_value("bounded_bucket", {"k": "b", "le": "+Inf"}) == 2
