@@ -20,6 +20,7 @@ the server's log tail in the message: run ``scripts/setup.sh`` first.
 
 from __future__ import annotations
 
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,6 +30,14 @@ from typing import Any, TypeVar
 import pytest
 
 import finmon
+
+# The Ctrl-C tests send SIGINT to a child as a terminal would. A runner started in the
+# background by a non-interactive shell (`cmd &`, nohup) has SIGINT ignored, and an
+# ignored signal stays ignored across exec: every child, a Python one included, would
+# ignore the Ctrl-C the test sends. A handler (not SIG_IGN) is reset to the default at
+# exec, so children start with Ctrl-C working whatever started the runner.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Make `import servers` work whatever pytest's import mode or rootdir.
 _HERE = str(Path(__file__).resolve().parent)
