@@ -31,14 +31,6 @@ import pytest
 
 import finmon
 
-# The Ctrl-C tests send SIGINT to a child as a terminal would. A runner started in the
-# background by a non-interactive shell (`cmd &`, nohup) has SIGINT ignored, and an
-# ignored signal stays ignored across exec: every child, a Python one included, would
-# ignore the Ctrl-C the test sends. A handler (not SIG_IGN) is reset to the default at
-# exec, so children start with Ctrl-C working whatever started the runner.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-
 # Make `import servers` work whatever pytest's import mode or rootdir.
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
@@ -71,6 +63,18 @@ def _started(factory: Callable[[], S]) -> S:
             problem = f"could not start a real server for the test: {exc}"
     # Outside the except blocks, so the report shows only this message.
     pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_children() -> None:
+    """The Ctrl-C tests send SIGINT to a child as a terminal would. A runner started in the
+    background by a non-interactive shell (`cmd &`, nohup) has SIGINT ignored, and code
+    that saves and restores the disposition (the example loop run in-process) puts that
+    back; an ignored signal stays ignored across exec, so the child would ignore the
+    Ctrl-C the test sends. A handler is reset to the default at exec instead: checked
+    before every test, children start with Ctrl-C working whatever started the runner."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
