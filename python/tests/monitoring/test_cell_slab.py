@@ -19,7 +19,7 @@ import pytest
 import finmon
 from finmon import _cells
 
-from .test_value_cells import FIRST, SECOND, _scrape_values
+from .test_value_cells import FIRST, SECOND, scrape_while_writing
 
 # A fresh interpreter: no slot freed by an earlier test is handed out again in between.
 _ADJACENT = """
@@ -150,20 +150,7 @@ def test_scrapes_while_a_prepared_batch_applies_see_no_torn_value(collector: fin
             update.apply(second)
             update.apply(first)
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    seen: set[float] = set()
-    scrapes = 0
-    deadline = time.monotonic() + 60
-    try:
-        while (scrapes < 200 or len(seen) < 2) and time.monotonic() < deadline:
-            values = _scrape_values(port, b"slab_raced{")
-            assert len(values) == 20
-            seen.update(values)
-            scrapes += 1
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+    seen, scrapes = scrape_while_writing(port, b"slab_raced{", 20, writer, stop)
     assert seen <= {FIRST, SECOND}, seen - {FIRST, SECOND}
     assert seen == {FIRST, SECOND}, f"{scrapes} scrapes saw only {seen}"
 

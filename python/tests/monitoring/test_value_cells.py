@@ -14,6 +14,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -142,6 +143,28 @@ def _scrape_values(port: int, name: bytes) -> list[float]:
     return [float(line.split(b" ")[1]) for line in body.splitlines() if line.startswith(name)]
 
 
+def scrape_while_writing(port: int, name: bytes, count: int, writer: Callable[[], None],
+                         stop: threading.Event) -> tuple[set[float], int]:
+    """Scrapes ``name``'s ``count`` series while ``writer`` runs on a thread of its own (until
+    ``stop``): until both values were seen, at least 200 scrapes, within a deadline.
+    Returns the values seen and the number of scrapes."""
+    thread = threading.Thread(target=writer)
+    thread.start()
+    seen: set[float] = set()
+    scrapes = 0
+    deadline = time.monotonic() + 60
+    try:
+        while (scrapes < 200 or len(seen) < 2) and time.monotonic() < deadline:
+            values = _scrape_values(port, name)
+            assert len(values) == count
+            seen.update(values)
+            scrapes += 1
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    return seen, scrapes
+
+
 def test_scrapes_while_updating_see_no_torn_value(collector: finmon.MetricsCollector) -> None:
     gauge = collector.gauge("cells_raced", "Raced.", ["k"])
     children = [gauge.labels(str(i)) for i in range(4)]
@@ -163,21 +186,7 @@ def test_scrapes_while_updating_see_no_torn_value(collector: finmon.MetricsColle
                 child.set(FIRST)
             stores[0] += 8
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    seen: set[float] = set()
-    scrapes = 0
-    deadline = time.monotonic() + 60
-    try:
-        # Until both values were scraped, at least 200 scrapes, within the deadline.
-        while (scrapes < 200 or len(seen) < 2) and time.monotonic() < deadline:
-            values = _scrape_values(port, b"cells_raced{")
-            assert len(values) == 4
-            seen.update(values)
-            scrapes += 1
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+    seen, scrapes = scrape_while_writing(port, b"cells_raced{", 4, writer, stop)
     assert seen <= {FIRST, SECOND}, seen - {FIRST, SECOND}
     assert seen == {FIRST, SECOND}, f"{scrapes} scrapes over {stores[0]} stores saw only {seen}"
 
