@@ -309,9 +309,7 @@ class PreparedBatch:
             names["H"] = memoryview((ctypes.c_double * ((end - base) // 8)).from_address(base)).cast("B").cast("d")
             offsets = [(address - base) // 8 for address in addresses]
             cells = ["H"] * len(views)
-        else:
-            names["removals"] = removals
-            removed = "float(removals[0])"
+        else:  # the removals count is outside too: read through its own view (set above)
             names.update((f"S{i}", view) for i, view in enumerate(views))
             offsets = [0] * len(views)
             cells = [f"S{i}" for i in range(len(views))]
