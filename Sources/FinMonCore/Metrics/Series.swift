@@ -250,7 +250,7 @@ public final class Series: Sendable {
 
     /// The label values as UTF-8 separated by NUL: series sort by it, a byte comparison
     /// instead of a Unicode-aware String one. Made only while sorting, not kept per series.
-    func sortKey() -> [UInt8] { labels.map { $0 == LabelKey.separator ? 0 : $0 } }
+    func sortKey() -> [UInt8] { labelKey.sortKey() }
 
     /// Cumulative bucket counts, sum and count, read together.
     public func histogramSnapshot() -> HistogramSnapshot {
