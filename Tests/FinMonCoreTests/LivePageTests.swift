@@ -21,6 +21,24 @@ import Testing
         #expect(zipped.count < page.html.count / 2)
     }
 
+    @Test func requestsRacingForTheFirstBuildAllGetTheSamePage() async throws {
+        // Built on the first request, not at start (issue #16): whichever of several
+        // concurrent requests comes first builds it, and all see the same bytes.
+        let page = LivePage(history: MetricsHistory(registry: MetricsRegistry(), threads: CollectorThreads(
+            registry: MetricsRegistry(), events: EventQueue())), metricsPath: "/m")
+        let pages = await withTaskGroup(of: ([UInt8], [UInt8]?).self) { group in
+            for _ in 0..<8 { group.addTask { (page.html, page.gzippedHTML) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(pages.count == 8)
+        let first = try #require(pages.first)
+        #expect(String(decoding: first.0, as: UTF8.self).contains("\"metrics_path\": \"/m\""))
+        for other in pages {
+            #expect(other.0 == first.0)
+            #expect(other.1 == first.1)
+        }
+    }
+
     @Test func fillReplacesKnownMarkersOnly() {
         let out = LivePage.fill(Array("a@@X@@b@@Y@@c@@x@@d@".utf8), ["X": Array("1".utf8)])
         #expect(String(decoding: out, as: UTF8.self) == "a1b@@Y@@c@@x@@d@")

@@ -1,4 +1,5 @@
 import CFinMonPage
+import Synchronization
 
 /// The exporter's pages: the live page at `/` (the four panels, current values, alerts and
 /// the champion's history, polling `/api/history`) and the report of a finished run (the
@@ -15,18 +16,43 @@ import CFinMonPage
 public struct LivePage: Sendable {
     public let history: MetricsHistory
     public let metricsPath: String
-    /// The live page's bytes, built once (they do not change while the library runs).
-    public let html: [UInt8]
-    /// `html` gzip'd, for clients that accept it (nil if compression failed).
-    public let gzippedHTML: [UInt8]?
+    private let built: Built
 
     public init(history: MetricsHistory, metricsPath: String = "/metrics") {
         self.history = history
         self.metricsPath = metricsPath
-        let config = "{\"mode\": \"live\", \"metrics_path\": " + JSONText.quoted(metricsPath)
-            + ", \"history_path\": \"/api/history\"}"
-        html = Self.document(config: config, data: "null")
-        gzippedHTML = Gzip.compress(html)
+        built = Built(metricsPath: metricsPath)
+    }
+
+    /// The live page's bytes, built on the first request and kept (they do not change while
+    /// the library runs). Not at start: a loop that never opens the page would keep ~0.4 MiB
+    /// resident for it (the page, its gzip'd copy, the assets read to build them and
+    /// zlib's freed state; issue #16).
+    public var html: [UInt8] { built.bytes.html }
+
+    /// `html` gzip'd, for clients that accept it (nil if compression failed).
+    public var gzippedHTML: [UInt8]? { built.bytes.gzipped }
+
+    /// The page's bytes, made once by whichever request comes first.
+    private final class Built: Sendable {
+        private let metricsPath: String
+        private let made = Mutex<(html: [UInt8], gzipped: [UInt8]?)?>(nil)
+
+        init(metricsPath: String) {
+            self.metricsPath = metricsPath
+        }
+
+        var bytes: (html: [UInt8], gzipped: [UInt8]?) {
+            made.withLock { made in
+                if let made { return made }
+                let config = "{\"mode\": \"live\", \"metrics_path\": " + JSONText.quoted(metricsPath)
+                    + ", \"history_path\": \"/api/history\"}"
+                let html = LivePage.document(config: config, data: "null")
+                let bytes = (html: html, gzipped: Gzip.compress(html))
+                made = bytes
+                return bytes
+            }
+        }
     }
 
     /// The body of `GET /api/history?after=<epoch seconds>&names=<a,b,...>`: everything
