@@ -65,12 +65,16 @@ private func mallocUsableSize(_ pointer: UnsafeRawPointer) -> Int {
     // Resident memory per series (issue #16): the object's fields are ordered and its
     // rarely used parts boxed (SeriesShape, SeriesExtras) so that it stays in glibc's
     // 96-byte chunk (88 usable bytes); a field added carelessly shows here.
+    // A key of up to 16 bytes is inside the object too (PackedLabels), longer ones not.
     for type in [MetricType.gauge, .counter] {
-        let series = Series(familyName: "g", type: type, labelNames: ["k"], labelValues: ["a"], upperBounds: [])
-        let usable = mallocUsableSize(Unmanaged.passUnretained(series).toOpaque())
-        #expect(usable <= 88)
-        // The packed key and the label block made from it with the family's names.
-        #expect(series.labelKey == LabelKey(["a"]))
-        #expect(String(decoding: series.labelBlock, as: UTF8.self) == #"k="a""#)
+        for value in ["a", "0123456789abcdef", String(repeating: "x", count: 40)] {
+            let series = Series(familyName: "g", type: type, labelNames: ["k"], labelValues: [value], upperBounds: [])
+            let usable = mallocUsableSize(Unmanaged.passUnretained(series).toOpaque())
+            #expect(usable <= 88)
+            #expect(series.labels.isInline == (value.utf8.count <= PackedLabels.inlineCapacity))
+            // The packed key and the label block made from it with the family's names.
+            #expect(series.labelKey == LabelKey([value]))
+            #expect(String(decoding: series.labelBlock, as: UTF8.self) == "k=\"\(value)\"")
+        }
     }
 }

@@ -11,16 +11,10 @@ import Synchronization
 /// the loop never waits for a scrape; histograms take a small lock because a bucket count,
 /// the sum and the count must move together.
 public final class Series: Sendable {
-    // Field order matters: the object is 75 bytes, so malloc gives it a 96-byte chunk
+    // Field order matters: the object is 83 bytes, so malloc gives it a 96-byte chunk
     // (it was 144 bytes in a 160-byte chunk before the family's parts moved to `shape` and
     // the histogram's and multiprocess parts to `extras`; issue #16, resident memory).
 
-    /// The label values, packed (`LabelKey`'s bytes: what the family's table compares).
-    /// The only per-series copy of them: the escaped `name="value",...` a scrape writes is
-    /// made from them and the family's label names at each scrape (`appendLabelBlock`),
-    /// not kept (issue #16: 32 bytes less per series, for a few appends per series and
-    /// scrape).
-    let labels: [UInt8]
     /// What the family's series share: its name, label count, histogram bounds.
     let shape: SeriesShape
     /// The counter or gauge value, the removed flag and a host's shard (a counter's or a
@@ -31,6 +25,13 @@ public final class Series: Sendable {
     /// An opaque token the C ABI keeps here (its handle for this series), so asking for the
     /// same labels twice hands back the same handle instead of filling the handle table.
     public let hostToken = Atomic<UInt64>(0)
+    /// The label values, packed (`LabelKey`'s bytes: what the family's table compares),
+    /// inline up to 16 bytes (`PackedLabels`). The only per-series copy of them: the
+    /// escaped `name="value",...` a scrape writes is made from them and the family's label
+    /// names at each scrape (`appendLabelBlock`), not kept (issue #16: 32 bytes less per
+    /// series, for a few appends per series and scrape).
+    /// Last but the one-byte fields, which fill the 18-byte enum's last word.
+    let labels: PackedLabels
     /// Kept here rather than in `shape`: every write checks it. Next to `detachedFlag`, so
     /// the two share a word.
     public let type: MetricType
@@ -42,7 +43,7 @@ public final class Series: Sendable {
     private let plainValues: Bool
 
     /// The label values, packed (what the family's table is keyed by).
-    public var labelKey: LabelKey { LabelKey(bytes: labels) }
+    public var labelKey: LabelKey { LabelKey(bytes: labels.bytes) }
     /// `name="value",...` escaped (made on each use: see `appendLabelBlock`).
     var labelBlock: [UInt8] {
         var block: [UInt8] = []
@@ -78,8 +79,9 @@ public final class Series: Sendable {
 
     init(shape: SeriesShape, type: MetricType, labelNames: [String], labelKey: LabelKey, help: String = "",
          link: WorkerLink? = nil) {
-        labels = labelKey.bytes
-        plainValues = !labelKey.bytes.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }
+        let packed = PackedLabels(labelKey.bytes)
+        labels = packed
+        plainValues = !packed.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }
         self.shape = shape
         let upperBounds = shape.upperBounds
         let mirror = link.map {
@@ -112,7 +114,8 @@ public final class Series: Sendable {
     func appendLabelBlock(into block: inout [UInt8]) {
         let prefixes = shape.labelPrefixes
         guard !prefixes.isEmpty else { return }
-        labels.withUnsafeBufferPointer { key in
+        labels.withUnsafeBytes { raw in
+            let key = raw.assumingMemoryBound(to: UInt8.self)
             if plainValues, prefixes.count == 1 {  // the common case: three copies
                 block.append(contentsOf: prefixes[0])
                 block.append(contentsOf: key)
