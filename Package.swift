@@ -10,13 +10,16 @@ import PackageDescription
 // (start-up, updates, scrapes; Sources/FinMonExports/link-order.txt, from
 // scripts/link_order.py) are laid out together, so the kernel's 64 KB fault-around maps
 // them in a few chunks instead of pulling in most of the library's code. Names the file
-// lists that no longer exist are skipped (hence --no-warn-symbol-ordering).
+// lists that no longer exist are skipped (hence --no-warn-symbol-ordering). Functions with
+// no symbol to name there (private closures' destructors, merged-function thunks) are
+// gathered in one place by Sources/FinMonExports/private-text.ld.
 let exportsLinkerFlags: [String] = [
     "-static-stdlib",
     "-use-ld=lld",
     "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     "-Xlinker", "--symbol-ordering-file=Sources/FinMonExports/link-order.txt",
     "-Xlinker", "--no-warn-symbol-ordering",
+    "-Xlinker", "-T", "-Xlinker", "Sources/FinMonExports/private-text.ld",
     "-Xlinker", "-z", "-Xlinker", "defs",
     "-Xlinker", "-soname=libfinmon.so.0",  // ABI major 0: see README, "ABI versions"
     "-Xlinker", "--version-script=Sources/FinMonExports/finmon.map",
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "FinMonExports",
             dependencies: ["FinMonCore", "CFinMon"],
-            exclude: ["finmon.map", "link-order.txt", "libstdcxx"],
+            exclude: ["finmon.map", "link-order.txt", "private-text.ld", "libstdcxx"],
             swiftSettings: functionSections,
             linkerSettings: [.unsafeFlags(exportsLinkerFlags)]
         ),
