@@ -176,7 +176,10 @@ def render(report: dict) -> str:
         w(f"Fresh `python3 -c` subprocesses, {len(r['ready']['baseline'].values)} of each, interleaved; RSS read "
           "by the driver with psutil once the child is set up (it then waits on stdin), and again after one "
           "/metrics scrape; the anonymous part from /proc/PID/smaps_rollup. Delta = child - median of a "
-          "`python3 -c` that imports nothing.\n")
+          "`python3 -c` that imports nothing. Both libraries run compiled to bytecode, as pip installs "
+          "them: prometheus_client from site-packages, finmon from a temporary copy of its package "
+          "compiled first (from the source tree, with PYTHONDONTWRITEBYTECODE set, every child would "
+          "compile finmon's modules at import and keep the compiler's freed heap, ~1.3 MiB).\n")
         w("| process | RSS median MiB (IQR) | RSS delta MiB | anonymous part MiB | anonymous delta MiB | "
           "file-backed delta MiB | RSS after one scrape MiB | its delta MiB |")
         w("|---|---:|---:|---:|---:|---:|---:|---:|")

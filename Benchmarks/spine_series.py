@@ -42,6 +42,35 @@ _HOLD = {
 }
 
 
+def installed_finmon_env() -> dict[str, str]:
+    """The environment for a finmon child: the package as ``pip install`` leaves it, with
+    its modules compiled to bytecode, in a temporary directory (removed at exit).
+
+    prometheus_client runs from site-packages with its ``__pycache__``. finmon would run from
+    the source tree, and where ``PYTHONDONTWRITEBYTECODE`` is set (this machine sets it) no
+    bytecode is ever written there, so each child would compile every finmon module at import:
+    1.3 MiB of the compiler's freed heap stays in the child's RSS and would be counted
+    against finmon.
+    """
+    import atexit
+    import compileall
+    import shutil
+    import tempfile
+
+    import finmon
+    from finmon import _native
+
+    folder = tempfile.mkdtemp(prefix="finmon-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    source = os.path.dirname(finmon.__file__)
+    package = os.path.join(folder, "finmon")
+    shutil.copytree(source, package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    if not compileall.compile_dir(package, quiet=1):
+        raise RuntimeError(f"compiling {package} failed")
+    path = [folder] + [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(path), FINMON_LIB=str(_native.library_path()))
+
+
 def anonymous_bytes(pid: int) -> int:
     """The anonymous (heap, stacks, relocated data) part of a process's RSS; the rest is
     file-backed: code and read-only data of the interpreter and the libraries, clean
@@ -53,13 +82,15 @@ def anonymous_bytes(pid: int) -> int:
     return 0
 
 
-def hold_rss(kind: str, series: int) -> tuple[int, int, int | None]:
+def hold_rss(kind: str, series: int, finmon_env: dict[str, str]) -> tuple[int, int, int | None]:
     """RSS and its anonymous part of a fresh interpreter once set up, and the RSS again
     after one /metrics scrape."""
     import psutil
 
     code = _HOLD[kind].format(series=series)
-    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env = finmon_env if kind == "finmon" else None
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               env=env)
     try:
         assert process.stdout is not None and process.stdin is not None
         line = process.stdout.readline().strip()
@@ -126,13 +157,11 @@ _STAGES = {
 }
 
 
-def rss_stages(series: int, repeats: int) -> dict[str, list[tuple[str, Stat, Stat]]]:
+def rss_stages(series: int, repeats: int, finmon_env: dict[str, str]) -> dict[str, list[tuple[str, Stat, Stat]]]:
     """RSS after each set-up step, in fresh interpreters (read in-process from smaps_rollup)."""
-    from finmon import _native
-
-    env = dict(os.environ, FINMON_LIB=str(_native.library_path()))
     stages: dict[str, list[tuple[str, Stat, Stat]]] = {}
     for kind, code in _STAGES.items():
+        env = finmon_env if kind == "finmon" else None
         runs = [json.loads(subprocess.run([sys.executable, "-c", code.format(series=series)], env=env,
                                           capture_output=True, text=True, check=True, timeout=120).stdout)
                 for _ in range(repeats)]
@@ -147,16 +176,18 @@ def bench_rss(series: int, repeats: int) -> dict:
     ready: dict[str, list[float]] = {k: [] for k in kinds}
     anonymous: dict[str, list[float]] = {k: [] for k in kinds}
     scraped: dict[str, list[float]] = {k: [] for k in kinds[1:]}
+    finmon_env = installed_finmon_env()
     for _ in range(repeats):
         for kind in kinds:
-            rss, anon, after = hold_rss(kind, series)
+            rss, anon, after = hold_rss(kind, series, finmon_env)
             ready[kind].append(rss)
             anonymous[kind].append(anon)
             if after is not None:
                 scraped[kind].append(after)
     return {"series": series, "ready": {k: Stat(v) for k, v in ready.items()},
             "anonymous": {k: Stat(v) for k, v in anonymous.items()},
-            "scraped": {k: Stat(v) for k, v in scraped.items()}, "stages": rss_stages(series, min(repeats, 3))}
+            "scraped": {k: Stat(v) for k, v in scraped.items()},
+            "stages": rss_stages(series, min(repeats, 3), finmon_env)}
 
 
 # ---- (d) creating and removing series -------------------------------------------------------
