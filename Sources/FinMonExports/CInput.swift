@@ -86,25 +86,22 @@ extension CInput {
         }
         guard let values else { throw ABIError.null("values") }
         let raw = UnsafeRawBufferPointer(start: values, count: length)
-        var ascii = true
-        var count = 1
-        var start = 0
-        var longest = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            for (i, byte) in raw.enumerated() {
-                if byte == 0 {
-                    count += 1
-                    longest = max(longest, i - start)
-                    start = i + 1
-                    buffer[i] = LabelKey.separator
-                } else {
-                    if byte >= 0x80 { ascii = false }
-                    buffer[i] = byte
-                }
-            }
-            initialized = length
+        // A short key (most) is packed on the stack and kept inline: no malloc for a lookup.
+        let packed: PackedLabels
+        let scan: Scan
+        if length <= PackedLabels.inlineCapacity {
+            var words: (UInt64, UInt64) = (0, 0)
+            scan = withUnsafeMutableBytes(of: &words) { pack(raw, into: $0) }
+            packed = withUnsafeBytes(of: words) { PackedLabels(copying: UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+        } else {
+            var result = Scan(count: 0, longest: 0, ascii: true)
+            packed = PackedLabels([UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                result = pack(raw, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = length
+            })
+            scan = result
         }
-        longest = max(longest, length - start)
+        let (count, longest, ascii) = (scan.count, scan.longest, scan.ascii)
         guard count == expected else {
             throw MetricsError.labelMismatch(metric: family.name, expected: family.labelNames, got: ["\(count) values"])
         }
@@ -117,6 +114,33 @@ extension CInput {
                 .firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0
             throw ABIError(code: FINMON_E_INVALID_UTF8, message: "label value \(index) is not valid UTF-8")
         }
-        return LabelKey(bytes: bytes)
+        return LabelKey(packed: packed)
+    }
+
+    /// What `pack` saw: the number of values, the longest one's bytes, whether all are ASCII.
+    private struct Scan {
+        var count: Int
+        var longest: Int
+        var ascii: Bool
+    }
+
+    /// Copies NUL-separated values into `buffer` (at least as long as `raw`) with the key's
+    /// separator.
+    private static func pack(_ raw: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer) -> Scan {
+        var scan = Scan(count: 1, longest: 0, ascii: true)
+        var start = 0
+        for (i, byte) in raw.enumerated() {
+            if byte == 0 {
+                scan.count += 1
+                scan.longest = max(scan.longest, i - start)
+                start = i + 1
+                buffer[i] = LabelKey.separator
+            } else {
+                if byte >= 0x80 { scan.ascii = false }
+                buffer[i] = byte
+            }
+        }
+        scan.longest = max(scan.longest, raw.count - start)
+        return scan
     }
 }

@@ -3,8 +3,8 @@ import Glibc
 /// A series' label values as one byte buffer: the UTF-8 of each value in its family's
 /// label order, separated by 0xFF.
 ///
-/// It is both what a family's table is keyed by and how a series keeps its values: one
-/// allocation per series instead of an array of Strings (each value of more than 15 bytes
+/// It is both what a family's table is keyed by and how a series keeps its values: at most
+/// one allocation per series (none up to 16 bytes: `PackedLabels`) instead of an array of Strings (each value of more than 15 bytes
 /// being an allocation of its own), and a lookup hashes one buffer in one call. 0xFF never
 /// occurs in UTF-8, so no two different sets of values share a key, whatever bytes (NUL
 /// included) the values hold.
@@ -16,11 +16,19 @@ import Glibc
 public struct LabelKey: Hashable, Sendable {
     public static let separator: UInt8 = 0xFF
 
-    public let bytes: [UInt8]
+    /// The packed bytes, inline when they fit in 16 (`PackedLabels`).
+    let packed: PackedLabels
+
+    /// The packed bytes, copied into an array (`withUnsafeBytes` reads them without a copy).
+    public var bytes: [UInt8] { packed.bytes }
 
     /// Bytes already in the key's form (UTF-8 values separated by `separator`).
     public init(bytes: [UInt8]) {
-        self.bytes = bytes
+        packed = PackedLabels(bytes)
+    }
+
+    public init(packed: PackedLabels) {
+        self.packed = packed
     }
 
     public init(_ values: [String]) {
@@ -30,7 +38,12 @@ public struct LabelKey: Hashable, Sendable {
             if index > 0 { bytes.append(Self.separator) }
             bytes.append(contentsOf: value.utf8)
         }
-        self.bytes = bytes
+        packed = PackedLabels(bytes)
+    }
+
+    /// Calls `body` with the packed bytes, without copying them.
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try packed.withUnsafeBytes(body)
     }
 
     /// The values, decoded (made on demand: the exposition uses the escaped label block).
@@ -51,12 +64,12 @@ public struct LabelKey: Hashable, Sendable {
 
     // One hasher call and one memcmp instead of Array's per-element hashing and comparing.
     public func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
     public static func == (lhs: LabelKey, rhs: LabelKey) -> Bool {
-        lhs.bytes.count == rhs.bytes.count && lhs.bytes.withUnsafeBytes { left in
-            rhs.bytes.withUnsafeBytes { right in
+        lhs.packed.count == rhs.packed.count && lhs.withUnsafeBytes { left in
+            rhs.withUnsafeBytes { right in
                 left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
             }
         }

@@ -84,7 +84,7 @@ public final class MetricFamily: Sendable {
     /// (`MetricName.validateText`); created on first use, as `labels(_:)`.
     public func labels(key: LabelKey) -> Series {
         let (series, dropped) = state.withLock { state -> (Series, Bool) in
-            if let existing = key.bytes.withUnsafeBytes({ state.series.find($0) }) { return (existing, false) }
+            if let existing = key.withUnsafeBytes({ state.series.find($0) }) { return (existing, false) }
             guard state.series.count < maxSeries else { return (overflowSink, true) }
             let created = Series(shape: shape, type: type, labelNames: labelNames, labelKey: key,
                                  help: help, link: link)
@@ -143,7 +143,7 @@ public final class MetricFamily: Sendable {
 
     @discardableResult
     func removeIfPresent(_ key: LabelKey) -> Series? {
-        key.bytes.withUnsafeBytes { removeIfPresent(keyBytes: $0) }
+        key.withUnsafeBytes { removeIfPresent(keyBytes: $0) }
     }
 
     private func removeIfPresent(keyBytes: UnsafeRawBufferPointer) -> Series? {
@@ -196,7 +196,7 @@ public final class MetricFamily: Sendable {
 
     public func existingSeries(_ values: [String]) -> Series? {
         let key = LabelKey(values)
-        return state.withLock { state in key.bytes.withUnsafeBytes { state.series.find($0) } }
+        return state.withLock { state in key.withUnsafeBytes { state.series.find($0) } }
     }
 
     public func orderedValues(_ named: [String: String]) throws(MetricsError) -> [String] {

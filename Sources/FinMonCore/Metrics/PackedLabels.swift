@@ -1,9 +1,9 @@
-/// A series' own copy of its label values in `LabelKey`'s packed form, held inside the
-/// series object when it fits in 16 bytes, in an array otherwise.
+/// Label values in `LabelKey`'s packed form, held inline when they fit in 16 bytes, in an
+/// array otherwise: a `LabelKey`'s storage, and so a series' own copy of its values.
 ///
 /// Why: most keys are short (a 12-character container id, a worker number, a strategy
 /// family), and an array for them is a 64-byte malloc chunk of its own next to the
-/// series' 96-byte one. Inline, the series object stays in its 96-byte chunk (the enum
+/// series' 96-byte one, and a malloc and a free for every lookup from the C ABI. Inline, the series object stays in its 96-byte chunk (the enum
 /// takes 18 bytes where the array reference took 8, inside the chunk's slack), so 10,000
 /// such series keep ~0.6 MiB less resident (issue #16).
 ///
@@ -11,9 +11,9 @@
 ///     let short = PackedLabels(LabelKey(["0123456789ab"]).bytes)   // inline
 ///     short.count                                                   // 12
 ///     short.withUnsafeBytes { Array($0) } == LabelKey(["0123456789ab"]).bytes   // true
-struct PackedLabels: Sendable {
+public struct PackedLabels: Sendable {
     /// The most bytes kept inline.
-    static let inlineCapacity = 16
+    public static let inlineCapacity = 16
 
     private enum Storage: Sendable {
         case inline(UInt64, UInt64, count: UInt8)
@@ -22,19 +22,27 @@ struct PackedLabels: Sendable {
 
     private let storage: Storage
 
-    init(_ bytes: [UInt8]) {
+    /// Adopts `bytes` when they are too long to keep inline (no copy), copies them otherwise.
+    public init(_ bytes: [UInt8]) {
         guard bytes.count <= Self.inlineCapacity else {
             storage = .array(bytes)
             return
         }
-        var words: (UInt64, UInt64) = (0, 0)
-        Swift.withUnsafeMutableBytes(of: &words) { destination in
-            bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
-        }
-        storage = .inline(words.0, words.1, count: UInt8(bytes.count))
+        storage = bytes.withUnsafeBytes { Self.inline($0) }
     }
 
-    var count: Int {
+    /// A copy of `bytes` (inline when they fit: no allocation).
+    public init(copying bytes: UnsafeRawBufferPointer) {
+        storage = bytes.count <= Self.inlineCapacity ? Self.inline(bytes) : .array(Array(bytes))
+    }
+
+    private static func inline(_ bytes: UnsafeRawBufferPointer) -> Storage {
+        var words: (UInt64, UInt64) = (0, 0)
+        Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+        return .inline(words.0, words.1, count: UInt8(bytes.count))
+    }
+
+    public var count: Int {
         switch storage {
         case .inline(_, _, let count): Int(count)
         case .array(let bytes): bytes.count
@@ -42,13 +50,13 @@ struct PackedLabels: Sendable {
     }
 
     /// Whether the bytes are held inside the owner (no allocation of their own).
-    var isInline: Bool {
+    public var isInline: Bool {
         if case .inline = storage { return true }
         return false
     }
 
     /// Calls `body` with the packed bytes, without copying them.
-    func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch storage {
         case .inline(let first, let second, let count):
             return try Swift.withUnsafeBytes(of: (first, second)) { words in
@@ -60,10 +68,10 @@ struct PackedLabels: Sendable {
     }
 
     /// The packed bytes, copied into an array.
-    var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
     /// Whether any byte satisfies `predicate`.
-    func contains(where predicate: (UInt8) -> Bool) -> Bool {
+    public func contains(where predicate: (UInt8) -> Bool) -> Bool {
         withUnsafeBytes { $0.contains(where: predicate) }
     }
 }

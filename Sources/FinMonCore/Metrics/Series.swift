@@ -43,7 +43,7 @@ public final class Series: Sendable {
     private let plainValues: Bool
 
     /// The label values, packed (what the family's table is keyed by).
-    public var labelKey: LabelKey { LabelKey(bytes: labels.bytes) }
+    public var labelKey: LabelKey { LabelKey(packed: labels) }
     /// `name="value",...` escaped (made on each use: see `appendLabelBlock`).
     var labelBlock: [UInt8] {
         var block: [UInt8] = []
@@ -79,7 +79,7 @@ public final class Series: Sendable {
 
     init(shape: SeriesShape, type: MetricType, labelNames: [String], labelKey: LabelKey, help: String = "",
          link: WorkerLink? = nil) {
-        let packed = PackedLabels(labelKey.bytes)
+        let packed = labelKey.packed
         labels = packed
         plainValues = !packed.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }
         self.shape = shape

@@ -14,7 +14,7 @@
 ///     var table = SeriesTable()
 ///     let key = LabelKey(["web"])
 ///     table.insert(Series(familyName: "up", type: .gauge, labelNames: ["job"], labelKey: key, upperBounds: []))
-///     key.bytes.withUnsafeBytes { table.find($0) }   // the series
+///     key.withUnsafeBytes { table.find($0) }   // the series
 struct SeriesTable {
     /// A power of two long (or empty); at most three quarters full.
     private var slots: [Series?] = []
