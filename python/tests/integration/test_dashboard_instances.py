@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,13 @@ def substituted(expr: str, instance_regex: str) -> str:
             .replace("$instance", instance_regex).replace("$run_id", ".*"))
 
 
+def rfc3339(text: str) -> float:
+    """Seconds since the epoch of Prometheus' timestamps ("2026-12-03T05:10:11.123456789Z")."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    stamp = datetime.fromisoformat(whole).replace(tzinfo=timezone.utc).timestamp()
+    return stamp + float(f"0.{fraction.split('+')[0] or '0'}")
+
+
 def start_loop(port: int, seed: int, folder: Path) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "python"), env.get("PYTHONPATH")]))
@@ -96,6 +104,13 @@ def test_every_query_keeps_two_loops_apart(
     prometheus.wait_for(lambda: {s["metric"]["instance"] for s in prometheus.query(
         f'count_over_time(loop_iteration[{math.ceil(end - start)}s]) >= 5')} == {first, second},
         timeout=30, message="several scrapes of each loop")
+    # Every sample up to `end` written before the first query: a scrape or a rule evaluation
+    # that started before `end` but was written between the queries below would make the
+    # same range differ from one query to the next. Scrapes of a target, and evaluations of
+    # a group, run one after the other: once one started after `end`, the earlier are in.
+    prometheus.wait_for(lambda: min(rfc3339(t["lastScrape"]) for t in prometheus.targets()) > end
+                        and min(rfc3339(g["lastEvaluation"]) for g in prometheus.rules()) > end,
+                        timeout=30, message="every scrape and rule evaluation up to the range's end written")
 
     both = regex(first, second)
     for expr in queries:
