@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -78,6 +79,20 @@ class Stack:
         return found
 
     def close(self) -> None:
+        """Stops the stack as a user would (Ctrl-C: it stops its servers and exits), and
+        only if that fails kills it and the servers it reported: they run in sessions of
+        their own, so a SIGKILL to the stack alone would leave them running."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        for name, (_, pid) in self.servers().items():
+            try:  # still that server (not a process that reused its pid)
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            except OSError:
+                continue
+            if name.lower().encode() in command.lower():
+                os.kill(pid, signal.SIGKILL)
