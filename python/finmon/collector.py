@@ -19,7 +19,6 @@ import json
 import os
 import threading
 import weakref
-from pathlib import Path
 from ctypes import c_double, c_int, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, TypeVar
 
@@ -29,6 +28,7 @@ from ._catalog import ALIASES, CATALOG
 from ._loop_hooks import LoopHooks
 from ._managed import Managed
 from ._events import EventPump
+from ._final_export import FinalExportMethods, PathArg, path_arg
 from .batch import Batch, PreparedBatch
 from .metrics import Child, Counter, Gauge, Histogram, Metric
 from . import multiprocess as _multiprocess
@@ -42,8 +42,6 @@ __all__ = ["ALIASES", "CATALOG", "MetricsCollector"]
 _KINDS: dict[int, type[Metric]] = {kind._type_code: kind for kind in (Counter, Gauge, Histogram)}
 _TYPE_CODES = {member.name.lower(): member for member in MetricType}
 _M = TypeVar("_M", bound=Metric)
-#: A folder or file argument of the final record; None takes the configured value.
-_PathArg = str | os.PathLike[str] | None
 
 _live: weakref.WeakSet[MetricsCollector] = weakref.WeakSet()
 
@@ -59,7 +57,7 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
+class MetricsCollector(Managed, LoopHooks, MultiprocessMethods, FinalExportMethods):
     """One registry with the metric catalog, an optional ``/metrics`` exporter, and threads.
 
     The catalog's metrics are attributes (see :data:`CATALOG`): ``population_diversity``,
@@ -156,7 +154,7 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
         self._lock = threading.Lock()
         self._metrics: dict[str, Metric] = {}
         self._pump: EventPump | None = None
-        self._final: tuple[_PathArg, _PathArg, _PathArg] = (None, None, None)
+        self._final: tuple[PathArg, PathArg, PathArg] = (None, None, None)
         self._mirror: RegistryMirror | None = None
         # True while the exporter's limits are known to be the library's defaults: a
         # collector made here starts with them; a runtime's may have its config's.
@@ -245,51 +243,12 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
         """The families ``collect`` yields, for the registry's duplicate-name check."""
         return list(self.collect())
 
-    # ---- final record --------------------------------------------------------------
-
-    def export_final(self, directory: _PathArg = None, json_file: _PathArg = None,
-                     prometheus_file: _PathArg = None) -> tuple[Path, Path]:
-        """Write ``metrics_final.json`` and the Prometheus text snapshot now (atomically).
-
-        Unset arguments take the values given to :meth:`configure_final_export`, else
-        ``"."``, ``"metrics_final.json"`` and ``"prometheus_metrics_final.txt"``.
-        Returns the two paths written.
-
-        A file name is written inside the folder; an absolute path is taken as given. A
-        relative path with folders (``../x``), a target that is not a regular file (a
-        device, a FIFO, a symbolic link) and the same file for both are refused before
-        anything is written.
-        """
-        args = self._final_args(directory, json_file, prometheus_file)
-        _native.check(_native.blocking.finmon_collector_export_final(self._live_handle(), *args))
-        return self._final_paths(directory, json_file, prometheus_file)
-
-    def configure_final_export(self, directory: _PathArg = None, json_file: _PathArg = None,
-                               prometheus_file: _PathArg = None) -> None:
-        """Make :meth:`stop` write the final record to these paths."""
-        args = self._final_args(directory, json_file, prometheus_file)
-        _native.check(_native.hot.finmon_collector_configure_final_export(self._live_handle(), *args))
-        self._final = (directory, json_file, prometheus_file)
-
-    def _final_args(self, directory: _PathArg, json_file: _PathArg,
-                    prometheus_file: _PathArg) -> tuple[bytes | None, bytes | None, bytes | None]:
-        # Checked here, so `export_final(d, 1)` is refused before anything is written
-        # (str(1) would otherwise name a file "1").
-        return (_path_arg(directory, "directory"), _path_arg(json_file, "json_file"),
-                _path_arg(prometheus_file, "prometheus_file"))
-
-    def _final_paths(self, directory: _PathArg, json_file: _PathArg, prometheus_file: _PathArg) -> tuple[Path, Path]:
-        saved = self._final
-        folder = Path(os.fspath(directory if directory is not None else (saved[0] or ".")))
-        return (folder / os.fspath(json_file or saved[1] or "metrics_final.json"),
-                folder / os.fspath(prometheus_file or saved[2] or "prometheus_metrics_final.txt"))
-
     # ---- exporter and lifecycle ----------------------------------------------------
 
     def start_http_server(self, port: int = 8000, addr: str = "127.0.0.1", retry_interval: float = 5.0, *,
                           max_connections: int | None = None, read_timeout_seconds: float | None = None,
                           idle_timeout_seconds: float | None = None,
-                          web_config_file: _PathArg = None) -> int | None:
+                          web_config_file: PathArg = None) -> int | None:
         """Serve ``/metrics`` and ``/healthz``; return the bound port.
 
         If the port is in use, the warning "Metrics export disabled, Prometheus unavailable"
@@ -329,7 +288,7 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
                 _args.real(limit(idle_timeout_seconds, "idle_timeout_seconds"), "idle_timeout_seconds")))
             self._default_limits = defaults
         _native.check(_native.blocking.finmon_exporter_configure_web(
-            self._live_handle(), _path_arg(web_config_file, "web_config_file")))
+            self._live_handle(), path_arg(web_config_file, "web_config_file")))
         self._ensure_pump()
         bound = c_int(-1)
         _native.check(_native.blocking.finmon_exporter_start(
@@ -420,18 +379,6 @@ class MetricsCollector(Managed, LoopHooks, MultiprocessMethods):
         metric = _KINDS[type_code](self, handle, name, documentation, labelnames)
         self._metrics[name] = metric
         return metric
-
-
-def _path_arg(value: object, what: str) -> bytes | None:
-    """None, or a str or path-like as the C string of a path; TypeError for anything else."""
-    if value is None:
-        return None
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{what} must be a str or a path, got {type(value).__name__}: {value!r}")
-    path = os.fspath(value)
-    if not isinstance(path, str):
-        raise TypeError(f"{what} must be a str path, got {type(path).__name__}")
-    return _native.encode(path, what)
 
 
 def _require_str(value: object, what: str) -> None:
