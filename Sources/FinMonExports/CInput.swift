@@ -86,21 +86,9 @@ extension CInput {
         }
         guard let values else { throw ABIError.null("values") }
         let raw = UnsafeRawBufferPointer(start: values, count: length)
-        // A short key (most) is packed on the stack and kept inline: no malloc for a lookup.
-        let packed: PackedLabels
-        let scan: Scan
-        if length <= PackedLabels.inlineCapacity {
-            var words: (UInt64, UInt64) = (0, 0)
-            scan = withUnsafeMutableBytes(of: &words) { pack(raw, into: $0) }
-            packed = withUnsafeBytes(of: words) { PackedLabels(copying: UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
-        } else {
-            var result = Scan(count: 0, longest: 0, ascii: true)
-            packed = PackedLabels([UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-                result = pack(raw, into: UnsafeMutableRawBufferPointer(buffer))
-                initialized = length
-            })
-            scan = result
-        }
+        // Packed straight into the key's storage: a short key (most) inline, no malloc.
+        var scan = Scan(count: 0, longest: 0, ascii: true)
+        let packed = PackedLabels(count: length) { scan = pack(raw, into: $0) }
         let (count, longest, ascii) = (scan.count, scan.longest, scan.ascii)
         guard count == expected else {
             throw MetricsError.labelMismatch(metric: family.name, expected: family.labelNames, got: ["\(count) values"])
@@ -124,8 +112,7 @@ extension CInput {
         var ascii: Bool
     }
 
-    /// Copies NUL-separated values into `buffer` (at least as long as `raw`) with the key's
-    /// separator.
+    /// Copies NUL-separated values into `buffer` (as long as `raw`) with the key's separator.
     private static func pack(_ raw: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer) -> Scan {
         var scan = Scan(count: 1, longest: 0, ascii: true)
         var start = 0

@@ -25,3 +25,14 @@ import Testing
     #expect(one.withUnsafeBytes { $0.count } == 1)
     #expect(!PackedLabels([]).contains { _ in true })
 }
+
+@Test func packedLabelsAreWrittenInPlaceInlineOrInANewArray() {
+    for count in [0, 5, PackedLabels.inlineCapacity, PackedLabels.inlineCapacity + 1, 100] {
+        let packed = PackedLabels(count: count) { buffer in
+            #expect(buffer.count == count)
+            for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: index &* 7) }
+        }
+        #expect(packed.isInline == (count <= PackedLabels.inlineCapacity))
+        #expect(packed.bytes == (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+    }
+}

@@ -3,9 +3,10 @@
 ///
 /// Why: most keys are short (a 12-character container id, a worker number, a strategy
 /// family), and an array for them is a 64-byte malloc chunk of its own next to the
-/// series' 96-byte one, and a malloc and a free for every lookup from the C ABI. Inline, the series object stays in its 96-byte chunk (the enum
-/// takes 18 bytes where the array reference took 8, inside the chunk's slack), so 10,000
-/// such series keep ~0.6 MiB less resident (issue #16).
+/// series' 96-byte one, and a malloc and a free for every lookup from the C ABI. Inline,
+/// the series object stays in its 96-byte chunk (the enum takes 18 bytes where the array
+/// reference took 8, inside the chunk's slack), so 10,000 such series keep ~0.6 MiB less
+/// resident (issue #16).
 ///
 /// Example:
 ///     let short = PackedLabels(LabelKey(["0123456789ab"]).bytes)   // inline
@@ -25,21 +26,34 @@ public struct PackedLabels: Sendable {
     /// Adopts `bytes` when they are too long to keep inline (no copy), copies them otherwise.
     public init(_ bytes: [UInt8]) {
         guard bytes.count <= Self.inlineCapacity else {
-            storage = .array(bytes)
+            self.init(storage: .array(bytes))
             return
         }
-        storage = bytes.withUnsafeBytes { Self.inline($0) }
+        self.init(count: bytes.count) { destination in bytes.withUnsafeBytes { destination.copyMemory(from: $0) } }
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
     }
 
     /// A copy of `bytes` (inline when they fit: no allocation).
     public init(copying bytes: UnsafeRawBufferPointer) {
-        storage = bytes.count <= Self.inlineCapacity ? Self.inline(bytes) : .array(Array(bytes))
+        self.init(count: bytes.count) { $0.copyMemory(from: bytes) }
     }
 
-    private static func inline(_ bytes: UnsafeRawBufferPointer) -> Storage {
+    /// `count` bytes, all written by `initialize` straight into their storage: inline when
+    /// they fit (no allocation), else a new array.
+    public init(count: Int, initializingWith initialize: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        guard count <= Self.inlineCapacity else {
+            storage = .array(try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try initialize(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            })
+            return
+        }
         var words: (UInt64, UInt64) = (0, 0)
-        Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
-        return .inline(words.0, words.1, count: UInt8(bytes.count))
+        try Swift.withUnsafeMutableBytes(of: &words) { try initialize(UnsafeMutableRawBufferPointer(rebasing: $0.prefix(count))) }
+        storage = .inline(words.0, words.1, count: UInt8(count))
     }
 
     public var count: Int {
