@@ -4,8 +4,9 @@ import Glibc
 /// label order, separated by 0xFF.
 ///
 /// It is both what a family's table is keyed by and how a series keeps its values: at most
-/// one allocation per series (none up to 16 bytes: `PackedLabels`) instead of an array of Strings (each value of more than 15 bytes
-/// being an allocation of its own), and a lookup hashes one buffer in one call. 0xFF never
+/// one allocation per series (none up to 16 bytes: `PackedLabels`) instead of an array of
+/// Strings (each value of more than 15 bytes being an allocation of its own), and a lookup
+/// hashes one buffer in one call. 0xFF never
 /// occurs in UTF-8, so no two different sets of values share a key, whatever bytes (NUL
 /// included) the values hold.
 ///
