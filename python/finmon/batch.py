@@ -24,7 +24,8 @@ from typing import Any, Callable
 from . import _cells, _native
 from ._bindings import BatchOp, MetricType, Status
 from .errors import InvalidArgumentError, MetricTypeError
-from .metrics import _REVIVALS, Child, Metric
+from ._child import _REVIVALS
+from .metrics import Child, Metric
 
 __all__ = ["Batch", "PreparedBatch"]
 

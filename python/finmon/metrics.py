@@ -26,7 +26,7 @@ from . import _native
 from ._bindings import MetricType, Status
 from ._cells import PLAIN as _PLAIN
 from ._cells import bisect_left as _bisect
-from ._child import _REVIVALS, _SETS_DROPPED, Child, _argument_error  # noqa: F401  (_REVIVALS: batch imports it from here)
+from ._child import _SETS_DROPPED, Child, _argument_error
 from ._managed import Managed
 from .errors import InvalidArgumentError
 
